@@ -1,0 +1,72 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations, at
+//! `/api/v1/openapi.json`, and a browsable page at `/api/docs/`.
+
+use crate::{accounts, health, problem};
+use actix_web::{web, HttpResponse};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_swagger_ui::SwaggerUi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Pasar API",
+        description = "E-marketplace and e-catalogue for a regional government (pemda): UMKM vendors, \
+curators, government buyers and treasurers.\n\nConventions: errors are `application/problem+json` with a \
+stable `code`; money is whole rupiah in fields ending `_idr`; percentages are basis points in fields \
+ending `_bp`; ids are UUID v7 strings; lists take `limit` and `cursor` and answer \
+`{ items, next_cursor }`.",
+        license(name = "AGPL-3.0-or-later")
+    ),
+    paths(
+        health::live,
+        health::ready,
+        accounts::login,
+        accounts::refresh,
+        accounts::logout,
+        accounts::me,
+        accounts::change_password,
+        accounts::create_organization,
+        accounts::list_organizations,
+        accounts::get_organization,
+        accounts::create_user,
+        accounts::list_users,
+        accounts::get_user,
+    ),
+    components(schemas(problem::Problem, pasar_core::FieldError)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "health", description = "Liveness and readiness"),
+        (name = "auth", description = "Login, tokens and the caller"),
+        (name = "organizations", description = "The pemda, its OPD and satker, vendors, the platform"),
+        (name = "users", description = "People and their roles"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
+
+/// The document as served.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/api/docs").route(
+            web::get()
+                .to(|| async { HttpResponse::PermanentRedirect().insert_header(("Location", "/api/docs/")).finish() }),
+        ),
+    )
+    .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/v1/openapi.json", openapi()));
+}

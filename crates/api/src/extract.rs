@@ -1,0 +1,196 @@
+//! Extractors that answer in problem form: a JSON body that names the bad field, the
+//! authenticated actor, the client address, and pagination parameters.
+
+use crate::middleware::RequestId;
+use crate::problem::ApiError;
+use crate::state::AppState;
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use futures_util::StreamExt;
+use pasar_auth::Actor;
+use pasar_core::page::PageRequest;
+use pasar_core::Code;
+use serde::de::DeserializeOwned;
+use std::future::{ready, Ready};
+
+/// A JSON body. Unlike actix's own extractor it says which field is wrong: a syntax
+/// error is `400 malformed_json` with the line and column, a missing field or a value
+/// of the wrong type is `422 validation_failed` naming the field's path; a body over
+/// the limit is `413`, a body that is not JSON `415`.
+pub struct ApiJson<T>(pub T);
+
+fn state_of(req: &HttpRequest) -> Result<&AppState, ApiError> {
+    req.app_data::<web::Data<AppState>>()
+        .map(|d| d.get_ref())
+        .ok_or_else(|| ApiError::internal("AppState missing from app data"))
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|mime| {
+            let mime = mime.trim().to_ascii_lowercase();
+            mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+        })
+        .unwrap_or(false)
+}
+
+fn too_large(limit: usize) -> ApiError {
+    ApiError::new(
+        Code::PayloadTooLarge,
+        format!("The request body is larger than the {limit} bytes this endpoint accepts."),
+    )
+}
+
+/// Turns a serde error into a problem naming the field.
+pub fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let path = e.path().to_string();
+    let inner = e.inner();
+    let message = inner.to_string();
+    if inner.is_syntax() || inner.is_eof() {
+        return ApiError::new(Code::MalformedJson, format!("The body is not valid JSON: {message}."))
+            .with_field("body", message);
+    }
+    // "missing field `email` at line 1 column 20" → field `email` under the path.
+    let mut field = if path == "." { String::new() } else { path };
+    let mut text = message.split(" at line ").next().unwrap_or(&message).to_owned();
+    if let Some(rest) = text.strip_prefix("missing field `") {
+        let name = rest.trim_end_matches('`');
+        field = if field.is_empty() { name.to_owned() } else { format!("{field}.{name}") };
+        text = "is required".into();
+    }
+    if field.is_empty() {
+        field = "body".into();
+    }
+    ApiError::new(Code::ValidationFailed, format!("The field '{field}' is invalid: {text}.")).with_field(field, text)
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = match state_of(req) {
+            Ok(s) => s.limits.json_bytes,
+            Err(e) => return Box::pin(ready(Err(e))),
+        };
+        if !is_json(req) {
+            return Box::pin(ready(Err(ApiError::new(
+                Code::UnsupportedMediaType,
+                "Send the body as JSON, with 'Content-Type: application/json'.",
+            )
+            .with_field("content-type", "must be application/json"))));
+        }
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        if declared.is_some_and(|n| n > limit) {
+            return Box::pin(ready(Err(too_large(limit))));
+        }
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk
+                    .map_err(|e| ApiError::new(Code::MalformedJson, format!("The body could not be read: {e}.")))?;
+                if body.len() + chunk.len() > limit {
+                    return Err(too_large(limit));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            let de = &mut serde_json::Deserializer::from_slice(&body);
+            let value = serde_path_to_error::deserialize(de).map_err(json_error)?;
+            Ok(ApiJson(value))
+        })
+    }
+}
+
+/// The caller, from a valid `Authorization: Bearer` access token.
+pub struct AuthUser(pub Actor);
+
+impl FromRequest for AuthUser {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticate(req).map(AuthUser))
+    }
+}
+
+fn authenticate(req: &HttpRequest) -> Result<Actor, ApiError> {
+    let state = state_of(req)?;
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return Err(ApiError::new(
+            Code::Unauthenticated,
+            "Send an access token: 'Authorization: Bearer <token>' (from POST /api/v1/auth/login).",
+        ));
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiError::new(Code::InvalidToken, "The Authorization header must be 'Bearer <token>'."))?;
+    let mut actor = state.keys.verify(token).ok_or_else(|| {
+        ApiError::new(Code::InvalidToken, "The access token is invalid or expired; log in or refresh.")
+    })?;
+    actor.request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone());
+    Ok(actor)
+}
+
+/// The request id (for audit entries of unauthenticated actions).
+pub fn request_id(req: &HttpRequest) -> Option<String> {
+    req.extensions().get::<RequestId>().map(|r| r.0.clone())
+}
+
+/// The client's address, for throttling: the peer, or — only when configured behind a
+/// trusted proxy — the first `X-Forwarded-For` entry.
+pub fn client_address(req: &HttpRequest) -> Option<String> {
+    let trust = state_of(req).map(|s| s.trust_forwarded_for).unwrap_or(false);
+    if trust {
+        if let Some(ip) = req.connection_info().realip_remote_addr() {
+            return Some(ip.to_owned());
+        }
+    }
+    req.peer_addr().map(|a| a.ip().to_string())
+}
+
+/// `?limit=&cursor=` as strings, parsed into a [`PageRequest`] with problems naming
+/// the parameter.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// How many items (1–100, default 20).
+    pub limit: Option<String>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl PageParams {
+    pub fn parse(&self) -> Result<PageRequest, ApiError> {
+        let limit = match self.limit.as_deref() {
+            None => None,
+            Some(s) => Some(s.parse::<i64>().map_err(|_| ApiError::invalid_query("limit", "must be a whole number"))?),
+        };
+        PageRequest::parse(limit, self.cursor.as_deref()).map_err(|e| ApiError::invalid_query(e.field, e.message))
+    }
+}
+
+/// Query strings whose values are all strings, so that a bad value is reported by the
+/// handler (naming the parameter) rather than by the deserialiser.
+pub fn query<T: DeserializeOwned>(req: &HttpRequest) -> Result<T, ApiError> {
+    serde_urlencoded::from_str(req.query_string())
+        .map_err(|e| ApiError::new(Code::InvalidQuery, format!("The query string is malformed: {e}.")))
+}
+
+/// Parses a path id; anything that is not a UUID is simply not found.
+pub fn path_id<T: std::str::FromStr>(raw: &str, what: &str) -> Result<T, ApiError> {
+    raw.parse().map_err(|_| ApiError::not_found(format!("No such {what}.")))
+}

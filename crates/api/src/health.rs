@@ -1,0 +1,56 @@
+//! `GET /health/live` (the process answers) and `GET /health/ready` (it can serve:
+//! the database answers).
+
+use crate::problem::{ApiError, Problem};
+use crate::state::AppState;
+use actix_web::{web, HttpResponse};
+use diesel::connection::SimpleConnection;
+use pasar_core::Code;
+use serde::Serialize;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/health/live").route(web::get().to(live)))
+        .service(web::resource("/health/ready").route(web::get().to(ready)));
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// `ok`.
+    pub status: &'static str,
+    /// `postgres` or `sqlite`, on readiness.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<&'static str>,
+    pub version: &'static str,
+}
+
+/// Liveness: the process is up.
+#[utoipa::path(get, path = "/health/live", tag = "health", responses((status = 200, body = Health)))]
+pub async fn live() -> HttpResponse {
+    HttpResponse::Ok().json(Health { status: "ok", database: None, version: env!("CARGO_PKG_VERSION") })
+}
+
+/// Readiness: the database answers a query.
+#[utoipa::path(get, path = "/health/ready", tag = "health", responses(
+    (status = 200, body = Health),
+    (status = 503, description = "The database does not answer", body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let pool = state.pool.clone();
+    let backend = web::block(move || {
+        let mut conn = pool.get().map_err(|e| e.to_string())?;
+        conn.batch_execute("SELECT 1").map_err(|e| e.to_string())?;
+        Ok::<_, String>(match conn.backend() {
+            pasar_db::Backend::Postgres => "postgres",
+            pasar_db::Backend::Sqlite => "sqlite",
+        })
+    })
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()))?
+    .map_err(|e| {
+        tracing::warn!(error = %e, "readiness check failed");
+        let mut err = ApiError::new(Code::Unavailable, "The database does not answer.");
+        err.retry_after = Some(5);
+        err
+    })?;
+    Ok(HttpResponse::Ok().json(Health { status: "ok", database: Some(backend), version: env!("CARGO_PKG_VERSION") }))
+}

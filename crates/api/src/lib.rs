@@ -1,0 +1,45 @@
+//! The one REST API under `/api/v1`.
+//!
+//! One module per capability mirrors the URL tree. A handler extracts and
+//! authenticates, turns the body into domain input, calls one service function on the
+//! blocking pool ([`state::AppState::run`]) and shapes the reply. Every error leaves as
+//! `application/problem+json` ([`problem`]).
+
+pub mod accounts;
+pub mod docs;
+pub mod extract;
+pub mod health;
+pub mod middleware;
+pub mod problem;
+pub mod state;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{web, App, Error};
+
+pub use problem::ApiError;
+pub use state::{AppState, Limits};
+
+/// The whole application, middleware included: what the binary serves and what the
+/// black-box tests drive.
+pub fn app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(web::Data::new(state))
+        .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::not_found("No such resource.").into()))
+        .wrap(middleware::problem_fallback())
+        .wrap(actix_web::middleware::from_fn(middleware::request_context))
+        .configure(health::configure)
+        .configure(docs::configure)
+        .service(web::scope("/api/v1").configure(accounts::configure))
+        .default_service(web::to(middleware::no_route))
+}

@@ -1,0 +1,55 @@
+use crate::problem::ApiError;
+use actix_web::web;
+use pasar_auth::{AuthSettings, JwtKeys};
+use pasar_core::clock::SharedClock;
+use pasar_core::ErrorCode;
+use pasar_db::{DbConn, DbError, DbPool};
+use std::sync::Arc;
+
+/// Request-size limits.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest JSON body accepted, in bytes.
+    pub json_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { json_bytes: 1 << 20 }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: DbPool,
+    pub keys: JwtKeys,
+    pub auth: Arc<AuthSettings>,
+    pub clock: SharedClock,
+    pub limits: Limits,
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy you run).
+    pub trust_forwarded_for: bool,
+}
+
+impl AppState {
+    /// Runs `f` with a pooled connection on the blocking thread pool, so that diesel
+    /// (synchronous) never stalls the async workers.
+    pub async fn run<T, E, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: ErrorCode + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || -> Result<T, ApiError> {
+            let mut conn = pool.get().map_err(|e| ApiError::from(DbError::Pool(e)))?;
+            f(&mut conn).map_err(ApiError::from)
+        })
+        .await
+        .map_err(|e| ApiError::internal(format!("blocking task failed: {e}")))?
+    }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+}

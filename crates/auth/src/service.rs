@@ -1,0 +1,849 @@
+//! Account use cases. Each opens one transaction, checks the actor's right, applies
+//! the rules and writes its audit entry (and mail, where someone must be told).
+
+use crate::error::AuthError;
+use crate::jwt::JwtKeys;
+use crate::model::{parse_name, Actor, Email, NewPassword, OrgKind, Role};
+use crate::password::{self, Argon2Params};
+use crate::store::{self, OrganizationFilter, OrganizationRow, RefreshTokenRow, UserFilter, UserRow};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::{DateTime, TimeDelta, Utc};
+use pasar_core::error::FieldErrors;
+use pasar_core::id::{OrganizationId, UserId};
+use pasar_core::page::{Page, PageRequest};
+use pasar_core::RegionCode;
+use pasar_db::audit::{self, AuditEntry};
+use pasar_db::outbox::{self, NewMail};
+use pasar_db::time::{from_db, to_db};
+use pasar_db::{write_tx, DbConn};
+use rand::RngCore;
+use serde::Serialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+/// Account rules that operators may tune.
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    pub access_ttl: TimeDelta,
+    pub refresh_ttl: TimeDelta,
+    /// Failed logins allowed per account within `failure_window` before a lockout.
+    pub max_failures_per_account: i32,
+    /// Failed logins allowed per client address within `failure_window`.
+    pub max_failures_per_address: i32,
+    pub failure_window: TimeDelta,
+    pub lockout: TimeDelta,
+    pub argon2: Argon2Params,
+    /// Shown in mails: "Pasar Kota Mojokerto".
+    pub marketplace_name: String,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        AuthSettings {
+            access_ttl: TimeDelta::minutes(15),
+            refresh_ttl: TimeDelta::days(30),
+            max_failures_per_account: 5,
+            max_failures_per_address: 50,
+            failure_window: TimeDelta::minutes(15),
+            lockout: TimeDelta::minutes(15),
+            argon2: Argon2Params::default(),
+            marketplace_name: "Pasar".into(),
+        }
+    }
+}
+
+// --- views ------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OrganizationView {
+    pub id: OrganizationId,
+    pub kind: OrgKind,
+    pub name: String,
+    pub parent_id: Option<OrganizationId>,
+    /// Kemendagri region code, e.g. `35.76`.
+    pub region_code: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl OrganizationView {
+    fn from_row(row: OrganizationRow) -> Result<Self, AuthError> {
+        Ok(OrganizationView {
+            id: parse_stored_id(&row.id)?,
+            kind: OrgKind::parse(&row.kind).map_err(corrupt)?,
+            name: row.name,
+            parent_id: row.parent_id.as_deref().map(parse_stored_id).transpose()?,
+            region_code: row.region_code,
+            created_at: from_db(row.created_at),
+            updated_at: from_db(row.updated_at),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct UserView {
+    pub id: UserId,
+    pub organization_id: OrganizationId,
+    pub email: String,
+    pub name: String,
+    pub roles: Vec<Role>,
+    pub active: bool,
+    pub email_verified: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl UserView {
+    fn from_row(row: UserRow, roles: Vec<Role>) -> Result<Self, AuthError> {
+        Ok(UserView {
+            id: parse_stored_id(&row.id)?,
+            organization_id: parse_stored_id(&row.organization_id)?,
+            email: row.email,
+            name: row.name,
+            roles,
+            active: row.active,
+            email_verified: row.email_verified_at.is_some(),
+            created_at: from_db(row.created_at),
+        })
+    }
+}
+
+/// Who the caller is: `GET /api/v1/me`.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MeView {
+    #[serde(flatten)]
+    pub user: UserView,
+    pub organization: OrganizationView,
+}
+
+/// What a successful login or refresh returns.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TokenPair {
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    pub refresh_token: String,
+    /// Seconds until the refresh token expires.
+    pub refresh_expires_in: i64,
+}
+
+fn corrupt(e: impl std::fmt::Display) -> AuthError {
+    AuthError::Db(pasar_db::DbError::Query(diesel::result::Error::DeserializationError(e.to_string().into())))
+}
+
+fn parse_stored_id<T: std::str::FromStr>(s: &str) -> Result<T, AuthError> {
+    s.parse().map_err(|_| corrupt(format!("stored id is not a UUID: {s}")))
+}
+
+fn parse_roles(stored: Vec<String>) -> Result<Vec<Role>, AuthError> {
+    stored.iter().map(|r| Role::parse(r).map_err(corrupt)).collect()
+}
+
+// --- login, refresh, logout ---------------------------------------------------------
+
+/// A refresh token as handed to the client: `<id>.<secret>`; only SHA-256(secret) is kept.
+struct NewRefreshToken {
+    row: RefreshTokenRow,
+    presented: String,
+}
+
+fn new_refresh_token(user_id: &str, family_id: Option<&str>, now: DateTime<Utc>, ttl: TimeDelta) -> NewRefreshToken {
+    let id = uuid::Uuid::now_v7().to_string();
+    let mut secret = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut secret);
+    let secret = URL_SAFE_NO_PAD.encode(secret);
+    NewRefreshToken {
+        row: RefreshTokenRow {
+            id: id.clone(),
+            user_id: user_id.to_owned(),
+            family_id: family_id.map(str::to_owned).unwrap_or_else(|| id.clone()),
+            token_hash: sha256_hex(&secret),
+            created_at: to_db(now),
+            expires_at: to_db(now + ttl),
+            revoked_at: None,
+            replaced_by: None,
+        },
+        presented: format!("{id}.{secret}"),
+    }
+}
+
+fn sha256_hex(s: &str) -> String {
+    hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+/// Compares without leaking, through timing, how many leading bytes matched.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn actor_for(user: &UserRow, roles: Vec<Role>, request_id: Option<String>) -> Result<Actor, AuthError> {
+    Ok(Actor {
+        user_id: parse_stored_id(&user.id)?,
+        organization_id: parse_stored_id(&user.organization_id)?,
+        roles,
+        request_id,
+    })
+}
+
+fn token_pair(
+    keys: &JwtKeys,
+    settings: &AuthSettings,
+    actor: &Actor,
+    refresh: String,
+    now: DateTime<Utc>,
+) -> Result<TokenPair, AuthError> {
+    let access_token =
+        keys.issue(actor, now, settings.access_ttl).map_err(|e| corrupt(format!("cannot sign a token: {e}")))?;
+    Ok(TokenPair {
+        access_token,
+        token_type: "Bearer",
+        expires_in: settings.access_ttl.num_seconds(),
+        refresh_token: refresh,
+        refresh_expires_in: settings.refresh_ttl.num_seconds(),
+    })
+}
+
+fn seconds_until(until: DateTime<Utc>, now: DateTime<Utc>) -> u64 {
+    let ms = (until - now).num_milliseconds().max(0) as u64;
+    ms.div_ceil(1000).max(1)
+}
+
+/// Logs in with email and password. Throttled per account and per client address:
+/// a locked key answers 429 with the seconds to wait, before any password is checked.
+pub fn login(
+    conn: &mut DbConn,
+    settings: &AuthSettings,
+    keys: &JwtKeys,
+    now: DateTime<Utc>,
+    email: &str,
+    password: &str,
+    address: Option<&str>,
+    request_id: Option<&str>,
+) -> Result<TokenPair, AuthError> {
+    let email = Email::parse(email).map_err(|m| AuthError::field("email", m))?;
+    if password.is_empty() || password.len() > 1024 {
+        return Err(AuthError::field("password", "must be given (at most 1024 bytes)"));
+    }
+    let account_key = format!("account:{email}");
+    let address_key = address.map(|a| format!("address:{a}"));
+
+    // 1. Locked out?
+    for key in std::iter::once(&account_key).chain(address_key.as_ref()) {
+        if let Some(row) = store::find_throttle(conn, key)? {
+            if let Some(until) = row.locked_until.map(from_db).filter(|u| *u > now) {
+                return Err(AuthError::Throttled { retry_after_secs: seconds_until(until, now) });
+            }
+        }
+    }
+
+    // 2. Check the password outside any transaction: argon2 is deliberately slow and
+    //    must not hold the write lock.
+    let user = store::find_user_by_email(conn, email.as_str())?;
+    let ok = match &user {
+        Some(u) => password::verify(password, &u.password_hash) && u.active,
+        None => {
+            password::verify_dummy(password, &settings.argon2);
+            false
+        }
+    };
+
+    if !ok {
+        write_tx(conn, |conn| {
+            record_failure(conn, &account_key, settings.max_failures_per_account, settings, now)?;
+            if let Some(key) = &address_key {
+                record_failure(conn, key, settings.max_failures_per_address, settings, now)?;
+            }
+            Ok::<_, AuthError>(())
+        })?;
+        tracing::info!(target: "pasar::auth", "failed login");
+        return Err(AuthError::InvalidCredentials);
+    }
+    let user = user.expect("ok implies the user exists");
+
+    write_tx(conn, |conn| {
+        store::clear_throttle(conn, &account_key)?;
+        let roles = parse_roles(store::roles_of(conn, &user.id)?)?;
+        let actor = actor_for(&user, roles, request_id.map(str::to_owned))?;
+        let refresh = new_refresh_token(&user.id, None, now, settings.refresh_ttl);
+        store::insert_refresh_token(conn, &refresh.row)?;
+        audit::append(
+            conn,
+            now,
+            AuditEntry {
+                actor_id: Some(&user.id),
+                action: "auth.login",
+                entity_type: "user",
+                entity_id: &user.id,
+                before: None,
+                after: Some(json!({ "session": refresh.row.family_id, "address": address })),
+                request_id,
+            },
+        )?;
+        token_pair(keys, settings, &actor, refresh.presented, now)
+    })
+}
+
+fn record_failure(
+    conn: &mut DbConn,
+    key: &str,
+    max: i32,
+    settings: &AuthSettings,
+    now: DateTime<Utc>,
+) -> Result<(), AuthError> {
+    let mut row = store::lock_throttle(conn, key, now)?;
+    if from_db(row.window_started_at) + settings.failure_window <= now {
+        row.failures = 0;
+        row.window_started_at = to_db(now);
+    }
+    row.failures += 1;
+    if row.failures >= max {
+        row.locked_until = Some(to_db(now + settings.lockout));
+        row.failures = 0;
+        row.window_started_at = to_db(now);
+    }
+    store::save_throttle(conn, &row)?;
+    Ok(())
+}
+
+enum RefreshOutcome {
+    Rotated(TokenPair),
+    /// A token that was already rotated or revoked came back: someone holds a copy.
+    /// Its whole family has been revoked (and that must be committed).
+    Reused,
+}
+
+fn split_presented(presented: &str) -> Option<(&str, &str)> {
+    let (id, secret) = presented.split_once('.')?;
+    (uuid::Uuid::try_parse(id).is_ok() && !secret.is_empty() && secret.len() <= 100).then_some((id, secret))
+}
+
+/// Exchanges a refresh token for a new pair (rotation). Presenting a token that was
+/// already exchanged revokes every token of that login session.
+pub fn refresh(
+    conn: &mut DbConn,
+    settings: &AuthSettings,
+    keys: &JwtKeys,
+    now: DateTime<Utc>,
+    presented: &str,
+) -> Result<TokenPair, AuthError> {
+    let (id, secret) = split_presented(presented).ok_or(AuthError::InvalidToken)?;
+    let outcome = write_tx(conn, |conn| {
+        let Some(row) = store::find_refresh_token(conn, id)? else {
+            return Err(AuthError::InvalidToken);
+        };
+        if !constant_time_eq(sha256_hex(secret).as_bytes(), row.token_hash.as_bytes()) {
+            return Err(AuthError::InvalidToken);
+        }
+        if row.revoked_at.is_some() || row.replaced_by.is_some() {
+            store::revoke_family(conn, &row.family_id, now)?;
+            return Ok(RefreshOutcome::Reused);
+        }
+        if from_db(row.expires_at) <= now {
+            return Err(AuthError::InvalidToken);
+        }
+        let user = store::find_user(conn, &row.user_id)?.ok_or(AuthError::InvalidToken)?;
+        if !user.active {
+            return Err(AuthError::InvalidToken);
+        }
+        let roles = parse_roles(store::roles_of(conn, &user.id)?)?;
+        let actor = actor_for(&user, roles, None)?;
+        let next = new_refresh_token(&user.id, Some(&row.family_id), now, settings.refresh_ttl);
+        store::insert_refresh_token(conn, &next.row)?;
+        store::mark_refresh_token_replaced(conn, &row.id, &next.row.id, now)?;
+        Ok(RefreshOutcome::Rotated(token_pair(keys, settings, &actor, next.presented, now)?))
+    })?;
+    match outcome {
+        RefreshOutcome::Rotated(pair) => Ok(pair),
+        RefreshOutcome::Reused => {
+            tracing::warn!(target: "pasar::auth", "refresh token reused; session revoked");
+            Err(AuthError::InvalidToken)
+        }
+    }
+}
+
+/// Ends the login session the refresh token belongs to. Logging out twice is fine.
+pub fn logout(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    presented: &str,
+    request_id: Option<&str>,
+) -> Result<(), AuthError> {
+    let (id, secret) = split_presented(presented).ok_or(AuthError::InvalidToken)?;
+    write_tx(conn, |conn| {
+        let row = store::find_refresh_token(conn, id)?.ok_or(AuthError::InvalidToken)?;
+        if !constant_time_eq(sha256_hex(secret).as_bytes(), row.token_hash.as_bytes()) {
+            return Err(AuthError::InvalidToken);
+        }
+        if store::revoke_family(conn, &row.family_id, now)? > 0 {
+            audit::append(
+                conn,
+                now,
+                AuditEntry {
+                    actor_id: Some(&row.user_id),
+                    action: "auth.logout",
+                    entity_type: "user",
+                    entity_id: &row.user_id,
+                    before: None,
+                    after: Some(json!({ "session": row.family_id })),
+                    request_id,
+                },
+            )?;
+        }
+        Ok(())
+    })
+}
+
+// --- the caller ------------------------------------------------------------------------
+
+pub fn me(conn: &mut DbConn, actor: &Actor) -> Result<MeView, AuthError> {
+    let id = actor.user_id.to_string();
+    // A token outlives nothing: a deleted or deactivated user is not logged in.
+    let user = store::find_user(conn, &id)?.filter(|u| u.active).ok_or(AuthError::InvalidToken)?;
+    let org =
+        store::find_organization(conn, &user.organization_id)?.ok_or_else(|| corrupt("user without organisation"))?;
+    let roles = parse_roles(store::roles_of(conn, &id)?)?;
+    Ok(MeView { user: UserView::from_row(user, roles)?, organization: OrganizationView::from_row(org)? })
+}
+
+/// Changes the caller's own password. Every login session is ended, and the owner is
+/// told by mail, so a stolen session cannot quietly lock the owner out.
+pub fn change_password(
+    conn: &mut DbConn,
+    settings: &AuthSettings,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    current: &str,
+    new: &str,
+) -> Result<(), AuthError> {
+    let mut errors = FieldErrors::new();
+    let new = errors.check("new_password", NewPassword::parse(new));
+    if current == new.as_ref().map(|p| p.expose()).unwrap_or_default() {
+        errors.add("new_password", "must differ from the current password");
+    }
+    errors.finish().map_err(AuthError::Validation)?;
+    let new = new.expect("checked above");
+    let id = actor.user_id.to_string();
+    let user = store::find_user(conn, &id)?.filter(|u| u.active).ok_or(AuthError::InvalidToken)?;
+    if !password::verify(current, &user.password_hash) {
+        return Err(AuthError::field("current_password", "is not your current password"));
+    }
+    let hash = password::hash(new.expose(), &settings.argon2).map_err(corrupt)?;
+    write_tx(conn, |conn| {
+        store::set_password(conn, &id, &hash, now)?;
+        let sessions = store::revoke_all_for_user(conn, &id, now)?;
+        audit::append(
+            conn,
+            now,
+            AuditEntry {
+                actor_id: Some(&id),
+                action: "auth.password_change",
+                entity_type: "user",
+                entity_id: &id,
+                before: None,
+                after: Some(json!({ "sessions_ended": sessions })),
+                request_id: actor.request_id.as_deref(),
+            },
+        )?;
+        let body = format!(
+            "Halo {name},\n\nThe password of your {mp} account ({email}) was changed at {at} UTC.\n\
+             Every session was logged out.\n\nIf this was not you, contact the {mp} operator at once.\n",
+            name = user.name,
+            mp = settings.marketplace_name,
+            email = user.email,
+            at = now.format("%Y-%m-%d %H:%M"),
+        );
+        outbox::enqueue_mail(
+            conn,
+            now,
+            NewMail {
+                to: &user.email,
+                subject: &format!("[{}] Your password was changed", settings.marketplace_name),
+                body: &body,
+            },
+        )?;
+        Ok(())
+    })
+}
+
+// --- organisations ------------------------------------------------------------------------
+
+/// Input for a new organisation, as the client sent it.
+#[derive(Debug, Clone, Default)]
+pub struct NewOrganization {
+    pub kind: String,
+    pub name: String,
+    pub parent_id: Option<String>,
+    pub region_code: Option<String>,
+}
+
+pub fn create_organization(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    input: NewOrganization,
+) -> Result<OrganizationView, AuthError> {
+    if !actor.has(Role::Admin) {
+        return Err(AuthError::Forbidden("Only administrators create organisations."));
+    }
+    let mut errors = FieldErrors::new();
+    let kind = errors.check("kind", OrgKind::parse(&input.kind));
+    let name = errors.check("name", parse_name(&input.name, 200));
+    let region = match input.region_code.as_deref() {
+        None | Some("") => None,
+        Some(r) => errors.check("region_code", RegionCode::parse(r)),
+    };
+    if kind == Some(OrgKind::Platform) {
+        errors.add("kind", "there is exactly one platform organisation, created at first start");
+    }
+    if matches!(kind, Some(OrgKind::Pemda | OrgKind::Opd | OrgKind::Satker))
+        && input.region_code.as_deref().unwrap_or("").is_empty()
+    {
+        errors.add("region_code", "is required for a government organisation");
+    }
+    errors.finish().map_err(AuthError::Validation)?;
+    let kind = kind.expect("checked");
+    let name = name.expect("checked");
+
+    write_tx(conn, |conn| {
+        let parent_id = match (kind.parent_kind(), input.parent_id.as_deref()) {
+            (None, None) => None,
+            (None, Some(_)) => {
+                return Err(AuthError::field("parent_id", format!("a {kind} has no parent organisation")))
+            }
+            (Some(pk), None) => {
+                return Err(AuthError::field("parent_id", format!("is required: a {kind} belongs to a {pk}")))
+            }
+            (Some(pk), Some(pid)) => {
+                let parent = OrganizationId::parse(pid)
+                    .and_then(|_| store::find_organization(conn, pid).transpose())
+                    .transpose()?
+                    .ok_or_else(|| AuthError::field("parent_id", "no such organisation"))?;
+                if parent.kind != pk.as_str() {
+                    return Err(AuthError::field("parent_id", format!("must be a {pk}, not a {}", parent.kind)));
+                }
+                Some(parent.id)
+            }
+        };
+        if store::organization_name_taken(conn, kind.as_str(), parent_id.as_deref(), &name)? {
+            return Err(AuthError::AlreadyExists {
+                field: "name",
+                detail: format!("A {kind} named '{name}' already exists there."),
+            });
+        }
+        let row = OrganizationRow {
+            id: OrganizationId::new().to_string(),
+            kind: kind.as_str().to_owned(),
+            name: name.clone(),
+            parent_id,
+            region_code: region.as_ref().map(|r| r.as_str().to_owned()),
+            created_at: to_db(now),
+            updated_at: to_db(now),
+        };
+        store::insert_organization(conn, &row)?;
+        let view = OrganizationView::from_row(row)?;
+        audit::append(
+            conn,
+            now,
+            AuditEntry {
+                actor_id: Some(&actor.user_id.to_string()),
+                action: "organization.create",
+                entity_type: "organization",
+                entity_id: &view.id.to_string(),
+                before: None,
+                after: Some(serde_json::to_value(&view).unwrap_or_default()),
+                request_id: actor.request_id.as_deref(),
+            },
+        )?;
+        Ok(view)
+    })
+}
+
+/// Organisations the caller may see: all for admins, auditors and curators; otherwise
+/// only the caller's own.
+pub fn list_organizations(
+    conn: &mut DbConn,
+    actor: &Actor,
+    mut filter: OrganizationFilter,
+    page: &PageRequest,
+) -> Result<Page<OrganizationView>, AuthError> {
+    if !actor.has_any(&[Role::Admin, Role::Auditor, Role::Curator]) {
+        filter.only_id = Some(actor.organization_id.to_string());
+    }
+    let rows = store::list_organizations(conn, &filter, page.after.as_deref(), page.fetch_limit())?;
+    let page = Page::from_rows(rows, page, |r| r.id.clone());
+    let items = page.items.into_iter().map(OrganizationView::from_row).collect::<Result<_, _>>()?;
+    Ok(Page { items, next_cursor: page.next_cursor })
+}
+
+pub fn get_organization(conn: &mut DbConn, actor: &Actor, id: &str) -> Result<OrganizationView, AuthError> {
+    let visible =
+        actor.has_any(&[Role::Admin, Role::Auditor, Role::Curator]) || actor.organization_id.to_string() == id;
+    let row = store::find_organization(conn, id)?.filter(|_| visible).ok_or(AuthError::NotFound("organisation"))?;
+    OrganizationView::from_row(row)
+}
+
+/// Makes sure the one platform organisation exists; returns its id.
+pub fn ensure_platform(conn: &mut DbConn, now: DateTime<Utc>, name: &str) -> Result<String, AuthError> {
+    write_tx(conn, |conn| {
+        if let Some(org) = store::first_organization_of_kind(conn, OrgKind::Platform.as_str())? {
+            return Ok(org.id);
+        }
+        let row = OrganizationRow {
+            id: OrganizationId::new().to_string(),
+            kind: OrgKind::Platform.as_str().into(),
+            name: name.to_owned(),
+            parent_id: None,
+            region_code: None,
+            created_at: to_db(now),
+            updated_at: to_db(now),
+        };
+        store::insert_organization(conn, &row)?;
+        audit::append(
+            conn,
+            now,
+            AuditEntry {
+                actor_id: None,
+                action: "organization.create",
+                entity_type: "organization",
+                entity_id: &row.id,
+                before: None,
+                after: Some(json!({ "kind": "platform", "name": name })),
+                request_id: None,
+            },
+        )?;
+        Ok(row.id)
+    })
+}
+
+// --- users --------------------------------------------------------------------------------
+
+/// Input for a new user, as the client sent it.
+#[derive(Debug, Clone, Default)]
+pub struct NewUser {
+    pub organization_id: String,
+    pub email: String,
+    pub name: String,
+    pub roles: Vec<String>,
+    pub password: String,
+}
+
+/// Creates a user (administrators only) and mails them that their account exists.
+pub fn create_user(
+    conn: &mut DbConn,
+    settings: &AuthSettings,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    input: NewUser,
+) -> Result<UserView, AuthError> {
+    if !actor.has(Role::Admin) {
+        return Err(AuthError::Forbidden("Only administrators create users."));
+    }
+    let mut errors = FieldErrors::new();
+    let email = errors.check("email", Email::parse(&input.email));
+    let name = errors.check("name", parse_name(&input.name, 200));
+    let password = errors.check("password", NewPassword::parse(&input.password));
+    let mut roles = Vec::new();
+    for (i, r) in input.roles.iter().enumerate() {
+        if let Some(role) = errors.check(&format!("roles[{i}]"), Role::parse(r)) {
+            if !roles.contains(&role) {
+                roles.push(role);
+            }
+        }
+    }
+    if input.roles.is_empty() {
+        errors.add("roles", "must name at least one role");
+    }
+    if OrganizationId::parse(&input.organization_id).is_none() {
+        errors.add("organization_id", "is not an organisation id");
+    }
+    errors.finish().map_err(AuthError::Validation)?;
+    let (email, name, password) = (email.expect("checked"), name.expect("checked"), password.expect("checked"));
+    let hash = password::hash(password.expose(), &settings.argon2).map_err(corrupt)?;
+    insert_user_with_mail(
+        conn,
+        settings,
+        now,
+        Some(actor),
+        &input.organization_id,
+        email,
+        name,
+        roles,
+        hash,
+        "user.create",
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn insert_user_with_mail(
+    conn: &mut DbConn,
+    settings: &AuthSettings,
+    now: DateTime<Utc>,
+    actor: Option<&Actor>,
+    organization_id: &str,
+    email: Email,
+    name: String,
+    roles: Vec<Role>,
+    hash: String,
+    action: &str,
+) -> Result<UserView, AuthError> {
+    write_tx(conn, |conn| {
+        let org = store::find_organization(conn, organization_id)?
+            .ok_or_else(|| AuthError::field("organization_id", "no such organisation"))?;
+        let kind = OrgKind::parse(&org.kind).map_err(corrupt)?;
+        let mut errors = FieldErrors::new();
+        for (i, role) in roles.iter().enumerate() {
+            if !role.allowed_in().contains(&kind) {
+                errors.add(format!("roles[{i}]"), format!("a {role} cannot belong to a {kind} organisation"));
+            }
+        }
+        errors.finish().map_err(AuthError::Validation)?;
+        if store::email_taken(conn, email.as_str())? {
+            return Err(AuthError::AlreadyExists {
+                field: "email",
+                detail: "A user with this email already exists.".into(),
+            });
+        }
+        let row = UserRow {
+            id: UserId::new().to_string(),
+            organization_id: org.id.clone(),
+            email: email.as_str().to_owned(),
+            name,
+            password_hash: hash,
+            active: true,
+            email_verified_at: None,
+            password_changed_at: to_db(now),
+            created_at: to_db(now),
+            updated_at: to_db(now),
+        };
+        let role_names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+        store::insert_user(conn, &row, &role_names)?;
+        let view = UserView::from_row(row, roles.clone())?;
+        let actor_id = actor.map(|a| a.user_id.to_string());
+        audit::append(
+            conn,
+            now,
+            AuditEntry {
+                actor_id: actor_id.as_deref(),
+                action,
+                entity_type: "user",
+                entity_id: &view.id.to_string(),
+                before: None,
+                after: Some(serde_json::to_value(&view).unwrap_or_default()),
+                request_id: actor.and_then(|a| a.request_id.as_deref()),
+            },
+        )?;
+        let body = format!(
+            "Halo {name},\n\nAn account on {mp} was created for you at {org} with the role(s): {roles}.\n\
+             Log in with this email address ({email}) and the password the operator gave you, then change it.\n",
+            name = view.name,
+            mp = settings.marketplace_name,
+            org = org.name,
+            roles = role_names.join(", "),
+            email = view.email,
+        );
+        outbox::enqueue_mail(
+            conn,
+            now,
+            NewMail {
+                to: &view.email,
+                subject: &format!("[{}] Your account is ready", settings.marketplace_name),
+                body: &body,
+            },
+        )?;
+        Ok(view)
+    })
+}
+
+pub fn list_users(
+    conn: &mut DbConn,
+    actor: &Actor,
+    filter: UserFilter,
+    page: &PageRequest,
+) -> Result<Page<UserView>, AuthError> {
+    if !actor.reads_everything() {
+        return Err(AuthError::Forbidden("Only administrators and auditors list users."));
+    }
+    let rows = store::list_users(conn, &filter, page.after.as_deref(), page.fetch_limit())?;
+    let page = Page::from_rows(rows, page, |r| r.id.clone());
+    let ids: Vec<String> = page.items.iter().map(|u| u.id.clone()).collect();
+    let pairs = store::roles_of_many(conn, &ids)?;
+    let items = page
+        .items
+        .into_iter()
+        .map(|u| {
+            let roles = pairs.iter().filter(|(id, _)| *id == u.id).map(|(_, r)| r.clone()).collect();
+            UserView::from_row(u, parse_roles(roles)?)
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Page { items, next_cursor: page.next_cursor })
+}
+
+pub fn get_user(conn: &mut DbConn, actor: &Actor, id: &str) -> Result<UserView, AuthError> {
+    let visible = actor.reads_everything() || actor.user_id.to_string() == id;
+    let row = store::find_user(conn, id)?.filter(|_| visible).ok_or(AuthError::NotFound("user"))?;
+    let roles = parse_roles(store::roles_of(conn, id)?)?;
+    UserView::from_row(row, roles)
+}
+
+/// What [`bootstrap_admin`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bootstrap {
+    /// An administrator already existed; nothing was changed.
+    AlreadyHadAdmin,
+    /// Created with the given password.
+    Created { email: String },
+    /// Created with a generated password, to be shown once.
+    CreatedWithGeneratedPassword { email: String, password: String },
+}
+
+/// Creates the first administrator (in the platform organisation) unless one exists.
+/// With `force`, creates another administrator even if one exists (`pasar create-admin`).
+pub fn bootstrap_admin(
+    conn: &mut DbConn,
+    settings: &AuthSettings,
+    now: DateTime<Utc>,
+    platform_name: &str,
+    email: &str,
+    name: &str,
+    password: Option<&str>,
+    force: bool,
+) -> Result<Bootstrap, AuthError> {
+    let platform_id = ensure_platform(conn, now, platform_name)?;
+    if !force && store::any_user_with_role(conn, Role::Admin.as_str())? {
+        return Ok(Bootstrap::AlreadyHadAdmin);
+    }
+    let email = Email::parse(email).map_err(|m| AuthError::field("email", m))?;
+    let name = parse_name(name, 200).map_err(|m| AuthError::field("name", m))?;
+    let (password, generated) = match password {
+        Some(p) => (NewPassword::parse(p).map_err(|m| AuthError::field("password", m))?, false),
+        None => (NewPassword::parse(&generate_password()).map_err(corrupt)?, true),
+    };
+    let hash = password::hash(password.expose(), &settings.argon2).map_err(corrupt)?;
+    insert_user_with_mail(
+        conn,
+        settings,
+        now,
+        None,
+        &platform_id,
+        email.clone(),
+        name,
+        vec![Role::Admin],
+        hash,
+        "user.bootstrap_admin",
+    )?;
+    Ok(if generated {
+        Bootstrap::CreatedWithGeneratedPassword { email: email.to_string(), password: password.expose().to_owned() }
+    } else {
+        Bootstrap::Created { email: email.to_string() }
+    })
+}
+
+/// 20 characters from an alphabet without look-alikes (about 115 bits).
+pub fn generate_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut bytes = [0u8; 20];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect()
+}

@@ -1,0 +1,1 @@
+//! Catalogue use cases: categories, products, product curation, import, reindex.

@@ -1,0 +1,1 @@
+//! Catalogue queries (plain functions over `&mut DbConn`, no transactions).

@@ -1,0 +1,16 @@
+//! The shared kernel of Pasar: identifiers, money, basis points, region codes,
+//! the one table of error codes, pagination and the clock.
+//!
+//! Nothing here knows about HTTP or the database; every capability crate builds on it.
+
+pub mod clock;
+pub mod error;
+pub mod id;
+pub mod money;
+pub mod page;
+pub mod region;
+
+pub use clock::{Clock, SystemClock};
+pub use error::{Code, ErrorCode, FieldError};
+pub use money::{BasisPoints, Rupiah};
+pub use region::RegionCode;

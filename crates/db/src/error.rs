@@ -1,0 +1,46 @@
+use pasar_core::{Code, ErrorCode};
+
+/// What can go wrong below the rules: the pool, a query, a migration.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("the database is busy; try again shortly")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error("database error: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("migration failed: {0}")]
+    Migration(String),
+}
+
+impl DbError {
+    /// Whether this is a unique-constraint violation (a duplicate that slipped past
+    /// the explicit checks, e.g. two requests racing).
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(
+            self,
+            DbError::Query(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
+        )
+    }
+}
+
+impl ErrorCode for DbError {
+    fn code(&self) -> Code {
+        match self {
+            DbError::Pool(_) => Code::Unavailable,
+            _ if self.is_unique_violation() => Code::AlreadyExists,
+            _ => Code::Internal,
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self.code() {
+            Code::Unavailable => "The database is busy; try again shortly.".into(),
+            Code::AlreadyExists => "A record with the same unique value already exists.".into(),
+            // Never show SQL or driver messages to clients; the log has them.
+            _ => "An internal error occurred.".into(),
+        }
+    }
+
+    fn retry_after(&self) -> Option<u64> {
+        matches!(self, DbError::Pool(_)).then_some(1)
+    }
+}

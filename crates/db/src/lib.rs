@@ -1,0 +1,35 @@
+//! The database room: one `schema.rs`, a connection that is either PostgreSQL or
+//! SQLite ([`DbConn`]), the pool, embedded migrations, write transactions, the
+//! hash-chained audit log and the mail outbox.
+//!
+//! Rules that every caller follows (see `docs/DATABASE.md`):
+//! - queries are plain functions over `&mut DbConn` and never open a transaction;
+//! - a use case opens exactly one with [`write_tx`] and appends its audit entry inside it;
+//! - where the two engines need different SQL, the `match` on [`DbConn`] is in a store
+//!   function, never in a service.
+
+pub mod audit;
+pub mod conn;
+pub mod error;
+pub mod migrate;
+pub mod outbox;
+pub mod schema;
+pub mod time;
+pub mod tx;
+
+pub use conn::{Backend, DbConn, DbPool, DbUrl, MultiBackend, PooledConn};
+pub use error::DbError;
+pub use tx::write_tx;
+
+/// Runs the same diesel query on whichever engine `conn` holds. For the few query
+/// forms (`ON CONFLICT`, row locks) that diesel builds per engine rather than for
+/// [`DbConn`] itself.
+#[macro_export]
+macro_rules! per_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::DbConn::Pg($c) => $body,
+            $crate::DbConn::Sqlite($c) => $body,
+        }
+    };
+}

@@ -1,0 +1,1 @@
+//! Order queries (plain functions over `&mut DbConn`, no transactions).

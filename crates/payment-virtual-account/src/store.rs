@@ -1,0 +1,1 @@
+//! Virtual-account queries (plain functions over `&mut DbConn`, no transactions).

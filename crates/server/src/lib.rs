@@ -1,0 +1,166 @@
+//! The `pasar` server: configuration, start-up, background workers.
+//!
+//! [`Application::build`] does everything the binary does before serving — pool,
+//! migrations, JWT secret, first administrator, listener, workers — so the black-box
+//! tests start exactly what production runs.
+
+pub mod config;
+pub mod mail;
+
+use anyhow::Context;
+use config::{Config, LogFormat};
+use pasar_api::{AppState, Limits};
+use pasar_auth::service::{self as auth_service, Bootstrap};
+use pasar_auth::JwtKeys;
+use pasar_core::clock::{SharedClock, SystemClock};
+use pasar_db::{migrate, DbPool};
+use rand::RngCore;
+use std::net::{SocketAddr, TcpListener};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Sets up logging once per process (later calls are ignored).
+pub fn init_logging(config: &Config) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.log.level));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let _ = match config.log.format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+/// Opens the pool and brings the schema up to date.
+pub fn open_database(config: &Config) -> anyhow::Result<DbPool> {
+    let url = config.database_url()?;
+    let pool = pasar_db::conn::pool(
+        &url,
+        config.database.pool_size,
+        Duration::from_secs(config.database.acquire_timeout_secs),
+    )
+    .map_err(anyhow::Error::msg)?;
+    let mut conn = pool.get().context("no database connection")?;
+    let applied = migrate::run_pending(&mut conn).context("running migrations")?;
+    for name in applied {
+        tracing::info!(migration = %name, "applied migration");
+    }
+    Ok(pool)
+}
+
+/// The HS256 key: from configuration, else `<data.dir>/jwt-secret`, created on first
+/// start (readable by the owner only).
+pub fn jwt_secret(config: &Config) -> anyhow::Result<Vec<u8>> {
+    if !config.auth.jwt_secret.is_empty() {
+        return Ok(config.auth.jwt_secret.as_bytes().to_vec());
+    }
+    let path = config.data.dir.join("jwt-secret");
+    if path.is_file() {
+        let s = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        let s = s.trim();
+        anyhow::ensure!(s.len() >= 32, "{} is too short; delete it to generate a new one", path.display());
+        return Ok(s.as_bytes().to_vec());
+    }
+    std::fs::create_dir_all(&config.data.dir).with_context(|| format!("creating {}", config.data.dir.display()))?;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    write_private(&path, &secret).with_context(|| format!("writing {}", path.display()))?;
+    tracing::info!(path = %path.display(), "generated a JWT secret");
+    Ok(secret.into_bytes())
+}
+
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(contents.as_bytes())
+}
+
+/// Creates the first administrator unless one exists: from `PASAR_ADMIN_EMAIL` /
+/// `PASAR_ADMIN_PASSWORD`, or with a generated password that is returned to be shown once.
+pub fn ensure_admin(config: &Config, pool: &DbPool, clock: &SharedClock) -> anyhow::Result<Bootstrap> {
+    let email = std::env::var("PASAR_ADMIN_EMAIL").unwrap_or_else(|_| "admin@pasar.local".into());
+    let password = std::env::var("PASAR_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
+    let mut conn = pool.get()?;
+    auth_service::bootstrap_admin(
+        &mut conn,
+        &config.auth_settings(),
+        clock.now(),
+        &config.marketplace.name,
+        &email,
+        "Administrator",
+        password.as_deref(),
+        false,
+    )
+    .map_err(|e| {
+        anyhow::anyhow!("creating the first administrator: {e}: {:?}", pasar_core::ErrorCode::field_errors(&e))
+    })
+}
+
+/// A built, listening application, not yet serving.
+pub struct Application {
+    server: actix_web::dev::Server,
+    addr: SocketAddr,
+    mail: mail::MailWorker,
+    pub state: AppState,
+    pub bootstrap: Bootstrap,
+    pub mail_transport: String,
+}
+
+impl Application {
+    pub fn build(config: &Config) -> anyhow::Result<Application> {
+        let clock: SharedClock = Arc::new(SystemClock);
+        let pool = open_database(config)?;
+        let keys = JwtKeys::from_secret(&jwt_secret(config)?);
+        let bootstrap = ensure_admin(config, &pool, &clock)?;
+        let state = AppState {
+            pool: pool.clone(),
+            keys,
+            auth: Arc::new(config.auth_settings()),
+            clock: clock.clone(),
+            limits: Limits { json_bytes: config.server.json_limit_bytes },
+            trust_forwarded_for: config.server.trust_forwarded_for,
+        };
+        let listener = TcpListener::bind(config.server.bind)
+            .with_context(|| format!("cannot listen on {} (server.bind)", config.server.bind))?;
+        let addr = listener.local_addr()?;
+        let app_state = state.clone();
+        let mut http = actix_web::HttpServer::new(move || pasar_api::app(app_state.clone()))
+            .shutdown_timeout(10)
+            .listen(listener)?;
+        if config.server.workers > 0 {
+            http = http.workers(config.server.workers);
+        }
+        let server = http.run();
+        let transport =
+            mail::Transport::from_config(&config.mail.smtp_url, config.outbox_dir()).map_err(anyhow::Error::msg)?;
+        let mail_transport = transport.describe();
+        let from = config.mail.from.parse().context("mail.from")?;
+        let mail =
+            mail::MailWorker::start(pool, clock, transport, from, Duration::from_millis(config.mail.poll_interval_ms));
+        Ok(Application { server, addr, mail, state, bootstrap, mail_transport })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// A handle that stops the server (tests, signals).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped (Ctrl-C / SIGTERM stop it gracefully), then stops the workers.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let Application { server, mut mail, .. } = self;
+        let result = server.await;
+        mail.stop();
+        result
+    }
+}

@@ -1,0 +1,143 @@
+//! Delivering the outbox: a background thread claims due messages, sends them through
+//! SMTP (when `mail.smtp_url` is set) or writes them as `.eml` files, and records each
+//! outcome. A failure is retried with back-off; nothing is dropped.
+
+use chrono::TimeDelta;
+use lettre::message::{header::ContentType, Mailbox, Message};
+use lettre::{SmtpTransport, Transport as _};
+use pasar_core::clock::SharedClock;
+use pasar_db::outbox::{self, OutboxMessage};
+use pasar_db::{write_tx, DbError, DbPool};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Where mail goes.
+pub enum Transport {
+    Smtp(Box<SmtpTransport>),
+    /// `.eml` files in this folder, one per message, named by the outbox id.
+    Files(PathBuf),
+}
+
+impl Transport {
+    pub fn from_config(smtp_url: &str, outbox_dir: PathBuf) -> Result<Transport, String> {
+        if smtp_url.is_empty() {
+            Ok(Transport::Files(outbox_dir))
+        } else {
+            let t = SmtpTransport::from_url(smtp_url)
+                .map_err(|e| e.to_string())?
+                .timeout(Some(Duration::from_secs(20)))
+                .build();
+            Ok(Transport::Smtp(Box::new(t)))
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Transport::Smtp(_) => "SMTP (mail.smtp_url)".into(),
+            Transport::Files(dir) => format!(".eml files in {} (set mail.smtp_url to send)", dir.display()),
+        }
+    }
+
+    fn send(&self, from: &Mailbox, msg: &OutboxMessage) -> Result<(), String> {
+        let to: Mailbox = msg.recipient.parse().map_err(|e| format!("bad recipient: {e}"))?;
+        let email = Message::builder()
+            .from(from.clone())
+            .to(to)
+            .subject(msg.subject.clone())
+            .message_id(Some(format!("<{}@pasar>", msg.id)))
+            .header(ContentType::TEXT_PLAIN)
+            .body(msg.body.clone())
+            .map_err(|e| e.to_string())?;
+        match self {
+            Transport::Smtp(smtp) => smtp.send(&email).map(drop).map_err(|e| e.to_string()),
+            Transport::Files(dir) => {
+                std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+                let tmp = dir.join(format!(".{}.eml.tmp", msg.id));
+                std::fs::write(&tmp, email.formatted()).map_err(|e| format!("{}: {e}", tmp.display()))?;
+                std::fs::rename(&tmp, dir.join(format!("{}.eml", msg.id))).map_err(|e| e.to_string())
+            }
+        }
+    }
+}
+
+/// The mail worker's handle: stops the thread when told to, or when dropped.
+pub struct MailWorker {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl MailWorker {
+    pub fn start(pool: DbPool, clock: SharedClock, transport: Transport, from: Mailbox, poll: Duration) -> MailWorker {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("pasar-mail".into())
+            .spawn(move || {
+                while !flag.load(Ordering::Relaxed) {
+                    let sent = match deliver_due(&pool, &clock, &transport, &from) {
+                        Ok(n) => n,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "mail worker could not read the outbox");
+                            0
+                        }
+                    };
+                    if sent == 0 {
+                        sleep_unless_stopped(&flag, poll);
+                    }
+                }
+            })
+            .ok();
+        MailWorker { stop, thread }
+    }
+
+    pub fn stop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for MailWorker {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn sleep_unless_stopped(flag: &AtomicBool, total: Duration) {
+    let step = Duration::from_millis(50).min(total);
+    let mut slept = Duration::ZERO;
+    while slept < total && !flag.load(Ordering::Relaxed) {
+        std::thread::sleep(step);
+        slept += step;
+    }
+}
+
+/// Claims and delivers one batch; returns how many messages were attempted.
+pub fn deliver_due(
+    pool: &DbPool,
+    clock: &SharedClock,
+    transport: &Transport,
+    from: &Mailbox,
+) -> Result<usize, DbError> {
+    let mut conn = pool.get()?;
+    let now = clock.now();
+    let batch = write_tx(&mut conn, |c| outbox::claim_due(c, now, TimeDelta::minutes(5), 20).map_err(DbError::from))?;
+    for msg in &batch {
+        let result = transport.send(from, msg);
+        let now = clock.now();
+        write_tx(&mut conn, |c| match &result {
+            Ok(()) => outbox::mark_sent(c, &msg.id, now).map_err(DbError::from),
+            Err(e) => outbox::mark_failed(c, &msg.id, now, msg.attempts, e).map_err(DbError::from),
+        })?;
+        match result {
+            Ok(()) => tracing::info!(outbox_id = %msg.id, "mail delivered"),
+            Err(e) => {
+                tracing::warn!(outbox_id = %msg.id, attempts = msg.attempts, error = %e, "mail delivery failed; will retry")
+            }
+        }
+    }
+    Ok(batch.len())
+}

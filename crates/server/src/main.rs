@@ -1,0 +1,153 @@
+//! `pasar`: the whole marketplace in one binary.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use pasar_auth::service::Bootstrap;
+use pasar_core::clock::{SharedClock, SystemClock};
+use pasar_server::config::Config;
+use pasar_server::{init_logging, open_database, Application};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(name = "pasar", version, about = "Pasar: the e-marketplace and e-catalogue of a regional government")]
+struct Cli {
+    /// A TOML file overriding config/default.toml (environment variables override both).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create an administrator account.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        /// The password; otherwise PASAR_ADMIN_PASSWORD, otherwise one is generated and printed.
+        #[arg(long, env = "PASAR_ADMIN_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+        #[arg(long, default_value = "Administrator")]
+        name: String,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain; report the first broken link. Exits 1 if broken.
+    Verify,
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("pasar: {e:#}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
+    let config = Config::load(cli.config.as_deref())?;
+    init_logging(&config);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config),
+        Command::Migrate => {
+            let url = config.database_url()?;
+            open_database(&config)?;
+            println!("Database {} is up to date.", url.redacted());
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+        Command::CreateAdmin { email, password, name } => {
+            let pool = open_database(&config)?;
+            let clock: SharedClock = Arc::new(SystemClock);
+            let mut conn = pool.get()?;
+            let outcome = pasar_auth::service::bootstrap_admin(
+                &mut conn,
+                &config.auth_settings(),
+                clock.now(),
+                &config.marketplace.name,
+                &email,
+                &name,
+                password.as_deref(),
+                true,
+            )
+            .map_err(|e| anyhow::anyhow!("{e} {:?}", pasar_core::ErrorCode::field_errors(&e)))?;
+            print_bootstrap(&outcome);
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+        Command::Audit { command: AuditCommand::Verify } => {
+            let pool = open_database(&config)?;
+            let mut conn = pool.get()?;
+            let report = pasar_db::audit::verify(&mut conn).context("reading the audit log")?;
+            match report.first_broken {
+                None => {
+                    println!("Audit log intact: {} entries checked.", report.checked);
+                    Ok(std::process::ExitCode::SUCCESS)
+                }
+                Some(link) => {
+                    println!("Audit log BROKEN at entry {}: {}", link.seq, link.reason);
+                    println!("({} entries checked up to and including it.)", report.checked);
+                    Ok(std::process::ExitCode::from(1))
+                }
+            }
+        }
+    }
+}
+
+fn print_bootstrap(outcome: &Bootstrap) {
+    match outcome {
+        Bootstrap::AlreadyHadAdmin => {}
+        Bootstrap::Created { email } => println!("Created administrator {email}."),
+        Bootstrap::CreatedWithGeneratedPassword { email, password } => {
+            println!();
+            println!("  Created administrator {email} with the one-time password:");
+            println!();
+            println!("      {password}");
+            println!();
+            println!("  It is shown only now. Log in and change it (POST /api/v1/me/password),");
+            println!("  or set PASAR_ADMIN_EMAIL and PASAR_ADMIN_PASSWORD before the first start.");
+            println!();
+        }
+    }
+}
+
+fn serve(config: Config) -> anyhow::Result<std::process::ExitCode> {
+    let started = Instant::now();
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(&config)?;
+        let addr = app.addr();
+        let base = if config.server.public_url.is_empty() {
+            format!("http://{addr}")
+        } else {
+            config.server.public_url.trim_end_matches('/').to_owned()
+        };
+        print_bootstrap(&app.bootstrap);
+        println!(
+            "Pasar {} is listening on http://{addr} (ready in {} ms)",
+            env!("CARGO_PKG_VERSION"),
+            started.elapsed().as_millis()
+        );
+        println!("  API docs:  {base}/api/docs/");
+        println!("  OpenAPI:   {base}/api/v1/openapi.json");
+        println!("  Health:    {base}/health/ready");
+        println!("  Database:  {}", config.database_url()?.redacted());
+        println!("  Mail:      {}", app.mail_transport);
+        println!("  Log in:    POST {base}/api/v1/auth/login");
+        app.run_until_stopped().await?;
+        Ok(std::process::ExitCode::SUCCESS)
+    })
+}

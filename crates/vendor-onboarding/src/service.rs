@@ -1,0 +1,2 @@
+//! Vendor use cases (one function each: transaction, rights, rules, audit, outbox):
+//! registration, profile, documents, submission and curation decisions.

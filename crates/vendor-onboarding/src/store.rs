@@ -1,0 +1,2 @@
+//! Vendor queries (plain functions over `&mut DbConn`, no transactions). The vendor
+//! tables arrive with the registration and curation use cases.
