@@ -1,1 +1,9 @@
+//! Black-box tests: the real application over HTTP, on SQLite and PostgreSQL.
+//! One test binary (compile time matters); one module per area.
 
+mod access;
+mod audit;
+mod auth;
+mod conventions;
+mod mail;
+mod migrations;

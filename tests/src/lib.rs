@@ -1,1 +1,349 @@
+//! The test-app builder: starts the real `pasar` application (the same
+//! [`pasar_server::Application`] the binary runs) on a random port, on SQLite and — when
+//! `TEST_DATABASE_URL` is set — on PostgreSQL, each test in a database of its own so
+//! that tests run in parallel. Helpers return `(status, JSON)` so tests read like a
+//! user's session.
 
+pub mod smtp;
+
+use awc::http::header::HeaderMap;
+use pasar_db::{Backend, DbPool};
+use pasar_server::config::Config;
+use pasar_server::{AdminSeed, Application};
+use serde_json::{json, Value};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+pub const ADMIN_EMAIL: &str = "admin@pasar.test";
+pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
+/// Every user the tests create gets this password.
+pub const PASSWORD: &str = "password-for-tests";
+
+/// The engines this run covers: SQLite always, PostgreSQL when `TEST_DATABASE_URL`
+/// is set. With `PASAR_REQUIRE_POSTGRES=1` a missing PostgreSQL fails the test
+/// instead of being skipped.
+pub fn backends() -> Vec<Backend> {
+    let mut out = vec![Backend::Sqlite];
+    match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        Some(_) => out.push(Backend::Postgres),
+        None => {
+            if std::env::var("PASAR_REQUIRE_POSTGRES").as_deref() == Ok("1") {
+                panic!("PASAR_REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set");
+            }
+            static ONCE: OnceLock<()> = OnceLock::new();
+            ONCE.get_or_init(|| {
+                eprintln!("note: TEST_DATABASE_URL is not set; PostgreSQL tests are skipped (SQLite only)");
+            });
+        }
+    }
+    out
+}
+
+/// A throwaway PostgreSQL database, dropped with this value.
+pub struct PgDatabase {
+    admin_url: String,
+    name: String,
+    pub url: String,
+}
+
+impl PgDatabase {
+    pub fn create() -> PgDatabase {
+        use diesel::{Connection, RunQueryDsl};
+        let admin_url = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL");
+        let name = format!("pasar_test_{}", uuid::Uuid::now_v7().simple());
+        let mut conn = diesel::PgConnection::establish(&admin_url)
+            .unwrap_or_else(|e| panic!("cannot connect to TEST_DATABASE_URL: {e}"));
+        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).expect("create test database");
+        let url = with_database(&admin_url, &name);
+        PgDatabase { admin_url, name, url }
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        use diesel::{Connection, RunQueryDsl};
+        if let Ok(mut conn) = diesel::PgConnection::establish(&self.admin_url) {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).execute(&mut conn);
+        }
+    }
+}
+
+/// `postgres://u@h:5432/postgres?x=y` with its database replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let root = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{root}/{name}?{q}"),
+        None => format!("{root}/{name}"),
+    }
+}
+
+/// What a test can change before the app starts.
+#[derive(Default, Clone)]
+pub struct Options {
+    /// Send mail to this SMTP URL instead of writing files.
+    pub smtp_url: Option<String>,
+    /// Largest JSON body.
+    pub json_limit_bytes: Option<usize>,
+}
+
+/// A reply: status, headers and the body parsed as JSON (`Null` when empty).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts the status, showing the body when it differs.
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Value {
+        assert_eq!(self.status, status, "unexpected status; body: {}", self.body);
+        self.body
+    }
+
+    /// Asserts a problem reply: status, content type and code.
+    #[track_caller]
+    pub fn expect_problem(self, status: u16, code: &str) -> Value {
+        assert_eq!(self.status, status, "unexpected status; body: {}", self.body);
+        assert_eq!(self.header("content-type"), Some("application/problem+json"), "body: {}", self.body);
+        assert_eq!(self.body["code"], code, "body: {}", self.body);
+        assert_eq!(self.body["status"], status);
+        assert!(self.body["type"].as_str().unwrap_or_default().starts_with("https://pasar.dev/problems/"));
+        assert!(self.body["title"].is_string() && self.body["detail"].is_string());
+        assert!(self.body["request_id"].is_string(), "problem without request id: {}", self.body);
+        self.body
+    }
+}
+
+/// The running application and a client for it.
+pub struct TestApp {
+    pub backend: Backend,
+    pub base: String,
+    pub config: Config,
+    pub pool: DbPool,
+    client: awc::Client,
+    handle: actix_web::dev::ServerHandle,
+    // Dropped after the server handle is stopped (field order matters for Drop).
+    _pg: Option<PgDatabase>,
+    pub dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    pub async fn start(backend: Backend, options: Options) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let pg = (backend == Backend::Postgres).then(PgDatabase::create);
+        let mut config = Config::load_from(None, figment::providers::Env::prefixed("PASAR_TESTS_IGNORE__"), None)
+            .expect("default configuration");
+        config.server.bind = "127.0.0.1:0".parse().unwrap();
+        config.server.workers = 2;
+        config.data.dir = dir.path().to_path_buf();
+        config.database.url = match &pg {
+            Some(db) => db.url.clone(),
+            None => format!("sqlite://{}", dir.path().join("pasar.db").display()),
+        };
+        config.mail.poll_interval_ms = 50;
+        if let Some(url) = &options.smtp_url {
+            config.mail.smtp_url = url.clone();
+        }
+        if let Some(limit) = options.json_limit_bytes {
+            config.server.json_limit_bytes = limit;
+        }
+        config.validate().expect("test configuration is valid");
+        let seed = AdminSeed { email: ADMIN_EMAIL.into(), password: Some(ADMIN_PASSWORD.into()) };
+        let app = Application::build(&config, &seed).expect("application starts");
+        let base = format!("http://{}", app.addr());
+        let pool = app.state.pool.clone();
+        let handle = app.handle();
+        actix_web::rt::spawn(app.run_until_stopped());
+        let client = awc::Client::builder().timeout(Duration::from_secs(60)).disable_redirects().finish();
+        TestApp { backend, base, config, pool, client, handle, _pg: pg, dir }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+
+    /// Any request; `body` is sent as JSON when given.
+    pub async fn request(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+        let method = awc::http::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut req = self.client.request(method, format!("{}{}", self.base, path));
+        if let Some(t) = token {
+            req = req.insert_header(("authorization", format!("Bearer {t}")));
+        }
+        let resp = match body {
+            Some(b) => req.send_json(&b).await,
+            None => req.send().await,
+        };
+        Self::reply(resp.expect("request sent")).await
+    }
+
+    /// A request with a raw body and content type.
+    pub async fn request_raw(&self, method: &str, path: &str, content_type: &str, body: Vec<u8>) -> Reply {
+        let method = awc::http::Method::from_bytes(method.as_bytes()).expect("method");
+        let resp = self
+            .client
+            .request(method, format!("{}{}", self.base, path))
+            .insert_header(("content-type", content_type))
+            .send_body(body)
+            .await;
+        Self::reply(resp.expect("request sent")).await
+    }
+
+    async fn reply<S>(mut resp: awc::ClientResponse<S>) -> Reply
+    where
+        S: futures_core::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>> + Unpin,
+    {
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let bytes = resp.body().limit(20 << 20).await.expect("body");
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        Reply { status, headers, body }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        self.request("GET", path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
+        self.request("POST", path, token, Some(body)).await
+    }
+
+    /// Logs in; returns the whole token pair.
+    pub async fn login_pair(&self, email: &str, password: &str) -> Value {
+        self.post("/api/v1/auth/login", None, json!({ "email": email, "password": password })).await.expect(200)
+    }
+
+    /// Logs in; returns the access token.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        self.login_pair(email, password).await["access_token"].as_str().expect("access token").to_owned()
+    }
+
+    pub async fn admin_token(&self) -> String {
+        self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await
+    }
+
+    /// Creates an organisation as `token`; returns its id.
+    pub async fn create_org(&self, token: &str, kind: &str, name: &str, parent: Option<&str>) -> String {
+        let region = (kind != "vendor").then_some("35.76");
+        let body = json!({ "kind": kind, "name": name, "parent_id": parent, "region_code": region });
+        let org = self.post("/api/v1/organizations", Some(token), body).await.expect(201);
+        org["id"].as_str().expect("id").to_owned()
+    }
+
+    /// Creates a user with [`PASSWORD`]; returns the user's id.
+    pub async fn create_user(&self, token: &str, org: &str, email: &str, roles: &[&str]) -> String {
+        let body = json!({ "organization_id": org, "email": email, "name": email.split('@').next().unwrap(),
+                           "roles": roles, "password": PASSWORD });
+        let user = self.post("/api/v1/users", Some(token), body).await.expect(201);
+        user["id"].as_str().expect("id").to_owned()
+    }
+
+    /// A connection to this app's database, for checks a user cannot make over HTTP.
+    pub fn db(&self) -> pasar_db::PooledConn {
+        self.pool.get().expect("db connection")
+    }
+
+    /// Waits until `check` holds, polling; panics after `secs`.
+    pub async fn eventually<F: FnMut() -> bool>(&self, secs: u64, what: &str, mut check: F) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+        while !check() {
+            assert!(std::time::Instant::now() < deadline, "[{}] timed out waiting for: {what}", self.name());
+            actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Stop accepting and let the workers go; the database is dropped after.
+        let stop = self.handle.stop(false);
+        drop(stop);
+    }
+}
+
+/// A small organisation tree with one user per role, for access-control tests.
+pub struct World {
+    pub admin: String,
+    pub pemda: String,
+    pub opd: String,
+    pub satker_a: String,
+    pub satker_b: String,
+    pub vendor_a: String,
+    pub vendor_b: String,
+    /// role name → (user id, access token)
+    pub users: Vec<(&'static str, String, String)>,
+}
+
+impl World {
+    pub async fn build(app: &TestApp) -> World {
+        let admin = app.admin_token().await;
+        let pemda = app.create_org(&admin, "pemda", "Pemerintah Kota Mojokerto", None).await;
+        let opd = app.create_org(&admin, "opd", "Dinas Pendidikan", Some(&pemda)).await;
+        let satker_a = app.create_org(&admin, "satker", "SDN Kranggan 1", Some(&opd)).await;
+        let satker_b = app.create_org(&admin, "satker", "SMPN 2 Mojokerto", Some(&opd)).await;
+        let vendor_a = app.create_org(&admin, "vendor", "UD Batik Majapahit", None).await;
+        let vendor_b = app.create_org(&admin, "vendor", "Koperasi Onde-Onde", None).await;
+        let specs: [(&'static str, &str, &str); 8] = [
+            ("curator", "curator@pasar.test", pemda.as_str()),
+            ("auditor", "auditor@pasar.test", pemda.as_str()),
+            ("vendor_owner", "owner@batik.test", vendor_a.as_str()),
+            ("vendor_staff", "staff@batik.test", vendor_a.as_str()),
+            ("pejabat_pengadaan", "pp@sdn1.test", satker_a.as_str()),
+            ("ppk", "ppk@sdn1.test", satker_a.as_str()),
+            ("bendahara", "bendahara@sdn1.test", satker_a.as_str()),
+            ("vendor_owner_b", "owner@onde.test", vendor_b.as_str()),
+        ];
+        let mut users = Vec::new();
+        for (role, email, org) in specs {
+            let real_role = role.trim_end_matches("_b");
+            let id = app.create_user(&admin, org, email, &[real_role]).await;
+            let token = app.login(email, PASSWORD).await;
+            users.push((role, id, token));
+        }
+        World { admin, pemda, opd, satker_a, satker_b, vendor_a, vendor_b, users }
+    }
+
+    pub fn token(&self, role: &str) -> &str {
+        &self.users.iter().find(|(r, _, _)| *r == role).expect("role").2
+    }
+
+    pub fn user_id(&self, role: &str) -> &str {
+        &self.users.iter().find(|(r, _, _)| *r == role).expect("role").1
+    }
+}
+
+impl TestApp {
+    /// Ids of organisations of one kind, straight from the database.
+    pub async fn get_ids_of_kind(&self, kind: &str) -> Vec<String> {
+        use diesel::prelude::*;
+        use pasar_db::schema::organizations::dsl;
+        let mut conn = self.db();
+        dsl::organizations
+            .filter(dsl::kind.eq(kind))
+            .select(dsl::id)
+            .order(dsl::id.asc())
+            .load(&mut *conn)
+            .expect("query")
+    }
+}

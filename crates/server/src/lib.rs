@@ -82,25 +82,47 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     options.open(path)?.write_all(contents.as_bytes())
 }
 
-/// Creates the first administrator unless one exists: from `PASAR_ADMIN_EMAIL` /
-/// `PASAR_ADMIN_PASSWORD`, or with a generated password that is returned to be shown once.
-pub fn ensure_admin(config: &Config, pool: &DbPool, clock: &SharedClock) -> anyhow::Result<Bootstrap> {
-    let email = std::env::var("PASAR_ADMIN_EMAIL").unwrap_or_else(|_| "admin@pasar.local".into());
-    let password = std::env::var("PASAR_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
+/// Who the first administrator is, when the database has none yet.
+#[derive(Debug, Clone)]
+pub struct AdminSeed {
+    pub email: String,
+    /// `None`: generate one and show it once.
+    pub password: Option<String>,
+}
+
+impl AdminSeed {
+    /// From `PASAR_ADMIN_EMAIL` and `PASAR_ADMIN_PASSWORD`, with `admin@pasar.local`
+    /// and a generated password where they are unset.
+    pub fn from_env() -> AdminSeed {
+        AdminSeed {
+            email: std::env::var("PASAR_ADMIN_EMAIL")
+                .ok()
+                .filter(|e| !e.is_empty())
+                .unwrap_or_else(|| "admin@pasar.local".into()),
+            password: std::env::var("PASAR_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty()),
+        }
+    }
+}
+
+/// Creates the first administrator unless one exists.
+pub fn ensure_admin(
+    config: &Config,
+    pool: &DbPool,
+    clock: &SharedClock,
+    seed: &AdminSeed,
+) -> anyhow::Result<Bootstrap> {
     let mut conn = pool.get()?;
     auth_service::bootstrap_admin(
         &mut conn,
         &config.auth_settings(),
         clock.now(),
         &config.marketplace.name,
-        &email,
+        &seed.email,
         "Administrator",
-        password.as_deref(),
+        seed.password.as_deref(),
         false,
     )
-    .map_err(|e| {
-        anyhow::anyhow!("creating the first administrator: {e}: {:?}", pasar_core::ErrorCode::field_errors(&e))
-    })
+    .map_err(|e| anyhow::anyhow!("creating the first administrator: {e} {:?}", pasar_core::ErrorCode::field_errors(&e)))
 }
 
 /// A built, listening application, not yet serving.
@@ -114,11 +136,11 @@ pub struct Application {
 }
 
 impl Application {
-    pub fn build(config: &Config) -> anyhow::Result<Application> {
+    pub fn build(config: &Config, admin: &AdminSeed) -> anyhow::Result<Application> {
         let clock: SharedClock = Arc::new(SystemClock);
         let pool = open_database(config)?;
         let keys = JwtKeys::from_secret(&jwt_secret(config)?);
-        let bootstrap = ensure_admin(config, &pool, &clock)?;
+        let bootstrap = ensure_admin(config, &pool, &clock, admin)?;
         let state = AppState {
             pool: pool.clone(),
             keys,

@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand};
 use pasar_auth::service::Bootstrap;
 use pasar_core::clock::{SharedClock, SystemClock};
 use pasar_server::config::Config;
-use pasar_server::{init_logging, open_database, Application};
+use pasar_server::{init_logging, open_database, AdminSeed, Application};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -128,7 +128,7 @@ fn print_bootstrap(outcome: &Bootstrap) {
 fn serve(config: Config) -> anyhow::Result<std::process::ExitCode> {
     let started = Instant::now();
     actix_web::rt::System::new().block_on(async move {
-        let app = Application::build(&config)?;
+        let app = Application::build(&config, &AdminSeed::from_env())?;
         let addr = app.addr();
         let base = if config.server.public_url.is_empty() {
             format!("http://{addr}")

@@ -1,0 +1,207 @@
+//! Login, refresh, logout, password change, throttling and token attacks.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use pasar_tests::{backends, Options, TestApp, ADMIN_EMAIL, ADMIN_PASSWORD};
+use serde_json::json;
+
+#[actix_web::test]
+async fn login_refresh_logout() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        let pair = app.login_pair(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        assert_eq!(pair["token_type"], "Bearer");
+        assert_eq!(pair["expires_in"], 900);
+        let access = pair["access_token"].as_str().unwrap();
+        let me = app.get("/api/v1/me", Some(access)).await.expect(200);
+        assert_eq!(me["email"], ADMIN_EMAIL, "[{}]", app.name());
+        assert_eq!(me["roles"], json!(["admin"]));
+        assert_eq!(me["organization"]["kind"], "platform");
+
+        // Rotation: the new refresh token works, the old one is spent.
+        let first = pair["refresh_token"].as_str().unwrap().to_owned();
+        let second = app.post("/api/v1/auth/refresh", None, json!({ "refresh_token": first })).await.expect(200);
+        let second_refresh = second["refresh_token"].as_str().unwrap().to_owned();
+        assert_ne!(second_refresh, first);
+        app.get("/api/v1/me", second["access_token"].as_str()).await.expect(200);
+
+        // Reusing the spent token means someone copied it: the whole session ends.
+        app.post("/api/v1/auth/refresh", None, json!({ "refresh_token": first }))
+            .await
+            .expect_problem(401, "invalid_token");
+        app.post("/api/v1/auth/refresh", None, json!({ "refresh_token": second_refresh }))
+            .await
+            .expect_problem(401, "invalid_token");
+
+        // Logout ends a fresh session; its refresh token no longer works.
+        let third = app.login_pair(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let refresh = third["refresh_token"].as_str().unwrap();
+        app.post("/api/v1/auth/logout", None, json!({ "refresh_token": refresh })).await.expect(204);
+        app.post("/api/v1/auth/logout", None, json!({ "refresh_token": refresh })).await.expect(204);
+        app.post("/api/v1/auth/refresh", None, json!({ "refresh_token": refresh }))
+            .await
+            .expect_problem(401, "invalid_token");
+
+        // Garbage refresh tokens are refused the same way.
+        for bad in ["", "x", "not-a-uuid.secret", "01a1ff3a-75c9-7698-868f-40c8497dfa38.wrong"] {
+            app.post("/api/v1/auth/refresh", None, json!({ "refresh_token": bad }))
+                .await
+                .expect_problem(401, "invalid_token");
+        }
+    }
+}
+
+#[actix_web::test]
+async fn wrong_credentials_do_not_say_which_part_was_wrong() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        let wrong_password = app
+            .post("/api/v1/auth/login", None, json!({ "email": ADMIN_EMAIL, "password": "nope-nope-nope" }))
+            .await
+            .expect_problem(401, "invalid_credentials");
+        let unknown_user = app
+            .post("/api/v1/auth/login", None, json!({ "email": "nobody@pasar.test", "password": "nope-nope-nope" }))
+            .await
+            .expect_problem(401, "invalid_credentials");
+        assert_eq!(wrong_password["detail"], unknown_user["detail"]);
+        let bad_email = app
+            .post("/api/v1/auth/login", None, json!({ "email": "not an email", "password": "x" }))
+            .await
+            .expect_problem(422, "validation_failed");
+        assert_eq!(bad_email["errors"][0]["field"], "email");
+    }
+}
+
+#[actix_web::test]
+async fn repeated_failures_are_throttled_even_for_the_right_password() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        let admin = app.admin_token().await;
+        let platform = app.get("/api/v1/me", Some(&admin)).await.expect(200)["organization"]["id"].clone();
+        app.create_user(&admin, platform.as_str().unwrap(), "curator@pasar.test", &["curator"]).await;
+        let attempt = json!({ "email": ADMIN_EMAIL, "password": "wrong-password-123" });
+        for _ in 0..5 {
+            app.post("/api/v1/auth/login", None, attempt.clone()).await.expect_problem(401, "invalid_credentials");
+        }
+        let locked = app.post("/api/v1/auth/login", None, attempt.clone()).await;
+        let retry_after: u64 = locked.header("retry-after").expect("Retry-After").parse().unwrap();
+        assert!((1..=900).contains(&retry_after), "[{}] Retry-After {retry_after}", app.name());
+        locked.expect_problem(429, "too_many_requests");
+        app.post("/api/v1/auth/login", None, json!({ "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD }))
+            .await
+            .expect_problem(429, "too_many_requests");
+        // Another account is not affected by this account's lockout, and tokens issued
+        // before it keep working.
+        app.login("curator@pasar.test", pasar_tests::PASSWORD).await;
+        app.get("/api/v1/me", Some(&admin)).await.expect(200);
+    }
+}
+
+fn forge(payload: &serde_json::Value, header: &serde_json::Value, key: Option<&[u8]>) -> String {
+    let h = URL_SAFE_NO_PAD.encode(header.to_string());
+    let p = URL_SAFE_NO_PAD.encode(payload.to_string());
+    match key {
+        None => format!("{h}.{p}."),
+        Some(k) => jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+            payload,
+            &jsonwebtoken::EncodingKey::from_secret(k),
+        )
+        .unwrap(),
+    }
+}
+
+#[actix_web::test]
+async fn forged_and_expired_tokens_get_401() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        let token = app.admin_token().await;
+        let payload: serde_json::Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(token.split('.').nth(1).unwrap()).unwrap()).unwrap();
+        let secret =
+            std::fs::read_to_string(app.dir.path().join("jwt-secret")).expect("generated secret kept in data dir");
+
+        // The real claims with the server's own key work (the forging itself is right)…
+        let good = forge(&payload, &json!({}), Some(secret.trim().as_bytes()));
+        app.get("/api/v1/me", Some(&good)).await.expect(200);
+
+        // …but another key, alg none, an expired token, and garbage do not.
+        let wrong_key = forge(&payload, &json!({}), Some(b"an attacker's key that is long enough"));
+        let none = forge(&payload, &json!({ "alg": "none", "typ": "JWT" }), None);
+        let mut expired_claims = payload.clone();
+        expired_claims["exp"] = json!(chrono::Utc::now().timestamp() - 5);
+        expired_claims["iat"] = json!(chrono::Utc::now().timestamp() - 905);
+        let expired = forge(&expired_claims, &json!({}), Some(secret.trim().as_bytes()));
+        let mut escalated = payload.clone();
+        escalated["roles"] = json!(["admin", "auditor"]);
+        let tampered = format!(
+            "{}.{}.{}",
+            token.split('.').next().unwrap(),
+            URL_SAFE_NO_PAD.encode(escalated.to_string()),
+            token.split('.').nth(2).unwrap()
+        );
+        for (what, bad) in [
+            ("wrong key", wrong_key),
+            ("alg none", none),
+            ("expired", expired),
+            ("tampered", tampered),
+            ("garbage", "abc.def.ghi".into()),
+        ] {
+            let r = app.get("/api/v1/me", Some(&bad)).await;
+            assert_eq!(r.status, 401, "[{}] {what}", app.name());
+            assert_eq!(r.header("www-authenticate"), Some("Bearer"));
+            r.expect_problem(401, "invalid_token");
+        }
+        let no_scheme = app.request_raw("GET", "/api/v1/me", "application/json", vec![]).await;
+        no_scheme.expect_problem(401, "unauthenticated");
+    }
+}
+
+#[actix_web::test]
+async fn password_change_ends_sessions_and_needs_the_current_password() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        let pair = app.login_pair(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let access = pair["access_token"].as_str().unwrap();
+        let wrong = app
+            .post(
+                "/api/v1/me/password",
+                Some(access),
+                json!({ "current_password": "not-it-at-all", "new_password": "a brand new password" }),
+            )
+            .await
+            .expect_problem(422, "validation_failed");
+        assert_eq!(wrong["errors"][0]["field"], "current_password");
+        let weak = app
+            .post(
+                "/api/v1/me/password",
+                Some(access),
+                json!({ "current_password": ADMIN_PASSWORD, "new_password": "short" }),
+            )
+            .await
+            .expect_problem(422, "validation_failed");
+        assert_eq!(weak["errors"][0]["field"], "new_password");
+        app.post(
+            "/api/v1/me/password",
+            None,
+            json!({ "current_password": ADMIN_PASSWORD, "new_password": "a brand new password" }),
+        )
+        .await
+        .expect_problem(401, "unauthenticated");
+
+        app.post(
+            "/api/v1/me/password",
+            Some(access),
+            json!({ "current_password": ADMIN_PASSWORD, "new_password": "a brand new password" }),
+        )
+        .await
+        .expect(204);
+        app.post("/api/v1/auth/refresh", None, json!({ "refresh_token": pair["refresh_token"] }))
+            .await
+            .expect_problem(401, "invalid_token");
+        app.post("/api/v1/auth/login", None, json!({ "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD }))
+            .await
+            .expect_problem(401, "invalid_credentials");
+        app.login(ADMIN_EMAIL, "a brand new password").await;
+    }
+}

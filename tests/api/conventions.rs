@@ -1,0 +1,146 @@
+//! The API's conventions: problem+json for every error, request ids, pagination,
+//! health, the OpenAPI document and the docs page.
+
+use pasar_tests::{backends, Options, TestApp, World};
+use serde_json::{json, Value};
+
+#[actix_web::test]
+async fn every_error_is_problem_json_with_a_stable_code() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Options { json_limit_bytes: Some(4096), ..Options::default() }).await;
+        // Unknown route and wrong method.
+        let r = app.get("/api/v1/nothing-here", None).await.expect_problem(404, "not_found");
+        assert_eq!(r["detail"], "Nothing is at /api/v1/nothing-here.");
+        let r = app.request("DELETE", "/api/v1/auth/login", None, None).await;
+        assert_eq!(r.header("allow"), Some("POST"));
+        r.expect_problem(405, "method_not_allowed");
+
+        // Malformed JSON: where it broke.
+        let r = app.request_raw("POST", "/api/v1/auth/login", "application/json", b"{\"email\": ".to_vec()).await;
+        let body = r.expect_problem(400, "malformed_json");
+        assert_eq!(body["errors"][0]["field"], "body");
+        assert!(body["detail"].as_str().unwrap().contains("line 1 column"), "{body}");
+
+        // Well-formed but wrong: which field.
+        let r = app.post("/api/v1/auth/login", None, json!({ "email": ["a"], "password": "x" })).await;
+        let body = r.expect_problem(422, "validation_failed");
+        assert_eq!(body["errors"][0]["field"], "email");
+        let r = app.post("/api/v1/auth/login", None, json!({ "email": "a@b.id" })).await;
+        assert_eq!(r.expect_problem(422, "validation_failed")["errors"][0]["field"], "password");
+
+        // Not JSON at all; too large.
+        app.request_raw("POST", "/api/v1/auth/login", "text/plain", b"hello".to_vec())
+            .await
+            .expect_problem(415, "unsupported_media_type");
+        let big = json!({ "email": "a@b.id", "password": "x".repeat(10_000) }).to_string().into_bytes();
+        app.request_raw("POST", "/api/v1/auth/login", "application/json", big)
+            .await
+            .expect_problem(413, "payload_too_large");
+
+        // Bad query parameters name the parameter.
+        let admin = app.admin_token().await;
+        for (q, field) in [
+            ("limit=0", "limit"),
+            ("limit=101", "limit"),
+            ("limit=ten", "limit"),
+            ("cursor=%%%", "cursor"),
+            ("kind=kelurahan", "kind"),
+            ("parent_id=42", "parent_id"),
+        ] {
+            let r = app.get(&format!("/api/v1/organizations?{q}"), Some(&admin)).await;
+            let body = r.expect_problem(400, "invalid_query");
+            assert_eq!(body["errors"][0]["field"], field, "{q}");
+        }
+
+        // An id that is not a UUID is just not found.
+        app.get("/api/v1/organizations/42", Some(&admin)).await.expect_problem(404, "not_found");
+    }
+}
+
+#[actix_web::test]
+async fn request_ids_are_returned_and_echoed() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        let r = app.get("/health/live", None).await;
+        let id = r.header("x-request-id").expect("request id").to_owned();
+        assert!(uuid::Uuid::try_parse(&id).is_ok(), "{id}");
+        let r = app.get("/nowhere", None).await;
+        let header_id = r.header("x-request-id").unwrap().to_owned();
+        assert_eq!(r.body["request_id"], header_id.as_str(), "the problem carries the same id as the header");
+    }
+}
+
+#[actix_web::test]
+async fn lists_are_paginated_with_cursors() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        let w = World::build(&app).await;
+        let mut seen = Vec::new();
+        let mut path = "/api/v1/organizations?limit=3".to_string();
+        loop {
+            let page = app.get(&path, Some(&w.admin)).await.expect(200);
+            let items = page["items"].as_array().unwrap();
+            assert!(items.len() <= 3);
+            seen.extend(items.iter().map(|o| o["id"].as_str().unwrap().to_owned()));
+            match page["next_cursor"].as_str() {
+                Some(c) => path = format!("/api/v1/organizations?limit=3&cursor={c}"),
+                None => break,
+            }
+        }
+        assert_eq!(seen.len(), 7, "[{}] every organisation exactly once", app.name());
+        let mut dedup = seen.clone();
+        dedup.sort();
+        dedup.dedup();
+        assert_eq!(dedup, seen, "in creation order, no repeats");
+    }
+}
+
+#[actix_web::test]
+async fn health_reports_liveness_and_database_readiness() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        let live = app.get("/health/live", None).await.expect(200);
+        assert_eq!(live["status"], "ok");
+        let ready = app.get("/health/ready", None).await.expect(200);
+        assert_eq!(ready["database"], app.name());
+    }
+}
+
+#[actix_web::test]
+async fn the_openapi_document_matches_its_snapshot_and_the_docs_page_is_served() {
+    let app = TestApp::start(pasar_db::Backend::Sqlite, Options::default()).await;
+    let doc = app.get("/api/v1/openapi.json", None).await.expect(200);
+    assert_eq!(doc["openapi"], "3.1.0");
+    for path in [
+        "/api/v1/auth/login",
+        "/api/v1/auth/refresh",
+        "/api/v1/auth/logout",
+        "/api/v1/me",
+        "/api/v1/me/password",
+        "/api/v1/organizations",
+        "/api/v1/organizations/{id}",
+        "/api/v1/users",
+        "/api/v1/users/{id}",
+        "/health/ready",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} is documented");
+    }
+    let snapshot_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots/openapi.json");
+    if std::env::var("UPDATE_SNAPSHOTS").as_deref() == Ok("1") {
+        std::fs::write(&snapshot_path, serde_json::to_string_pretty(&doc).unwrap() + "\n").unwrap();
+    }
+    let expected: Value = serde_json::from_str(&std::fs::read_to_string(&snapshot_path).expect(
+        "tests/snapshots/openapi.json is missing: run `UPDATE_SNAPSHOTS=1 cargo test -p pasar-tests openapi` and review it",
+    ))
+    .unwrap();
+    assert!(
+        doc == expected,
+        "The API changed. If that was intended, run `UPDATE_SNAPSHOTS=1 cargo test -p pasar-tests openapi` and review the diff of tests/snapshots/openapi.json."
+    );
+
+    let page = app.get("/api/docs/", None).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.as_str().unwrap_or_default().contains("swagger"), "the docs page is Swagger UI");
+    let r = app.get("/api/docs", None).await;
+    assert_eq!(r.status, 308);
+}
