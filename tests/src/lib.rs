@@ -11,7 +11,6 @@ use pasar_db::{Backend, DbPool};
 use pasar_server::config::Config;
 use pasar_server::{AdminSeed, Application};
 use serde_json::{json, Value};
-use std::sync::OnceLock;
 use std::time::Duration;
 
 pub const ADMIN_EMAIL: &str = "admin@pasar.test";
@@ -19,71 +18,7 @@ pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 /// Every user the tests create gets this password.
 pub const PASSWORD: &str = "password-for-tests";
 
-/// The engines this run covers: SQLite always, PostgreSQL when `TEST_DATABASE_URL`
-/// is set. With `PASAR_REQUIRE_POSTGRES=1` a missing PostgreSQL fails the test
-/// instead of being skipped.
-pub fn backends() -> Vec<Backend> {
-    let mut out = vec![Backend::Sqlite];
-    match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
-        Some(_) => out.push(Backend::Postgres),
-        None => {
-            if std::env::var("PASAR_REQUIRE_POSTGRES").as_deref() == Ok("1") {
-                panic!("PASAR_REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set");
-            }
-            static ONCE: OnceLock<()> = OnceLock::new();
-            ONCE.get_or_init(|| {
-                eprintln!("note: TEST_DATABASE_URL is not set; PostgreSQL tests are skipped (SQLite only)");
-            });
-        }
-    }
-    out
-}
-
-/// A throwaway PostgreSQL database, dropped with this value.
-pub struct PgDatabase {
-    admin_url: String,
-    name: String,
-    pub url: String,
-}
-
-impl PgDatabase {
-    pub fn create() -> PgDatabase {
-        use diesel::{Connection, RunQueryDsl};
-        let admin_url = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL");
-        let name = format!("pasar_test_{}", uuid::Uuid::now_v7().simple());
-        let mut conn = diesel::PgConnection::establish(&admin_url)
-            .unwrap_or_else(|e| panic!("cannot connect to TEST_DATABASE_URL: {e}"));
-        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).expect("create test database");
-        let url = with_database(&admin_url, &name);
-        PgDatabase { admin_url, name, url }
-    }
-}
-
-impl Drop for PgDatabase {
-    fn drop(&mut self) {
-        use diesel::{Connection, RunQueryDsl};
-        if let Ok(mut conn) = diesel::PgConnection::establish(&self.admin_url) {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).execute(&mut conn);
-        }
-    }
-}
-
-/// `postgres://u@h:5432/postgres?x=y` with its database replaced by `name`.
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let root = match base[scheme_end..].find('/') {
-        Some(i) => &base[..scheme_end + i],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{root}/{name}?{q}"),
-        None => format!("{root}/{name}"),
-    }
-}
+pub use pasar_db::testing::{backends, TempPgDatabase as PgDatabase};
 
 /// What a test can change before the app starts.
 #[derive(Default, Clone)]

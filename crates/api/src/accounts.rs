@@ -65,16 +65,13 @@ pub async fn login(
     let now = state.now();
     let pair = state
         .run(move |conn| {
-            service::login(
-                conn,
-                &st.auth,
-                &st.keys,
-                now,
-                &body.email,
-                &body.password,
-                address.as_deref(),
-                rid.as_deref(),
-            )
+            let attempt = service::LoginAttempt {
+                email: &body.email,
+                password: &body.password,
+                address: address.as_deref(),
+                request_id: rid.as_deref(),
+            };
+            service::login(conn, &st.auth, &st.keys, now, attempt)
         })
         .await?;
     Ok(HttpResponse::Ok().insert_header(header::CacheControl(vec![header::CacheDirective::NoStore])).json(pair))

@@ -210,6 +210,16 @@ fn seconds_until(until: DateTime<Utc>, now: DateTime<Utc>) -> u64 {
     ms.div_ceil(1000).max(1)
 }
 
+/// A login attempt as it arrived.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginAttempt<'a> {
+    pub email: &'a str,
+    pub password: &'a str,
+    /// The client's address, for per-address throttling.
+    pub address: Option<&'a str>,
+    pub request_id: Option<&'a str>,
+}
+
 /// Logs in with email and password. Throttled per account and per client address:
 /// a locked key answers 429 with the seconds to wait, before any password is checked.
 pub fn login(
@@ -217,11 +227,9 @@ pub fn login(
     settings: &AuthSettings,
     keys: &JwtKeys,
     now: DateTime<Utc>,
-    email: &str,
-    password: &str,
-    address: Option<&str>,
-    request_id: Option<&str>,
+    attempt: LoginAttempt<'_>,
 ) -> Result<TokenPair, AuthError> {
+    let LoginAttempt { email, password, address, request_id } = attempt;
     let email = Email::parse(email).map_err(|m| AuthError::field("email", m))?;
     if password.is_empty() || password.len() > 1024 {
         return Err(AuthError::field("password", "must be given (at most 1024 bytes)"));
@@ -798,6 +806,15 @@ pub enum Bootstrap {
     CreatedWithGeneratedPassword { email: String, password: String },
 }
 
+/// An administrator to create from the command line or at first start.
+#[derive(Debug, Clone, Copy)]
+pub struct AdminAccount<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    /// `None`: generate one, to be shown once.
+    pub password: Option<&'a str>,
+}
+
 /// Creates the first administrator (in the platform organisation) unless one exists.
 /// With `force`, creates another administrator even if one exists (`pasar create-admin`).
 pub fn bootstrap_admin(
@@ -805,11 +822,10 @@ pub fn bootstrap_admin(
     settings: &AuthSettings,
     now: DateTime<Utc>,
     platform_name: &str,
-    email: &str,
-    name: &str,
-    password: Option<&str>,
+    account: AdminAccount<'_>,
     force: bool,
 ) -> Result<Bootstrap, AuthError> {
+    let AdminAccount { email, name, password } = account;
     let platform_id = ensure_platform(conn, now, platform_name)?;
     if !force && store::any_user_with_role(conn, Role::Admin.as_str())? {
         return Ok(Bootstrap::AlreadyHadAdmin);

@@ -72,7 +72,7 @@ mod tests {
     fn containment_follows_the_hierarchy() {
         let kota = RegionCode::parse("35.76").unwrap();
         assert!(RegionCode::parse("35.76.01").unwrap().is_within(&kota));
-        assert!(!RegionCode::parse("35.7").is_ok());
+        assert!(RegionCode::parse("35.7").is_err());
         assert!(!RegionCode::parse("35.77").unwrap().is_within(&kota));
     }
 }

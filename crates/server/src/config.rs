@@ -105,10 +105,28 @@ pub struct LogConfig {
 /// A configuration that cannot be used, with the key at fault.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("invalid configuration: {0}")]
+    #[error("invalid configuration: {}", describe(.0))]
     Parse(Box<figment::Error>),
     #[error("invalid configuration: {key}: {message}")]
     Invalid { key: &'static str, message: String },
+}
+
+/// Each error as `section.key: what is wrong (where the value came from)`, with the key
+/// spelt as in the TOML file whichever source it came from.
+fn describe(e: &figment::Error) -> String {
+    e.clone()
+        .into_iter()
+        .map(|err| {
+            let key = err.path.join(".").to_lowercase();
+            let source = err.metadata.as_ref().map(|m| format!(" (from {})", m.name)).unwrap_or_default();
+            if key.is_empty() {
+                format!("{}{source}", err.kind)
+            } else {
+                format!("{key}: {}{source}", err.kind)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn invalid(key: &'static str, message: impl Into<String>) -> ConfigError {
@@ -145,9 +163,8 @@ impl Config {
         if self.database.pool_size == 0 {
             return Err(invalid("database.pool_size", "must be at least 1"));
         }
-        if !self.server.public_url.is_empty()
-            && !(self.server.public_url.starts_with("http://") || self.server.public_url.starts_with("https://"))
-        {
+        let url = &self.server.public_url;
+        if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
             return Err(invalid("server.public_url", "must start with http:// or https://"));
         }
         if self.server.json_limit_bytes < 1024 {
@@ -194,7 +211,7 @@ impl Config {
     pub fn database_url(&self) -> Result<DbUrl, ConfigError> {
         if self.database.url.trim().is_empty() {
             let path = self.data.dir.join("pasar.db");
-            return Ok(DbUrl::parse(&format!("sqlite://{}", path.display())).map_err(|m| invalid("data.dir", m))?);
+            return DbUrl::parse(&format!("sqlite://{}", path.display())).map_err(|m| invalid("data.dir", m));
         }
         DbUrl::parse(&self.database.url).map_err(|m| invalid("database.url", m))
     }

@@ -117,9 +117,7 @@ pub fn ensure_admin(
         &config.auth_settings(),
         clock.now(),
         &config.marketplace.name,
-        &seed.email,
-        "Administrator",
-        seed.password.as_deref(),
+        auth_service::AdminAccount { email: &seed.email, name: "Administrator", password: seed.password.as_deref() },
         false,
     )
     .map_err(|e| anyhow::anyhow!("creating the first administrator: {e} {:?}", pasar_core::ErrorCode::field_errors(&e)))

@@ -80,9 +80,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 &config.auth_settings(),
                 clock.now(),
                 &config.marketplace.name,
-                &email,
-                &name,
-                password.as_deref(),
+                pasar_auth::service::AdminAccount { email: &email, name: &name, password: password.as_deref() },
                 true,
             )
             .map_err(|e| anyhow::anyhow!("{e} {:?}", pasar_core::ErrorCode::field_errors(&e)))?;

@@ -1,0 +1,216 @@
+//! The `pasar` binary as an operator meets it: first start, configuration errors,
+//! `migrate`, `create-admin`, `audit verify`, and the same binary on PostgreSQL.
+
+use pasar_db::testing::{backends, TempPgDatabase};
+use pasar_db::Backend;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_pasar");
+
+/// `pasar` with a clean environment: no PASAR_* or DATABASE_URL from the caller.
+fn pasar(data: &std::path::Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("PASAR") || k == "DATABASE_URL" || k == "RUST_LOG" {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env("PASAR__DATA__DIR", data).env("PASAR__LOG__LEVEL", "warn");
+    cmd
+}
+
+struct Running {
+    child: Child,
+    addr: String,
+    stdout: Vec<String>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the server on a random port and reads its banner up to the last line.
+fn start(mut cmd: Command) -> Running {
+    let mut child = cmd
+        .env("PASAR__SERVER__BIND", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn pasar");
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut stdout = Vec::new();
+    let mut addr = None;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        assert!(Instant::now() < deadline, "no banner: {stdout:?}");
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap() == 0 {
+            panic!("pasar exited early: {stdout:?} {:?}", child.wait());
+        }
+        let line = line.trim_end().to_owned();
+        if let Some(rest) = line.split("listening on http://").nth(1) {
+            addr = Some(rest.split_whitespace().next().unwrap().to_owned());
+        }
+        let done = line.trim_start().starts_with("Log in:");
+        stdout.push(line);
+        if done {
+            break;
+        }
+    }
+    // Keep draining stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in reader.lines() {});
+    Running { child, addr: addr.expect("address in banner"), stdout }
+}
+
+/// A minimal HTTP/1.1 request; returns status and body.
+fn http(addr: &str, method: &str, path: &str, token: Option<&str>, body: Option<&str>) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let body = body.unwrap_or("");
+    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\n{auth}Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut reply = String::new();
+    s.read_to_string(&mut reply).unwrap();
+    let status = reply.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let body = reply.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    (status, body)
+}
+
+fn login(addr: &str, email: &str, password: &str) -> Option<String> {
+    let body = format!(r#"{{"email":"{email}","password":"{password}"}}"#);
+    let (status, body) = http(addr, "POST", "/api/v1/auth/login", None, Some(&body));
+    (status == 200).then(|| {
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        v["access_token"].as_str().unwrap().to_owned()
+    })
+}
+
+#[test]
+fn first_start_needs_no_configuration_and_prints_where_to_go() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = start(pasar(dir.path()));
+    let banner = first.stdout.join("\n");
+    for needle in ["/api/docs/", "/api/v1/openapi.json", "/health/ready", "Created administrator admin@pasar.local"] {
+        assert!(banner.contains(needle), "banner lacks {needle}:\n{banner}");
+    }
+    let password_line = first.stdout.iter().position(|l| l.contains("one-time password")).expect("password shown");
+    let password = first.stdout[password_line + 2].trim().to_owned();
+    assert_eq!(password.len(), 20, "{banner}");
+
+    let (status, body) = http(&first.addr, "GET", "/health/ready", None, None);
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"database\":\"sqlite\""));
+    let token = login(&first.addr, "admin@pasar.local", &password).expect("the printed password works");
+    assert!(dir.path().join("pasar.db").is_file());
+    assert!(dir.path().join("jwt-secret").is_file());
+    drop(first);
+
+    // Second start: same admin, no new password, and the kept secret still accepts the
+    // token issued by the first run.
+    let second = start(pasar(dir.path()));
+    assert!(!second.stdout.join("\n").contains("one-time password"));
+    let (status, _) = http(&second.addr, "GET", "/api/v1/me", Some(&token), None);
+    assert_eq!(status, 200, "token from the first run is still valid");
+}
+
+#[test]
+fn the_first_admin_can_come_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = pasar(dir.path());
+    cmd.env("PASAR_ADMIN_EMAIL", "operator@mojokertokota.go.id").env("PASAR_ADMIN_PASSWORD", "operator-password-1");
+    let run = start(cmd);
+    assert!(run.stdout.join("\n").contains("Created administrator operator@mojokertokota.go.id."));
+    assert!(login(&run.addr, "operator@mojokertokota.go.id", "operator-password-1").is_some());
+}
+
+#[test]
+fn bad_configuration_stops_start_up_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&str, &str, &str); 5] = [
+        ("PASAR__SERVER__BIND", "not-an-address", "server.bind"),
+        ("PASAR__DATABASE__URL", "mysql://localhost/pasar", "database.url"),
+        ("PASAR__AUTH__JWT_SECRET", "too-short", "auth.jwt_secret"),
+        ("PASAR__MAIL__FROM", "not a mailbox", "mail.from"),
+        ("PASAR__SERVER__BINDD", "127.0.0.1:1", "bindd"),
+    ];
+    for (key, value, named) in cases {
+        let out = pasar(dir.path()).env(key, value).arg("migrate").output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{key}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(named), "{key}: {err}");
+    }
+    let file = dir.path().join("pasar.toml");
+    std::fs::write(&file, "[marketplace]\nregion_codes = [\"35.7\"]\n").unwrap();
+    let out = pasar(dir.path()).arg("--config").arg(&file).arg("migrate").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("marketplace.region_codes"));
+    // A config file overrides the defaults, and the environment overrides the file.
+    std::fs::write(&file, "[server]\nbind = \"127.0.0.1:1\"\n").unwrap();
+    let mut cmd = pasar(dir.path());
+    cmd.arg("--config").arg(&file);
+    let run = start(cmd);
+    assert_ne!(run.addr, "127.0.0.1:1", "PASAR__SERVER__BIND beats the file");
+}
+
+#[test]
+fn migrate_create_admin_and_audit_verify_on_each_database() {
+    for backend in backends() {
+        let dir = tempfile::tempdir().unwrap();
+        let pg = (backend == Backend::Postgres).then(TempPgDatabase::create);
+        let with_db = |mut c: Command| {
+            if let Some(db) = &pg {
+                c.env("DATABASE_URL", &db.url);
+            }
+            c
+        };
+        let out = with_db(pasar(dir.path())).arg("migrate").output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("is up to date"));
+
+        let out = with_db(pasar(dir.path()))
+            .args(["create-admin", "--email", "second@pasar.test", "--password", "second-admin-password"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("Created administrator second@pasar.test."));
+
+        // The same binary serves on this database; the new admin logs in.
+        let run = start(with_db(pasar(dir.path())));
+        let (_, body) = http(&run.addr, "GET", "/health/ready", None, None);
+        let engine = if pg.is_some() { "postgres" } else { "sqlite" };
+        assert!(body.contains(&format!("\"database\":\"{engine}\"")), "{body}");
+        assert!(login(&run.addr, "second@pasar.test", "second-admin-password").is_some());
+        drop(run);
+
+        let out = with_db(pasar(dir.path())).args(["audit", "verify"]).output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("Audit log intact"));
+
+        // Tamper with the second entry behind the trigger's back.
+        let url = match &pg {
+            Some(db) => db.url.clone(),
+            None => format!("sqlite://{}", dir.path().join("pasar.db").display()),
+        };
+        let mut conn = pasar_db::conn::establish(&pasar_db::DbUrl::parse(&url).unwrap()).unwrap();
+        let lift = match backend {
+            Backend::Sqlite => "DROP TRIGGER audit_log_no_update;",
+            Backend::Postgres => "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update;",
+        };
+        let sql = format!("{lift} UPDATE audit_log SET actor_id = 'someone-else' WHERE seq = 2;");
+        diesel::connection::SimpleConnection::batch_execute(&mut conn, &sql).unwrap();
+        let out = with_db(pasar(dir.path())).args(["audit", "verify"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("BROKEN at entry 2"), "{out:?}");
+    }
+}
