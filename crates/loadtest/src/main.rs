@@ -1,1 +1,178 @@
-fn main() {}
+//! `pasar-load`: measures the `pasar` binary the way an operator would see it.
+//!
+//! ```text
+//! cargo build --release -p pasar-server -p pasar-loadtest
+//! target/release/pasar-load all --bin target/release/pasar
+//! ```
+//!
+//! `all` starts a fresh server (SQLite in a temporary folder) several times to time
+//! start-up to ready, reads its idle resident memory, then drives `GET /health/ready`
+//! and `GET /api/v1/me` with 64 keep-alive connections and reports requests per second
+//! and latency percentiles. `http` drives one endpoint of a server already running.
+//! Every run is bounded in time and talks to loopback only.
+
+mod http;
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+#[derive(Parser)]
+#[command(name = "pasar-load", about = "Start-up time, memory and throughput of pasar")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Start a fresh server and measure everything.
+    All {
+        /// The pasar binary (build it with --release).
+        #[arg(long, default_value = "target/release/pasar")]
+        bin: PathBuf,
+        /// Concurrent connections.
+        #[arg(long, default_value_t = 64)]
+        connections: usize,
+        /// Seconds per endpoint.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// How many cold starts to time.
+        #[arg(long, default_value_t = 5)]
+        starts: usize,
+        /// Run the server on this database instead of a fresh SQLite file.
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// Drive one endpoint of a running server.
+    Http {
+        /// e.g. 127.0.0.1:8080 (loopback only)
+        #[arg(long)]
+        addr: String,
+        #[arg(long, default_value = "/health/ready")]
+        path: String,
+        /// A bearer token to send.
+        #[arg(long)]
+        token: Option<String>,
+        #[arg(long, default_value_t = 64)]
+        connections: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
+}
+
+const ADMIN_EMAIL: &str = "load@pasar.test";
+const ADMIN_PASSWORD: &str = "load-test-password";
+
+struct Server {
+    child: Child,
+    addr: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts pasar on a random loopback port; returns once `/health/ready` answers 200,
+/// with the time that took.
+fn start(bin: &PathBuf, database_url: Option<&str>) -> anyhow::Result<(Server, Duration)> {
+    let dir = tempfile::tempdir()?;
+    let mut cmd = Command::new(bin);
+    cmd.env("PASAR__SERVER__BIND", "127.0.0.1:0")
+        .env("PASAR__DATA__DIR", dir.path())
+        .env("PASAR__LOG__LEVEL", "warn")
+        .env("PASAR_ADMIN_EMAIL", ADMIN_EMAIL)
+        .env("PASAR_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .env_remove("DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    if let Some(url) = database_url {
+        cmd.env("DATABASE_URL", url);
+    }
+    let started = Instant::now();
+    let mut child = cmd.spawn().with_context(|| format!("starting {}", bin.display()))?;
+    let mut lines = BufReader::new(child.stdout.take().context("stdout")?).lines();
+    let addr = loop {
+        let Some(line) = lines.next() else { bail!("pasar exited before listening") };
+        if let Some(rest) = line?.split("listening on http://").nth(1) {
+            break rest.split_whitespace().next().unwrap_or_default().to_owned();
+        }
+    };
+    std::thread::spawn(move || lines.for_each(drop));
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    rt.block_on(async {
+        loop {
+            if let Ok(r) = http::request(&addr, "GET", "/health/ready", None, None).await {
+                if r.status == 200 {
+                    return Ok::<_, anyhow::Error>(());
+                }
+            }
+            anyhow::ensure!(started.elapsed() < Duration::from_secs(60), "not ready after 60 s");
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    })?;
+    let elapsed = started.elapsed();
+    Ok((Server { child, addr, _dir: dir }, elapsed))
+}
+
+fn rss_kib(pid: u32) -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .context("VmRSS not found")
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Cmd::Http { addr, path, token, connections, seconds } => {
+            http::check_loopback(&addr)?;
+            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            let report = rt.block_on(http::drive(&addr, &path, token.as_deref(), connections, Duration::from_secs(seconds)))?;
+            println!("GET {path}: {report}");
+        }
+        Cmd::All { bin, connections, seconds, starts, database_url } => {
+            println!("pasar-load: {} ({} cores)", bin.display(), std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+            let mut times = Vec::new();
+            for _ in 0..starts.max(1) {
+                let (server, took) = start(&bin, database_url.as_deref())?;
+                times.push(took);
+                drop(server);
+            }
+            times.sort();
+            println!(
+                "start-up to ready (empty database, migrations included): median {:.0} ms, min {:.0} ms, max {:.0} ms over {} starts",
+                ms(times[times.len() / 2]),
+                ms(times[0]),
+                ms(times[times.len() - 1]),
+                times.len()
+            );
+
+            let (server, _) = start(&bin, database_url.as_deref())?;
+            std::thread::sleep(Duration::from_secs(2));
+            println!("idle resident memory: {:.1} MiB", rss_kib(server.child.id())? as f64 / 1024.0);
+
+            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            let token = rt.block_on(http::login(&server.addr, ADMIN_EMAIL, ADMIN_PASSWORD))?;
+            let window = Duration::from_secs(seconds);
+            let ready = rt.block_on(http::drive(&server.addr, "/health/ready", None, connections, window))?;
+            println!("GET /health/ready, {connections} connections, {seconds} s: {ready}");
+            let me = rt.block_on(http::drive(&server.addr, "/api/v1/me", Some(&token), connections, window))?;
+            println!("GET /api/v1/me, {connections} connections, {seconds} s: {me}");
+            println!("resident memory after load: {:.1} MiB", rss_kib(server.child.id())? as f64 / 1024.0);
+        }
+    }
+    Ok(())
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
