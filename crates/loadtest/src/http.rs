@@ -32,7 +32,13 @@ impl Conn {
         Ok(Conn { stream: BufReader::new(stream) })
     }
 
-    async fn send(&mut self, method: &str, path: &str, token: Option<&str>, body: Option<&str>) -> anyhow::Result<Response> {
+    async fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+    ) -> anyhow::Result<Response> {
         let mut req = format!("{method} {path} HTTP/1.1\r\nHost: pasar\r\n");
         if let Some(t) = token {
             req.push_str(&format!("Authorization: Bearer {t}\r\n"));
@@ -71,7 +77,13 @@ impl Conn {
 }
 
 /// One request on a fresh connection.
-pub async fn request(addr: &str, method: &str, path: &str, token: Option<&str>, body: Option<&str>) -> anyhow::Result<Response> {
+pub async fn request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+) -> anyhow::Result<Response> {
     Conn::open(addr).await?.send(method, path, token, body).await
 }
 
@@ -117,7 +129,13 @@ impl fmt::Display for Report {
 }
 
 /// `connections` keep-alive connections sending `GET path` back to back for `window`.
-pub async fn drive(addr: &str, path: &str, token: Option<&str>, connections: usize, window: Duration) -> anyhow::Result<Report> {
+pub async fn drive(
+    addr: &str,
+    path: &str,
+    token: Option<&str>,
+    connections: usize,
+    window: Duration,
+) -> anyhow::Result<Report> {
     let started = Instant::now();
     let deadline = started + window;
     let mut tasks = Vec::new();

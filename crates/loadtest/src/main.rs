@@ -136,11 +136,16 @@ fn main() -> anyhow::Result<()> {
         Cmd::Http { addr, path, token, connections, seconds } => {
             http::check_loopback(&addr)?;
             let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-            let report = rt.block_on(http::drive(&addr, &path, token.as_deref(), connections, Duration::from_secs(seconds)))?;
+            let report =
+                rt.block_on(http::drive(&addr, &path, token.as_deref(), connections, Duration::from_secs(seconds)))?;
             println!("GET {path}: {report}");
         }
         Cmd::All { bin, connections, seconds, starts, database_url } => {
-            println!("pasar-load: {} ({} cores)", bin.display(), std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+            println!(
+                "pasar-load: {} ({} cores)",
+                bin.display(),
+                std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+            );
             let mut times = Vec::new();
             for _ in 0..starts.max(1) {
                 let (server, took) = start(&bin, database_url.as_deref())?;
