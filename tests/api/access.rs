@@ -150,3 +150,68 @@ async fn organisation_and_user_rules_name_the_field() {
         assert_eq!(fields, vec!["email", "password", "roles[0]"]);
     }
 }
+
+#[actix_web::test]
+async fn admins_deactivate_and_re_role_users_and_that_ends_their_sessions() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        let w = World::build(&app).await;
+        let ppk = w.user_id("ppk");
+        let path = format!("/api/v1/users/{ppk}");
+        let pair = app.login_pair("ppk@sdn1.test", pasar_tests::PASSWORD).await;
+
+        // Only administrators; the caller's own satker colleague cannot.
+        app.request("PATCH", &path, Some(w.token("bendahara")), Some(json!({ "active": false })))
+            .await
+            .expect_problem(403, "forbidden");
+
+        // Re-roling checks the organisation, and ends the user's sessions.
+        let r = app.request("PATCH", &path, Some(&w.admin), Some(json!({ "roles": ["vendor_owner"] }))).await;
+        assert_eq!(r.expect_problem(422, "validation_failed")["errors"][0]["field"], "roles[0]");
+        let changed = app
+            .request(
+                "PATCH",
+                &path,
+                Some(&w.admin),
+                Some(json!({ "roles": ["ppk", "pejabat_pengadaan"], "name": "Sri Wahyuni" })),
+            )
+            .await
+            .expect(200);
+        assert_eq!(changed["roles"], json!(["pejabat_pengadaan", "ppk"]));
+        assert_eq!(changed["name"], "Sri Wahyuni");
+        app.post("/api/v1/auth/refresh", None, json!({ "refresh_token": pair["refresh_token"] }))
+            .await
+            .expect_problem(401, "invalid_token");
+
+        // Deactivated: no login, no refresh, and `me` says the token no longer stands for anyone.
+        let pair = app.login_pair("ppk@sdn1.test", pasar_tests::PASSWORD).await;
+        app.request("PATCH", &path, Some(&w.admin), Some(json!({ "active": false }))).await.expect(200);
+        app.post("/api/v1/auth/login", None, json!({ "email": "ppk@sdn1.test", "password": pasar_tests::PASSWORD }))
+            .await
+            .expect_problem(401, "invalid_credentials");
+        app.post("/api/v1/auth/refresh", None, json!({ "refresh_token": pair["refresh_token"] }))
+            .await
+            .expect_problem(401, "invalid_token");
+        app.get("/api/v1/me", pair["access_token"].as_str()).await.expect_problem(401, "invalid_token");
+        app.request("PATCH", &path, Some(&w.admin), Some(json!({ "active": true }))).await.expect(200);
+        app.login("ppk@sdn1.test", pasar_tests::PASSWORD).await;
+
+        // An administrator cannot lock themselves out; unknown fields and ids are refused.
+        let me = app.get("/api/v1/me", Some(&w.admin)).await.expect(200);
+        let own = format!("/api/v1/users/{}", me["id"].as_str().unwrap());
+        let r = app.request("PATCH", &own, Some(&w.admin), Some(json!({ "active": false }))).await;
+        assert_eq!(r.expect_problem(422, "validation_failed")["errors"][0]["field"], "active");
+        let r = app.request("PATCH", &own, Some(&w.admin), Some(json!({ "roles": ["auditor"] }))).await;
+        assert_eq!(r.expect_problem(422, "validation_failed")["errors"][0]["field"], "roles");
+        let r = app.request("PATCH", &path, Some(&w.admin), Some(json!({ "password_hash": "x" }))).await;
+        r.expect_problem(422, "validation_failed");
+        app.request(
+            "PATCH",
+            &format!("/api/v1/users/{}", uuid::Uuid::now_v7()),
+            Some(&w.admin),
+            Some(json!({ "name": "X" })),
+        )
+        .await
+        .expect_problem(404, "not_found");
+    }
+}

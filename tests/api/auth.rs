@@ -205,3 +205,24 @@ async fn password_change_ends_sessions_and_needs_the_current_password() {
         app.login(ADMIN_EMAIL, "a brand new password").await;
     }
 }
+
+#[actix_web::test]
+async fn one_address_trying_many_accounts_is_throttled() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        // 50 failures from one address across different accounts (the default limit)…
+        for i in 0..50 {
+            app.post(
+                "/api/v1/auth/login",
+                None,
+                json!({ "email": format!("guess{i}@pasar.test"), "password": "guessing-123" }),
+            )
+            .await
+            .expect_problem(401, "invalid_credentials");
+        }
+        // …and that address is locked out, whichever account it tries next.
+        let r = app.post("/api/v1/auth/login", None, json!({ "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD })).await;
+        assert!(r.header("retry-after").is_some());
+        r.expect_problem(429, "too_many_requests");
+    }
+}

@@ -144,3 +144,20 @@ async fn the_openapi_document_matches_its_snapshot_and_the_docs_page_is_served()
     let r = app.get("/api/docs", None).await;
     assert_eq!(r.status, 308);
 }
+
+#[actix_web::test]
+async fn a_server_error_is_opaque_but_carries_the_request_id() {
+    use diesel::connection::SimpleConnection;
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        let admin = app.admin_token().await;
+        // Break the database under the running server.
+        app.db().batch_execute("DROP TABLE user_roles").unwrap();
+        let r = app.get("/api/v1/me", Some(&admin)).await;
+        let id = r.header("x-request-id").unwrap().to_owned();
+        let body = r.expect_problem(500, "internal");
+        assert_eq!(body["request_id"], id.as_str());
+        let text = body.to_string();
+        assert!(!text.contains("user_roles") && !text.to_lowercase().contains("sql"), "no internals leak: {text}");
+    }
+}

@@ -26,7 +26,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(web::resource("/organizations/{id}").route(web::get().to(get_organization)))
         .service(web::resource("/users").route(web::get().to(list_users)).route(web::post().to(create_user)))
-        .service(web::resource("/users/{id}").route(web::get().to(get_user)));
+        .service(web::resource("/users/{id}").route(web::get().to(get_user)).route(web::patch().to(update_user)));
 }
 
 fn created<T: serde::Serialize>(location: String, body: &T) -> HttpResponse {
@@ -354,6 +354,42 @@ pub async fn get_user(
     let AuthUser(actor) = user;
     let id: UserId = path_id(&id, "user")?;
     let view = state.run(move |conn| service::get_user(conn, &actor, &id.to_string())).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUserRequest {
+    pub name: Option<String>,
+    /// `false` disables the account and ends its sessions.
+    pub active: Option<bool>,
+    /// Replaces the user's roles; ends their sessions.
+    pub roles: Option<Vec<String>>,
+}
+
+/// Rename, deactivate or re-role a user (administrators).
+///
+/// A deactivated user cannot log in or refresh; access tokens already issued expire
+/// within `auth.access_token_ttl_secs`.
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])), request_body = UpdateUserRequest,
+    params(("id" = String, Path, description = "User id")),
+    responses(
+        (status = 200, body = UserView),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn update_user(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+    body: ApiJson<UpdateUserRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let (AuthUser(actor), ApiJson(body)) = (user, body);
+    let id: UserId = path_id(&id, "user")?;
+    let now = state.now();
+    let changes = service::UserChanges { name: body.name, active: body.active, roles: body.roles };
+    let view = state.run(move |conn| service::update_user(conn, now, &actor, &id.to_string(), changes)).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 

@@ -32,6 +32,7 @@ ending `_bp`; ids are UUID v7 strings; lists take `limit` and `cursor` and answe
         accounts::create_user,
         accounts::list_users,
         accounts::get_user,
+        accounts::update_user,
     ),
     components(schemas(problem::Problem, pasar_core::FieldError)),
     modifiers(&BearerAuth),

@@ -345,7 +345,22 @@ pub fn refresh(
             return Err(AuthError::InvalidToken);
         }
         if row.revoked_at.is_some() || row.replaced_by.is_some() {
-            store::revoke_family(conn, &row.family_id, now)?;
+            let revoked = store::revoke_family(conn, &row.family_id, now)?;
+            if revoked > 0 {
+                audit::append(
+                    conn,
+                    now,
+                    AuditEntry {
+                        actor_id: None,
+                        action: "auth.refresh_reuse",
+                        entity_type: "user",
+                        entity_id: &row.user_id,
+                        before: None,
+                        after: Some(json!({ "session": row.family_id, "revoked_tokens": revoked })),
+                        request_id: None,
+                    },
+                )?;
+            }
             return Ok(RefreshOutcome::Reused);
         }
         if from_db(row.expires_at) <= now {
@@ -793,6 +808,100 @@ pub fn get_user(conn: &mut DbConn, actor: &Actor, id: &str) -> Result<UserView, 
     let row = store::find_user(conn, id)?.filter(|_| visible).ok_or(AuthError::NotFound("user"))?;
     let roles = parse_roles(store::roles_of(conn, id)?)?;
     UserView::from_row(row, roles)
+}
+
+/// Changes to a user, as the client sent them; absent fields stay as they are.
+#[derive(Debug, Clone, Default)]
+pub struct UserChanges {
+    pub name: Option<String>,
+    pub active: Option<bool>,
+    pub roles: Option<Vec<String>>,
+}
+
+/// Renames, (de)activates or re-roles a user (administrators). Deactivating a user or
+/// changing their roles ends every session of theirs; administrators cannot
+/// deactivate themselves or drop their own admin role, so the platform always keeps
+/// one.
+pub fn update_user(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    id: &str,
+    changes: UserChanges,
+) -> Result<UserView, AuthError> {
+    if !actor.has(Role::Admin) {
+        return Err(AuthError::Forbidden("Only administrators change users."));
+    }
+    let mut errors = FieldErrors::new();
+    let name = match &changes.name {
+        Some(n) => errors.check("name", parse_name(n, 200)),
+        None => None,
+    };
+    let mut roles = Vec::new();
+    if let Some(list) = &changes.roles {
+        if list.is_empty() {
+            errors.add("roles", "must name at least one role");
+        }
+        for (i, r) in list.iter().enumerate() {
+            if let Some(role) = errors.check(&format!("roles[{i}]"), Role::parse(r)) {
+                if !roles.contains(&role) {
+                    roles.push(role);
+                }
+            }
+        }
+    }
+    let is_self = actor.user_id.to_string() == id;
+    if is_self && changes.active == Some(false) {
+        errors.add("active", "you cannot deactivate yourself");
+    }
+    if is_self && changes.roles.is_some() && !roles.contains(&Role::Admin) {
+        errors.add("roles", "you cannot remove your own admin role");
+    }
+    errors.finish().map_err(AuthError::Validation)?;
+    write_tx(conn, |conn| {
+        let before_row = store::find_user(conn, id)?.ok_or(AuthError::NotFound("user"))?;
+        let before = UserView::from_row(before_row.clone(), parse_roles(store::roles_of(conn, id)?)?)?;
+        if changes.roles.is_some() {
+            let org = store::find_organization(conn, &before_row.organization_id)?
+                .ok_or_else(|| corrupt("user without organisation"))?;
+            let kind = OrgKind::parse(&org.kind).map_err(corrupt)?;
+            let mut errors = FieldErrors::new();
+            for (i, role) in roles.iter().enumerate() {
+                if !role.allowed_in().contains(&kind) {
+                    errors.add(format!("roles[{i}]"), format!("a {role} cannot belong to a {kind} organisation"));
+                }
+            }
+            errors.finish().map_err(AuthError::Validation)?;
+        }
+        let role_names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+        store::update_user(
+            conn,
+            id,
+            name.as_deref(),
+            changes.active,
+            changes.roles.as_ref().map(|_| role_names.as_slice()),
+            now,
+        )?;
+        let after_row = store::find_user(conn, id)?.ok_or(AuthError::NotFound("user"))?;
+        let after = UserView::from_row(after_row, parse_roles(store::roles_of(conn, id)?)?)?;
+        if after.roles != before.roles || !after.active {
+            store::revoke_all_for_user(conn, id, now)?;
+        }
+        audit::append(
+            conn,
+            now,
+            AuditEntry {
+                actor_id: Some(&actor.user_id.to_string()),
+                action: "user.update",
+                entity_type: "user",
+                entity_id: id,
+                before: Some(serde_json::to_value(&before).unwrap_or_default()),
+                after: Some(serde_json::to_value(&after).unwrap_or_default()),
+                request_id: actor.request_id.as_deref(),
+            },
+        )?;
+        Ok(after)
+    })
 }
 
 /// What [`bootstrap_admin`] did.

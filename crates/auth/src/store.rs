@@ -190,6 +190,32 @@ pub fn list_users(
     q.order(users::id.asc()).limit(limit).load(conn)
 }
 
+/// Applies the given changes; `roles`, when given, replaces the user's roles.
+pub fn update_user(
+    conn: &mut DbConn,
+    user_id: &str,
+    name: Option<&str>,
+    active: Option<bool>,
+    roles: Option<&[&str]>,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    if let Some(name) = name {
+        diesel::update(users::table.find(user_id)).set(users::name.eq(name)).execute(conn)?;
+    }
+    if let Some(active) = active {
+        diesel::update(users::table.find(user_id)).set(users::active.eq(active)).execute(conn)?;
+    }
+    if let Some(roles) = roles {
+        diesel::delete(user_roles::table.filter(user_roles::user_id.eq(user_id))).execute(conn)?;
+        for role in roles {
+            diesel::insert_into(user_roles::table)
+                .values((user_roles::user_id.eq(user_id), user_roles::role.eq(*role)))
+                .execute(conn)?;
+        }
+    }
+    diesel::update(users::table.find(user_id)).set(users::updated_at.eq(to_db(now))).execute(conn).map(drop)
+}
+
 pub fn set_password(conn: &mut DbConn, user_id: &str, hash: &str, now: DateTime<Utc>) -> QueryResult<()> {
     diesel::update(users::table.find(user_id))
         .set((
