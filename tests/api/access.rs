@@ -193,6 +193,7 @@ async fn admins_deactivate_and_re_role_users_and_that_ends_their_sessions() {
             .await
             .expect_problem(401, "invalid_token");
         app.get("/api/v1/me", pair["access_token"].as_str()).await.expect_problem(401, "invalid_token");
+        app.get("/api/v1/organizations", pair["access_token"].as_str()).await.expect_problem(401, "invalid_token");
         app.request("PATCH", &path, Some(&w.admin), Some(json!({ "active": true }))).await.expect(200);
         app.login("ppk@sdn1.test", pasar_tests::PASSWORD).await;
 
@@ -213,5 +214,34 @@ async fn admins_deactivate_and_re_role_users_and_that_ends_their_sessions() {
         )
         .await
         .expect_problem(404, "not_found");
+    }
+}
+
+#[actix_web::test]
+async fn a_deactivated_or_demoted_admin_loses_their_rights_at_once() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        let w = World::build(&app).await;
+        let platform =
+            app.get("/api/v1/me", Some(&w.admin)).await.expect(200)["organization"]["id"].as_str().unwrap().to_owned();
+        let second = app.create_user(&w.admin, &platform, "admin2@pasar.test", &["admin"]).await;
+        let token = app.login("admin2@pasar.test", pasar_tests::PASSWORD).await;
+        let org = json!({ "kind": "vendor", "name": "CV Baru" });
+        app.post("/api/v1/organizations", Some(&token), org.clone()).await.expect(201);
+
+        // Demoted to auditor: the token still says admin, the database does not.
+        app.request("PATCH", &format!("/api/v1/users/{second}"), Some(&w.admin), Some(json!({ "roles": ["auditor"] })))
+            .await
+            .expect(200);
+        app.post("/api/v1/organizations", Some(&token), org.clone()).await.expect_problem(403, "forbidden");
+        let fresh = app.login("admin2@pasar.test", pasar_tests::PASSWORD).await;
+        app.post("/api/v1/organizations", Some(&fresh), org.clone()).await.expect_problem(403, "forbidden");
+
+        // Deactivated: every endpoint refuses the token at once.
+        app.request("PATCH", &format!("/api/v1/users/{second}"), Some(&w.admin), Some(json!({ "active": false })))
+            .await
+            .expect(200);
+        app.get("/api/v1/users", Some(&fresh)).await.expect_problem(401, "invalid_token");
+        app.post("/api/v1/organizations", Some(&fresh), org).await.expect_problem(401, "invalid_token");
     }
 }

@@ -32,6 +32,14 @@ async fn login_refresh_logout() {
         app.post("/api/v1/auth/refresh", None, json!({ "refresh_token": second_refresh }))
             .await
             .expect_problem(401, "invalid_token");
+        let mut conn = app.db();
+        let me_id = me["id"].as_str().unwrap();
+        let reuse = pasar_db::audit::for_entity(&mut conn, "user", me_id)
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.action == "auth.refresh_reuse")
+            .count();
+        assert_eq!(reuse, 1, "[{}] the reuse is in the audit log", app.name());
 
         // Logout ends a fresh session; its refresh token no longer works.
         let third = app.login_pair(ADMIN_EMAIL, ADMIN_PASSWORD).await;
@@ -224,5 +232,70 @@ async fn one_address_trying_many_accounts_is_throttled() {
         let r = app.post("/api/v1/auth/login", None, json!({ "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD })).await;
         assert!(r.header("retry-after").is_some());
         r.expect_problem(429, "too_many_requests");
+    }
+}
+
+#[actix_web::test]
+async fn a_burst_of_parallel_guesses_gets_no_more_than_the_allowed_attempts() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        let attempts = (0..20).map(|_| {
+            app.post("/api/v1/auth/login", None, json!({ "email": ADMIN_EMAIL, "password": "guess-guess-guess" }))
+        });
+        let replies = futures_util::future::join_all(attempts).await;
+        let refused = replies.iter().filter(|r| r.status == 429).count();
+        let checked = replies.iter().filter(|r| r.status == 401).count();
+        assert_eq!(refused + checked, 20, "[{}]", app.name());
+        assert!(checked <= 5, "[{}] {checked} guesses were checked; at most 5 may be", app.name());
+    }
+}
+
+#[actix_web::test]
+async fn two_concurrent_exchanges_of_one_refresh_token_cannot_both_win() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        let pair = app.login_pair(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let body = json!({ "refresh_token": pair["refresh_token"] });
+        let (a, b) = futures_util::future::join(
+            app.post("/api/v1/auth/refresh", None, body.clone()),
+            app.post("/api/v1/auth/refresh", None, body),
+        )
+        .await;
+        let winners: Vec<_> = [&a, &b].into_iter().filter(|r| r.status == 200).collect();
+        assert!(winners.len() <= 1, "[{}] both exchanges succeeded", app.name());
+        // Whatever won, the session is now either one clean chain or revoked: never two.
+        for w in winners {
+            let next =
+                app.post("/api/v1/auth/refresh", None, json!({ "refresh_token": w.body["refresh_token"] })).await;
+            assert!(next.status == 200 || next.status == 401);
+        }
+    }
+}
+
+#[actix_web::test]
+async fn a_password_change_ends_access_tokens_too() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        let old = app.admin_token().await;
+        // Tokens carry whole seconds: make sure the change is in a later second.
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(1100)).await;
+        let body = json!({ "current_password": ADMIN_PASSWORD, "new_password": "a brand new password" });
+        app.post("/api/v1/me/password", Some(&old), body).await.expect(204);
+        app.get("/api/v1/me", Some(&old)).await.expect_problem(401, "invalid_token");
+        let new = app.login(ADMIN_EMAIL, "a brand new password").await;
+        app.get("/api/v1/me", Some(&new)).await.expect(200);
+    }
+}
+
+#[actix_web::test]
+async fn guessing_the_current_password_is_throttled() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        let token = app.admin_token().await;
+        let wrong = json!({ "current_password": "not-my-password", "new_password": "a brand new password" });
+        for _ in 0..5 {
+            app.post("/api/v1/me/password", Some(&token), wrong.clone()).await.expect_problem(422, "validation_failed");
+        }
+        app.post("/api/v1/me/password", Some(&token), wrong).await.expect_problem(429, "too_many_requests");
     }
 }

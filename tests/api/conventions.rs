@@ -21,6 +21,17 @@ async fn every_error_is_problem_json_with_a_stable_code() {
         assert_eq!(body["errors"][0]["field"], "body");
         assert!(body["detail"].as_str().unwrap().contains("line 1 column"), "{body}");
 
+        // JSON followed by anything else.
+        let r = app
+            .request_raw(
+                "POST",
+                "/api/v1/auth/login",
+                "application/json",
+                br#"{"email":"a@b.id","password":"x"} trailing"#.to_vec(),
+            )
+            .await;
+        r.expect_problem(400, "malformed_json");
+
         // Well-formed but wrong: which field.
         let r = app.post("/api/v1/auth/login", None, json!({ "email": ["a"], "password": "x" })).await;
         let body = r.expect_problem(422, "validation_failed");
@@ -44,6 +55,7 @@ async fn every_error_is_problem_json_with_a_stable_code() {
             ("limit=101", "limit"),
             ("limit=ten", "limit"),
             ("cursor=%%%", "cursor"),
+            ("cursor=AA", "cursor"),
             ("kind=kelurahan", "kind"),
             ("parent_id=42", "parent_id"),
         ] {

@@ -13,7 +13,7 @@ use pasar_auth::Actor;
 use pasar_core::page::PageRequest;
 use pasar_core::Code;
 use serde::de::DeserializeOwned;
-use std::future::{ready, Ready};
+use std::future::ready;
 
 /// A JSON body. Unlike actix's own extractor it says which field is wrong: a syntax
 /// error is `400 malformed_json` with the line and column, a missing field or a value
@@ -104,26 +104,68 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
                 }
                 body.extend_from_slice(&chunk);
             }
-            let de = &mut serde_json::Deserializer::from_slice(&body);
-            let value = serde_path_to_error::deserialize(de).map_err(json_error)?;
+            let mut de = serde_json::Deserializer::from_slice(&body);
+            let value = serde_path_to_error::deserialize(&mut de).map_err(json_error)?;
+            de.end().map_err(|e| {
+                ApiError::new(Code::MalformedJson, format!("The body has more after the JSON value: {e}."))
+                    .with_field("body", e.to_string())
+            })?;
             Ok(ApiJson(value))
         })
     }
 }
 
-/// The caller, from a valid `Authorization: Bearer` access token.
+/// The caller, from a valid `Authorization: Bearer` access token, checked against the
+/// database on every request: a deactivated user, or a token older than the last
+/// password change, is refused at once, and roles are today's, not the token's.
 pub struct AuthUser(pub Actor);
 
 impl FromRequest for AuthUser {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req).map(AuthUser))
+        let claimed = claimed_actor(req);
+        let state = state_of(req).cloned();
+        Box::pin(async move {
+            let (claimed, issued_at) = claimed?;
+            let state = state?;
+            let actor = state
+                .run(move |conn| pasar_auth::service::current_actor(conn, claimed, issued_at))
+                .await
+                .map_err(|e| {
+                    if e.code == Code::InvalidToken {
+                        ApiError::new(
+                            Code::InvalidToken,
+                            "The access token no longer stands for an active user; log in again.",
+                        )
+                    } else {
+                        e
+                    }
+                })?;
+            Ok(AuthUser(actor))
+        })
     }
 }
 
-fn authenticate(req: &HttpRequest) -> Result<Actor, ApiError> {
+/// The caller when a token is sent; `None` for anonymous callers. A token that is sent
+/// but invalid is still refused.
+pub struct MaybeAuthUser(pub Option<Actor>);
+
+impl FromRequest for MaybeAuthUser {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        if req.headers().get(header::AUTHORIZATION).is_none() {
+            return Box::pin(ready(Ok(MaybeAuthUser(None))));
+        }
+        let fut = AuthUser::from_request(req, payload);
+        Box::pin(async move { fut.await.map(|AuthUser(a)| MaybeAuthUser(Some(a))) })
+    }
+}
+
+fn claimed_actor(req: &HttpRequest) -> Result<(Actor, i64), ApiError> {
     let state = state_of(req)?;
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
         return Err(ApiError::new(
@@ -138,11 +180,11 @@ fn authenticate(req: &HttpRequest) -> Result<Actor, ApiError> {
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| ApiError::new(Code::InvalidToken, "The Authorization header must be 'Bearer <token>'."))?;
-    let mut actor = state.keys.verify(token).ok_or_else(|| {
+    let (mut actor, issued_at) = state.keys.verify(token).ok_or_else(|| {
         ApiError::new(Code::InvalidToken, "The access token is invalid or expired; log in or refresh.")
     })?;
     actor.request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone());
-    Ok(actor)
+    Ok((actor, issued_at))
 }
 
 /// The request id (for audit entries of unauthenticated actions).
@@ -150,13 +192,22 @@ pub fn request_id(req: &HttpRequest) -> Option<String> {
     req.extensions().get::<RequestId>().map(|r| r.0.clone())
 }
 
-/// The client's address, for throttling: the peer, or — only when configured behind a
-/// trusted proxy — the first `X-Forwarded-For` entry.
+/// The client's address, for throttling: the peer; or — only when configured to run
+/// behind a reverse proxy — the last `X-Forwarded-For` entry, the one that proxy
+/// appended (the entries before it are whatever the client chose to send).
 pub fn client_address(req: &HttpRequest) -> Option<String> {
     let trust = state_of(req).map(|s| s.trust_forwarded_for).unwrap_or(false);
     if trust {
-        if let Some(ip) = req.connection_info().realip_remote_addr() {
-            return Some(ip.to_owned());
+        let last = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .last();
+        if let Some(ip) = last.and_then(|v| v.parse::<std::net::IpAddr>().ok()) {
+            return Some(ip.to_string());
         }
     }
     req.peer_addr().map(|a| a.ip().to_string())

@@ -52,16 +52,18 @@ impl JwtKeys {
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| e.to_string())
     }
 
-    /// The actor a token stands for, or `None` for any token that is not ours, not
-    /// HS256, or expired.
-    pub fn verify(&self, token: &str) -> Option<Actor> {
+    /// The actor a token claims to be and when it was issued, or `None` for any token
+    /// that is not ours, not HS256, or expired. The claims are then checked against the
+    /// database (`service::current_actor`) before anyone acts on them.
+    pub fn verify(&self, token: &str) -> Option<(Actor, i64)> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).ok()?;
-        Some(Actor {
+        let actor = Actor {
             user_id: UserId::parse(&data.claims.sub)?,
             organization_id: OrganizationId::parse(&data.claims.org)?,
             roles: data.claims.roles,
             request_id: None,
-        })
+        };
+        Some((actor, data.claims.iat))
     }
 }
 
@@ -85,7 +87,7 @@ mod tests {
         let keys = JwtKeys::from_secret(b"0123456789abcdef0123456789abcdef");
         let a = actor();
         let token = keys.issue(&a, Utc::now(), TimeDelta::minutes(5)).unwrap();
-        let back = keys.verify(&token).unwrap();
+        let (back, _) = keys.verify(&token).unwrap();
         assert_eq!(back.user_id, a.user_id);
         assert_eq!(back.roles, vec![Role::Ppk]);
 

@@ -12,6 +12,7 @@ pub mod model;
 pub mod password;
 pub mod service;
 pub mod store;
+pub mod token;
 
 pub use error::AuthError;
 pub use jwt::JwtKeys;

@@ -6,8 +6,7 @@ use crate::jwt::JwtKeys;
 use crate::model::{parse_name, Actor, Email, NewPassword, OrgKind, Role};
 use crate::password::{self, Argon2Params};
 use crate::store::{self, OrganizationFilter, OrganizationRow, RefreshTokenRow, UserFilter, UserRow};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
+use crate::token::{self, OpaqueToken};
 use chrono::{DateTime, TimeDelta, Utc};
 use pasar_core::error::FieldErrors;
 use pasar_core::id::{OrganizationId, UserId};
@@ -20,7 +19,6 @@ use pasar_db::{write_tx, DbConn};
 use rand::RngCore;
 use serde::Serialize;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
 /// Account rules that operators may tune.
 #[derive(Debug, Clone)]
@@ -36,6 +34,8 @@ pub struct AuthSettings {
     pub argon2: Argon2Params,
     /// Shown in mails: "Pasar Kota Mojokerto".
     pub marketplace_name: String,
+    /// Where people reach the marketplace, for links in mails.
+    pub public_url: String,
 }
 
 impl Default for AuthSettings {
@@ -49,6 +49,7 @@ impl Default for AuthSettings {
             lockout: TimeDelta::minutes(15),
             argon2: Argon2Params::default(),
             marketplace_name: "Pasar".into(),
+            public_url: "http://127.0.0.1:8080".into(),
         }
     }
 }
@@ -143,39 +144,27 @@ fn parse_roles(stored: Vec<String>) -> Result<Vec<Role>, AuthError> {
 
 // --- login, refresh, logout ---------------------------------------------------------
 
-/// A refresh token as handed to the client: `<id>.<secret>`; only SHA-256(secret) is kept.
+/// A refresh token as handed to the client (`<id>.<secret>`) and its row.
 struct NewRefreshToken {
     row: RefreshTokenRow,
     presented: String,
 }
 
 fn new_refresh_token(user_id: &str, family_id: Option<&str>, now: DateTime<Utc>, ttl: TimeDelta) -> NewRefreshToken {
-    let id = uuid::Uuid::now_v7().to_string();
-    let mut secret = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut secret);
-    let secret = URL_SAFE_NO_PAD.encode(secret);
+    let token = OpaqueToken::generate();
     NewRefreshToken {
         row: RefreshTokenRow {
-            id: id.clone(),
+            id: token.id.clone(),
             user_id: user_id.to_owned(),
-            family_id: family_id.map(str::to_owned).unwrap_or_else(|| id.clone()),
-            token_hash: sha256_hex(&secret),
+            family_id: family_id.map(str::to_owned).unwrap_or_else(|| token.id.clone()),
+            token_hash: token.hash,
             created_at: to_db(now),
             expires_at: to_db(now + ttl),
             revoked_at: None,
             replaced_by: None,
         },
-        presented: format!("{id}.{secret}"),
+        presented: token.presented,
     }
-}
-
-fn sha256_hex(s: &str) -> String {
-    hex::encode(Sha256::digest(s.as_bytes()))
-}
-
-/// Compares without leaking, through timing, how many leading bytes matched.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn actor_for(user: &UserRow, roles: Vec<Role>, request_id: Option<String>) -> Result<Actor, AuthError> {
@@ -236,14 +225,15 @@ pub fn login(
     }
     let account_key = format!("account:{email}");
     let address_key = address.map(|a| format!("address:{a}"));
+    let mut keys_and_limits = vec![(account_key.as_str(), settings.max_failures_per_account)];
+    if let Some(k) = &address_key {
+        keys_and_limits.push((k.as_str(), settings.max_failures_per_address));
+    }
 
-    // 1. Locked out?
-    for key in std::iter::once(&account_key).chain(address_key.as_ref()) {
-        if let Some(row) = store::find_throttle(conn, key)? {
-            if let Some(until) = row.locked_until.map(from_db).filter(|u| *u > now) {
-                return Err(AuthError::Throttled { retry_after_secs: seconds_until(until, now) });
-            }
-        }
+    // 1. Count the attempt before checking it, in one transaction: a burst of parallel
+    //    guesses is serialised here and all but the allowed number are refused.
+    if let Some(retry_after_secs) = throttle_attempt(conn, settings, now, &keys_and_limits)? {
+        return Err(AuthError::Throttled { retry_after_secs });
     }
 
     // 2. Check the password outside any transaction: argon2 is deliberately slow and
@@ -256,22 +246,13 @@ pub fn login(
             false
         }
     };
-
-    if !ok {
-        write_tx(conn, |conn| {
-            record_failure(conn, &account_key, settings.max_failures_per_account, settings, now)?;
-            if let Some(key) = &address_key {
-                record_failure(conn, key, settings.max_failures_per_address, settings, now)?;
-            }
-            Ok::<_, AuthError>(())
-        })?;
+    let Some(user) = user.filter(|_| ok) else {
         tracing::info!(target: "pasar::auth", "failed login");
         return Err(AuthError::InvalidCredentials);
-    }
-    let user = user.expect("ok implies the user exists");
+    };
 
     write_tx(conn, |conn| {
-        store::clear_throttle(conn, &account_key)?;
+        throttle_success(conn, now, &account_key, address_key.as_deref())?;
         let roles = parse_roles(store::roles_of(conn, &user.id)?)?;
         let actor = actor_for(&user, roles, request_id.map(str::to_owned))?;
         let refresh = new_refresh_token(&user.id, None, now, settings.refresh_ttl);
@@ -293,25 +274,55 @@ pub fn login(
     })
 }
 
-fn record_failure(
+/// Counts one attempt against each `(key, limit)`; returns the seconds to wait when a
+/// key is locked, or becomes locked because this attempt is one too many. Committed
+/// either way, so that refusals count.
+fn throttle_attempt(
     conn: &mut DbConn,
-    key: &str,
-    max: i32,
     settings: &AuthSettings,
     now: DateTime<Utc>,
+    keys: &[(&str, i32)],
+) -> Result<Option<u64>, AuthError> {
+    write_tx(conn, |conn| {
+        for (key, limit) in keys {
+            let mut row = store::lock_throttle(conn, key, now)?;
+            if let Some(until) = row.locked_until.map(from_db).filter(|u| *u > now) {
+                return Ok(Some(seconds_until(until, now)));
+            }
+            if from_db(row.window_started_at) + settings.failure_window <= now {
+                row.failures = 0;
+                row.window_started_at = to_db(now);
+            }
+            row.failures += 1;
+            if row.failures > *limit {
+                let until = now + settings.lockout;
+                row.locked_until = Some(to_db(until));
+                row.failures = 0;
+                row.window_started_at = to_db(now);
+                store::save_throttle(conn, &row)?;
+                return Ok(Some(seconds_until(until, now)));
+            }
+            store::save_throttle(conn, &row)?;
+        }
+        Ok(None)
+    })
+}
+
+/// After a successful check: the account starts afresh; the address gives back the
+/// attempt it was charged (so a busy office behind one address is not locked out by
+/// its own successful logins).
+fn throttle_success(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    account_key: &str,
+    address_key: Option<&str>,
 ) -> Result<(), AuthError> {
-    let mut row = store::lock_throttle(conn, key, now)?;
-    if from_db(row.window_started_at) + settings.failure_window <= now {
-        row.failures = 0;
-        row.window_started_at = to_db(now);
+    store::clear_throttle(conn, account_key)?;
+    if let Some(key) = address_key {
+        let mut row = store::lock_throttle(conn, key, now)?;
+        row.failures = (row.failures - 1).max(0);
+        store::save_throttle(conn, &row)?;
     }
-    row.failures += 1;
-    if row.failures >= max {
-        row.locked_until = Some(to_db(now + settings.lockout));
-        row.failures = 0;
-        row.window_started_at = to_db(now);
-    }
-    store::save_throttle(conn, &row)?;
     Ok(())
 }
 
@@ -320,11 +331,6 @@ enum RefreshOutcome {
     /// A token that was already rotated or revoked came back: someone holds a copy.
     /// Its whole family has been revoked (and that must be committed).
     Reused,
-}
-
-fn split_presented(presented: &str) -> Option<(&str, &str)> {
-    let (id, secret) = presented.split_once('.')?;
-    (uuid::Uuid::try_parse(id).is_ok() && !secret.is_empty() && secret.len() <= 100).then_some((id, secret))
 }
 
 /// Exchanges a refresh token for a new pair (rotation). Presenting a token that was
@@ -336,12 +342,12 @@ pub fn refresh(
     now: DateTime<Utc>,
     presented: &str,
 ) -> Result<TokenPair, AuthError> {
-    let (id, secret) = split_presented(presented).ok_or(AuthError::InvalidToken)?;
+    let (id, secret) = token::split(presented).ok_or(AuthError::InvalidToken)?;
     let outcome = write_tx(conn, |conn| {
         let Some(row) = store::find_refresh_token(conn, id)? else {
             return Err(AuthError::InvalidToken);
         };
-        if !constant_time_eq(sha256_hex(secret).as_bytes(), row.token_hash.as_bytes()) {
+        if !token::matches(secret, &row.token_hash) {
             return Err(AuthError::InvalidToken);
         }
         if row.revoked_at.is_some() || row.replaced_by.is_some() {
@@ -373,8 +379,13 @@ pub fn refresh(
         let roles = parse_roles(store::roles_of(conn, &user.id)?)?;
         let actor = actor_for(&user, roles, None)?;
         let next = new_refresh_token(&user.id, Some(&row.family_id), now, settings.refresh_ttl);
+        // Only one exchange of a token may win: a concurrent one finds it taken and is
+        // treated as reuse.
+        if store::mark_refresh_token_replaced(conn, &row.id, &next.row.id, now)? == 0 {
+            store::revoke_family(conn, &row.family_id, now)?;
+            return Ok(RefreshOutcome::Reused);
+        }
         store::insert_refresh_token(conn, &next.row)?;
-        store::mark_refresh_token_replaced(conn, &row.id, &next.row.id, now)?;
         Ok(RefreshOutcome::Rotated(token_pair(keys, settings, &actor, next.presented, now)?))
     })?;
     match outcome {
@@ -393,13 +404,16 @@ pub fn logout(
     presented: &str,
     request_id: Option<&str>,
 ) -> Result<(), AuthError> {
-    let (id, secret) = split_presented(presented).ok_or(AuthError::InvalidToken)?;
+    let (id, secret) = token::split(presented).ok_or(AuthError::InvalidToken)?;
     write_tx(conn, |conn| {
         let row = store::find_refresh_token(conn, id)?.ok_or(AuthError::InvalidToken)?;
-        if !constant_time_eq(sha256_hex(secret).as_bytes(), row.token_hash.as_bytes()) {
+        if !token::matches(secret, &row.token_hash) {
             return Err(AuthError::InvalidToken);
         }
-        if store::revoke_family(conn, &row.family_id, now)? > 0 {
+        // Revoke the presented token first: that waits for a concurrent refresh of it to
+        // finish, so the family revocation below also sees the token it issued.
+        let own = store::revoke_token(conn, &row.id, now)?;
+        if store::revoke_family(conn, &row.family_id, now)? + own > 0 {
             audit::append(
                 conn,
                 now,
@@ -416,6 +430,19 @@ pub fn logout(
         }
         Ok(())
     })
+}
+
+/// The actor an access token stands for, as the database says now: a deactivated user,
+/// or a token issued before the last password change, is refused, and the roles are
+/// today's, not the token's.
+pub fn current_actor(conn: &mut DbConn, claimed: Actor, issued_at: i64) -> Result<Actor, AuthError> {
+    let id = claimed.user_id.to_string();
+    let user = store::find_user(conn, &id)?.filter(|u| u.active).ok_or(AuthError::InvalidToken)?;
+    if issued_at < user.password_changed_at.and_utc().timestamp() {
+        return Err(AuthError::InvalidToken);
+    }
+    let roles = parse_roles(store::roles_of(conn, &id)?)?;
+    actor_for(&user, roles, claimed.request_id)
 }
 
 // --- the caller ------------------------------------------------------------------------
@@ -449,11 +476,19 @@ pub fn change_password(
     let new = new.expect("checked above");
     let id = actor.user_id.to_string();
     let user = store::find_user(conn, &id)?.filter(|u| u.active).ok_or(AuthError::InvalidToken)?;
+    // Guessing the current password with a stolen token is throttled like a login.
+    let account_key = format!("account:{}", user.email);
+    if let Some(retry_after_secs) =
+        throttle_attempt(conn, settings, now, &[(&account_key, settings.max_failures_per_account)])?
+    {
+        return Err(AuthError::Throttled { retry_after_secs });
+    }
     if !password::verify(current, &user.password_hash) {
         return Err(AuthError::field("current_password", "is not your current password"));
     }
     let hash = password::hash(new.expose(), &settings.argon2).map_err(corrupt)?;
     write_tx(conn, |conn| {
+        store::clear_throttle(conn, &account_key)?;
         store::set_password(conn, &id, &hash, now)?;
         let sessions = store::revoke_all_for_user(conn, &id, now)?;
         audit::append(
@@ -549,7 +584,9 @@ pub fn create_organization(
                 Some(parent.id)
             }
         };
-        if store::organization_name_taken(conn, kind.as_str(), parent_id.as_deref(), &name)? {
+        // Vendors may share a name (their NIB tells them apart); government bodies may not.
+        if kind != OrgKind::Vendor && store::organization_name_taken(conn, kind.as_str(), parent_id.as_deref(), &name)?
+        {
             return Err(AuthError::AlreadyExists {
                 field: "name",
                 detail: format!("A {kind} named '{name}' already exists there."),
@@ -698,6 +735,72 @@ pub fn create_user(
     )
 }
 
+/// A user to insert, already parsed.
+pub struct UserToInsert {
+    pub organization_id: String,
+    pub email: Email,
+    pub name: String,
+    pub roles: Vec<Role>,
+    pub password_hash: String,
+}
+
+/// Inserts a user and its audit entry, inside the caller's transaction: checks that
+/// the organisation exists, that each role fits its kind, and that the email is free.
+pub fn insert_user(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    actor: Option<&Actor>,
+    user: UserToInsert,
+    action: &str,
+) -> Result<(UserView, OrganizationRow), AuthError> {
+    let org = store::find_organization(conn, &user.organization_id)?
+        .ok_or_else(|| AuthError::field("organization_id", "no such organisation"))?;
+    let kind = OrgKind::parse(&org.kind).map_err(corrupt)?;
+    let mut errors = FieldErrors::new();
+    for (i, role) in user.roles.iter().enumerate() {
+        if !role.allowed_in().contains(&kind) {
+            errors.add(format!("roles[{i}]"), format!("a {role} cannot belong to a {kind} organisation"));
+        }
+    }
+    errors.finish().map_err(AuthError::Validation)?;
+    if store::email_taken(conn, user.email.as_str())? {
+        return Err(AuthError::AlreadyExists {
+            field: "email",
+            detail: "A user with this email already exists.".into(),
+        });
+    }
+    let row = UserRow {
+        id: UserId::new().to_string(),
+        organization_id: org.id.clone(),
+        email: user.email.as_str().to_owned(),
+        name: user.name,
+        password_hash: user.password_hash,
+        active: true,
+        email_verified_at: None,
+        password_changed_at: to_db(now),
+        created_at: to_db(now),
+        updated_at: to_db(now),
+    };
+    let role_names: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
+    store::insert_user(conn, &row, &role_names)?;
+    let view = UserView::from_row(row, user.roles.clone())?;
+    let actor_id = actor.map(|a| a.user_id.to_string());
+    audit::append(
+        conn,
+        now,
+        AuditEntry {
+            actor_id: actor_id.as_deref().or(Some(&view.id.to_string())),
+            action,
+            entity_type: "user",
+            entity_id: &view.id.to_string(),
+            before: None,
+            after: Some(serde_json::to_value(&view).unwrap_or_default()),
+            request_id: actor.and_then(|a| a.request_id.as_deref()),
+        },
+    )?;
+    Ok((view, org))
+}
+
 #[allow(clippy::too_many_arguments)]
 fn insert_user_with_mail(
     conn: &mut DbConn,
@@ -712,51 +815,10 @@ fn insert_user_with_mail(
     action: &str,
 ) -> Result<UserView, AuthError> {
     write_tx(conn, |conn| {
-        let org = store::find_organization(conn, organization_id)?
-            .ok_or_else(|| AuthError::field("organization_id", "no such organisation"))?;
-        let kind = OrgKind::parse(&org.kind).map_err(corrupt)?;
-        let mut errors = FieldErrors::new();
-        for (i, role) in roles.iter().enumerate() {
-            if !role.allowed_in().contains(&kind) {
-                errors.add(format!("roles[{i}]"), format!("a {role} cannot belong to a {kind} organisation"));
-            }
-        }
-        errors.finish().map_err(AuthError::Validation)?;
-        if store::email_taken(conn, email.as_str())? {
-            return Err(AuthError::AlreadyExists {
-                field: "email",
-                detail: "A user with this email already exists.".into(),
-            });
-        }
-        let row = UserRow {
-            id: UserId::new().to_string(),
-            organization_id: org.id.clone(),
-            email: email.as_str().to_owned(),
-            name,
-            password_hash: hash,
-            active: true,
-            email_verified_at: None,
-            password_changed_at: to_db(now),
-            created_at: to_db(now),
-            updated_at: to_db(now),
-        };
-        let role_names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-        store::insert_user(conn, &row, &role_names)?;
-        let view = UserView::from_row(row, roles.clone())?;
-        let actor_id = actor.map(|a| a.user_id.to_string());
-        audit::append(
-            conn,
-            now,
-            AuditEntry {
-                actor_id: actor_id.as_deref(),
-                action,
-                entity_type: "user",
-                entity_id: &view.id.to_string(),
-                before: None,
-                after: Some(serde_json::to_value(&view).unwrap_or_default()),
-                request_id: actor.and_then(|a| a.request_id.as_deref()),
-            },
-        )?;
+        let user =
+            UserToInsert { organization_id: organization_id.to_owned(), email, name, roles, password_hash: hash };
+        let (view, org) = insert_user(conn, now, actor, user, action)?;
+        let role_names: Vec<&str> = view.roles.iter().map(|r| r.as_str()).collect();
         let body = format!(
             "Halo {name},\n\nAn account on {mp} was created for you at {org} with the role(s): {roles}.\n\
              Log in with this email address ({email}) and the password the operator gave you, then change it.\n",
@@ -776,6 +838,115 @@ fn insert_user_with_mail(
             },
         )?;
         Ok(view)
+    })
+}
+
+// --- email verification ----------------------------------------------------------------
+
+/// How long a verification link stays valid.
+pub const VERIFICATION_TTL_HOURS: i64 = 48;
+/// At least this long between two verification mails to one user.
+pub const RESEND_INTERVAL_SECS: i64 = 60;
+/// At most this many verification mails to one user per day.
+pub const RESENDS_PER_DAY: i64 = 5;
+
+/// Creates a verification token and mails it, inside the caller's transaction.
+pub fn send_verification(
+    conn: &mut DbConn,
+    settings: &AuthSettings,
+    now: DateTime<Utc>,
+    user_id: &str,
+    email: &str,
+    name: &str,
+) -> Result<(), AuthError> {
+    let token = OpaqueToken::generate();
+    store::insert_email_verification(
+        conn,
+        &token.id,
+        user_id,
+        &token.hash,
+        now,
+        now + TimeDelta::hours(VERIFICATION_TTL_HOURS),
+    )?;
+    let link = format!("{}/verify-email?token={}", settings.public_url.trim_end_matches('/'), token.presented);
+    let body = format!(
+        "Halo {name},\n\nConfirm that {email} is your address for {mp} by opening this link within {VERIFICATION_TTL_HOURS} hours:\n\n\
+         {link}\n\nor by sending this token to POST /api/v1/auth/verify-email:\n\n{token}\n\n\
+         If you did not register, ignore this mail.\n",
+        mp = settings.marketplace_name,
+        token = token.presented,
+    );
+    outbox::enqueue_mail(
+        conn,
+        now,
+        NewMail {
+            to: email,
+            subject: &format!("[{}] Confirm your email address", settings.marketplace_name),
+            body: &body,
+        },
+    )?;
+    Ok(())
+}
+
+/// Confirms an email address with the token from the verification mail.
+pub fn verify_email(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    presented: &str,
+    request_id: Option<&str>,
+) -> Result<UserView, AuthError> {
+    let invalid = || AuthError::field("token", "is invalid, used or expired; ask for a new verification mail");
+    let (id, secret) = token::split(presented).ok_or_else(invalid)?;
+    write_tx(conn, |conn| {
+        let row = store::find_email_verification(conn, id)?.ok_or_else(invalid)?;
+        if !token::matches(secret, &row.token_hash) || row.used_at.is_some() || from_db(row.expires_at) <= now {
+            return Err(invalid());
+        }
+        store::mark_email_verification_used(conn, id, now)?;
+        store::set_email_verified(conn, &row.user_id, now)?;
+        audit::append(
+            conn,
+            now,
+            AuditEntry {
+                actor_id: Some(&row.user_id),
+                action: "user.verify_email",
+                entity_type: "user",
+                entity_id: &row.user_id,
+                before: None,
+                after: Some(json!({ "email_verified": true })),
+                request_id,
+            },
+        )?;
+        let user = store::find_user(conn, &row.user_id)?.ok_or_else(invalid)?;
+        UserView::from_row(user, parse_roles(store::roles_of(conn, &row.user_id)?)?)
+    })
+}
+
+/// Sends the caller a new verification mail: at most one a minute and five a day.
+pub fn resend_verification(
+    conn: &mut DbConn,
+    settings: &AuthSettings,
+    now: DateTime<Utc>,
+    actor: &Actor,
+) -> Result<(), AuthError> {
+    let id = actor.user_id.to_string();
+    write_tx(conn, |conn| {
+        let user = store::find_user(conn, &id)?.filter(|u| u.active).ok_or(AuthError::InvalidToken)?;
+        if user.email_verified_at.is_some() {
+            return Err(AuthError::field("email", "is already verified"));
+        }
+        let recent = store::email_verifications_since(conn, &id, now - TimeDelta::days(1))?;
+        if let Some(last) = recent.iter().max() {
+            let next = from_db(*last) + TimeDelta::seconds(RESEND_INTERVAL_SECS);
+            if next > now {
+                return Err(AuthError::Throttled { retry_after_secs: seconds_until(next, now) });
+            }
+        }
+        if recent.len() as i64 >= RESENDS_PER_DAY {
+            let oldest = recent.iter().min().copied().map(from_db).unwrap_or(now);
+            return Err(AuthError::Throttled { retry_after_secs: seconds_until(oldest + TimeDelta::days(1), now) });
+        }
+        send_verification(conn, settings, now, &id, &user.email, &user.name)
     })
 }
 

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use pasar_db::schema::{login_throttle, organizations, refresh_tokens, user_roles, users};
+use pasar_db::schema::{email_verifications, login_throttle, organizations, refresh_tokens, user_roles, users};
 use pasar_db::time::to_db;
 use pasar_db::{per_backend, DbConn};
 
@@ -227,6 +227,69 @@ pub fn set_password(conn: &mut DbConn, user_id: &str, hash: &str, now: DateTime<
         .map(drop)
 }
 
+pub fn set_email_verified(conn: &mut DbConn, user_id: &str, now: DateTime<Utc>) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set((users::email_verified_at.eq(Some(to_db(now))), users::updated_at.eq(to_db(now))))
+        .execute(conn)
+        .map(drop)
+}
+
+// --- email verification ------------------------------------------------------------
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = email_verifications)]
+pub struct EmailVerificationRow {
+    pub id: String,
+    pub user_id: String,
+    pub token_hash: String,
+    pub expires_at: NaiveDateTime,
+    pub used_at: Option<NaiveDateTime>,
+}
+
+pub fn insert_email_verification(
+    conn: &mut DbConn,
+    id: &str,
+    user_id: &str,
+    token_hash: &str,
+    now: DateTime<Utc>,
+    expires: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::insert_into(email_verifications::table)
+        .values((
+            email_verifications::id.eq(id),
+            email_verifications::user_id.eq(user_id),
+            email_verifications::token_hash.eq(token_hash),
+            email_verifications::created_at.eq(to_db(now)),
+            email_verifications::expires_at.eq(to_db(expires)),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn find_email_verification(conn: &mut DbConn, id: &str) -> QueryResult<Option<EmailVerificationRow>> {
+    email_verifications::table.find(id).select(EmailVerificationRow::as_select()).first(conn).optional()
+}
+
+pub fn mark_email_verification_used(conn: &mut DbConn, id: &str, now: DateTime<Utc>) -> QueryResult<()> {
+    diesel::update(email_verifications::table.find(id))
+        .set(email_verifications::used_at.eq(Some(to_db(now))))
+        .execute(conn)
+        .map(drop)
+}
+
+/// When verification mails were sent to the user since `since`.
+pub fn email_verifications_since(
+    conn: &mut DbConn,
+    user_id: &str,
+    since: DateTime<Utc>,
+) -> QueryResult<Vec<NaiveDateTime>> {
+    email_verifications::table
+        .filter(email_verifications::user_id.eq(user_id))
+        .filter(email_verifications::created_at.gt(to_db(since)))
+        .select(email_verifications::created_at)
+        .load(conn)
+}
+
 // --- refresh tokens --------------------------------------------------------------
 
 pub fn insert_refresh_token(conn: &mut DbConn, row: &RefreshTokenRow) -> QueryResult<()> {
@@ -237,16 +300,28 @@ pub fn find_refresh_token(conn: &mut DbConn, id: &str) -> QueryResult<Option<Ref
     refresh_tokens::table.find(id).select(RefreshTokenRow::as_select()).first(conn).optional()
 }
 
+/// Marks a live token as exchanged; returns 0 when it was already exchanged or revoked
+/// (by a concurrent request), 1 otherwise.
 pub fn mark_refresh_token_replaced(
     conn: &mut DbConn,
     id: &str,
     replaced_by: &str,
     now: DateTime<Utc>,
-) -> QueryResult<()> {
-    diesel::update(refresh_tokens::table.find(id))
-        .set((refresh_tokens::replaced_by.eq(Some(replaced_by)), refresh_tokens::revoked_at.eq(Some(to_db(now)))))
+) -> QueryResult<usize> {
+    diesel::update(
+        refresh_tokens::table
+            .find(id)
+            .filter(refresh_tokens::replaced_by.is_null())
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set((refresh_tokens::replaced_by.eq(Some(replaced_by)), refresh_tokens::revoked_at.eq(Some(to_db(now)))))
+    .execute(conn)
+}
+
+pub fn revoke_token(conn: &mut DbConn, id: &str, now: DateTime<Utc>) -> QueryResult<usize> {
+    diesel::update(refresh_tokens::table.find(id).filter(refresh_tokens::revoked_at.is_null()))
+        .set(refresh_tokens::revoked_at.eq(Some(to_db(now))))
         .execute(conn)
-        .map(drop)
 }
 
 pub fn revoke_family(conn: &mut DbConn, family_id: &str, now: DateTime<Utc>) -> QueryResult<usize> {
@@ -295,6 +370,16 @@ pub fn save_throttle(conn: &mut DbConn, row: &ThrottleRow) -> QueryResult<()> {
         ))
         .execute(conn)
         .map(drop)
+}
+
+/// Forgets counters whose window and lockout have both ended.
+pub fn purge_throttle(conn: &mut DbConn, window_start_before: DateTime<Utc>, now: DateTime<Utc>) -> QueryResult<usize> {
+    diesel::delete(
+        login_throttle::table
+            .filter(login_throttle::window_started_at.lt(to_db(window_start_before)))
+            .filter(login_throttle::locked_until.is_null().or(login_throttle::locked_until.lt(to_db(now)))),
+    )
+    .execute(conn)
 }
 
 pub fn clear_throttle(conn: &mut DbConn, key: &str) -> QueryResult<()> {

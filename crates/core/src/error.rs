@@ -56,6 +56,8 @@ error_codes! {
     // 403 — you may not.
     /// The caller is known but lacks the right for this action.
     Forbidden => (403, "forbidden", "Forbidden"),
+    /// The caller must verify their email address first.
+    EmailNotVerified => (403, "email_not_verified", "Email address not verified"),
     // 404
     /// No such resource, or not one the caller may see.
     NotFound => (404, "not_found", "Not found"),

@@ -88,7 +88,8 @@ pub fn encode_cursor(key: &str) -> String {
 pub fn decode_cursor(cursor: &str) -> Option<String> {
     let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
     let key = String::from_utf8(bytes).ok()?;
-    (!key.is_empty() && key.len() <= 200).then_some(key)
+    // Keys are ids and timestamps: printable ASCII only (PostgreSQL rejects NUL in text).
+    (!key.is_empty() && key.len() <= 200 && key.bytes().all(|b| b.is_ascii_graphic())).then_some(key)
 }
 
 #[cfg(test)]
@@ -102,6 +103,7 @@ mod tests {
         assert_eq!(PageRequest::parse(Some(0), None).unwrap_err().field, "limit");
         assert_eq!(PageRequest::parse(Some(101), None).unwrap_err().field, "limit");
         assert_eq!(PageRequest::parse(None, Some("%%")).unwrap_err().field, "cursor");
+        assert_eq!(PageRequest::parse(None, Some("AA")).unwrap_err().field, "cursor", "a NUL byte");
     }
 
     #[test]

@@ -22,10 +22,24 @@ impl DbError {
     }
 }
 
+impl DbError {
+    /// Whether SQLite gave up waiting for another writer (after the busy timeout).
+    pub fn is_busy(&self) -> bool {
+        match self {
+            DbError::Query(diesel::result::Error::DatabaseError(_, info)) => {
+                let m = info.message();
+                m.contains("database is locked") || m.contains("database is busy")
+            }
+            _ => false,
+        }
+    }
+}
+
 impl ErrorCode for DbError {
     fn code(&self) -> Code {
         match self {
             DbError::Pool(_) => Code::Unavailable,
+            _ if self.is_busy() => Code::Unavailable,
             _ if self.is_unique_violation() => Code::AlreadyExists,
             _ => Code::Internal,
         }
@@ -41,6 +55,6 @@ impl ErrorCode for DbError {
     }
 
     fn retry_after(&self) -> Option<u64> {
-        matches!(self, DbError::Pool(_)).then_some(1)
+        (matches!(self, DbError::Pool(_)) || self.is_busy()).then_some(1)
     }
 }

@@ -94,6 +94,100 @@ diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 
+diesel::table! {
+    vendors (id) {
+        id -> Text,
+        status -> Text,
+        legal_name -> Text,
+        trade_name -> Nullable<Text>,
+        legal_form -> Text,
+        nib -> Nullable<Text>,
+        npwp -> Nullable<Text>,
+        kbli_codes -> Text,
+        street -> Nullable<Text>,
+        region_code -> Nullable<Text>,
+        postal_code -> Nullable<Text>,
+        contact_name -> Nullable<Text>,
+        contact_phone -> Nullable<Text>,
+        contact_email -> Nullable<Text>,
+        business_capital_idr -> Nullable<BigInt>,
+        annual_sales_idr -> Nullable<BigInt>,
+        tax_status -> Nullable<Text>,
+        pp55_valid_until -> Nullable<Text>,
+        bank_name -> Nullable<Text>,
+        bank_account_number -> Nullable<Text>,
+        bank_account_holder -> Nullable<Text>,
+        claimed_by -> Nullable<Text>,
+        claimed_at -> Nullable<Timestamp>,
+        submitted_at -> Nullable<Timestamp>,
+        decided_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    vendor_documents (id) {
+        id -> Text,
+        vendor_id -> Text,
+        kind -> Text,
+        number -> Nullable<Text>,
+        valid_until -> Nullable<Text>,
+        storage_key -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        file_name -> Text,
+        uploaded_by -> Text,
+        replaced_by -> Nullable<Text>,
+        reminded_30_at -> Nullable<Timestamp>,
+        reminded_7_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    vendor_reviews (id) {
+        id -> Text,
+        vendor_id -> Text,
+        curator_id -> Text,
+        decision -> Text,
+        reason -> Nullable<Text>,
+        remarks_json -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    email_verifications (id) {
+        id -> Text,
+        user_id -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    vendor_invitations (id) {
+        id -> Text,
+        vendor_id -> Text,
+        email -> Text,
+        token_hash -> Text,
+        invited_by -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        accepted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(vendors -> organizations (id));
+diesel::joinable!(vendor_documents -> vendors (vendor_id));
+diesel::joinable!(vendor_reviews -> vendors (vendor_id));
+diesel::joinable!(email_verifications -> users (user_id));
+diesel::joinable!(vendor_invitations -> vendors (vendor_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     users,
@@ -102,4 +196,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_throttle,
     audit_log,
     outbox,
+    vendors,
+    vendor_documents,
+    vendor_reviews,
+    email_verifications,
+    vendor_invitations,
 );

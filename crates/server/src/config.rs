@@ -216,6 +216,15 @@ impl Config {
         DbUrl::parse(&self.database.url).map_err(|m| invalid("database.url", m))
     }
 
+    /// Where people reach this server: `server.public_url`, else `http://<server.bind>`.
+    pub fn public_url(&self) -> String {
+        if self.server.public_url.is_empty() {
+            format!("http://{}", self.server.bind)
+        } else {
+            self.server.public_url.trim_end_matches('/').to_owned()
+        }
+    }
+
     pub fn outbox_dir(&self) -> PathBuf {
         if self.mail.outbox_dir.is_empty() {
             self.data.dir.join("outbox")
@@ -244,6 +253,7 @@ impl Config {
             lockout: TimeDelta::seconds(a.lockout_secs.into()),
             argon2: self.argon2(),
             marketplace_name: self.marketplace.name.clone(),
+            public_url: self.public_url(),
         }
     }
 }

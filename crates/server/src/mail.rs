@@ -75,7 +75,14 @@ impl MailWorker {
         let thread = std::thread::Builder::new()
             .name("pasar-mail".into())
             .spawn(move || {
+                let mut last_housekeeping: Option<std::time::Instant> = None;
                 while !flag.load(Ordering::Relaxed) {
+                    if last_housekeeping.is_none_or(|t| t.elapsed() >= HOUSEKEEPING_EVERY) {
+                        last_housekeeping = Some(std::time::Instant::now());
+                        if let Err(e) = housekeeping(&pool, &clock) {
+                            tracing::warn!(error = %e, "housekeeping failed");
+                        }
+                    }
                     let sent = match deliver_due(&pool, &clock, &transport, &from) {
                         Ok(n) => n,
                         Err(e) => {
@@ -106,6 +113,19 @@ impl Drop for MailWorker {
     }
 }
 
+const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(600);
+
+/// Periodic clean-up: forgets login-throttle counters that no longer matter.
+fn housekeeping(pool: &DbPool, clock: &SharedClock) -> Result<(), DbError> {
+    let mut conn = pool.get()?;
+    let now = clock.now();
+    let purged = pasar_auth::store::purge_throttle(&mut conn, now - TimeDelta::days(1), now)?;
+    if purged > 0 {
+        tracing::info!(purged, "forgot old login-throttle counters");
+    }
+    Ok(())
+}
+
 fn sleep_unless_stopped(flag: &AtomicBool, total: Duration) {
     let step = Duration::from_millis(50).min(total);
     let mut slept = Duration::ZERO;
@@ -124,7 +144,9 @@ pub fn deliver_due(
 ) -> Result<usize, DbError> {
     let mut conn = pool.get()?;
     let now = clock.now();
-    let batch = write_tx(&mut conn, |c| outbox::claim_due(c, now, TimeDelta::minutes(5), 20).map_err(DbError::from))?;
+    // A small batch under a long lease: even if every send hits the SMTP timeout (20 s
+    // per command), the batch finishes before another instance may claim it again.
+    let batch = write_tx(&mut conn, |c| outbox::claim_due(c, now, TimeDelta::minutes(10), 5).map_err(DbError::from))?;
     for msg in &batch {
         let result = transport.send(from, msg);
         let now = clock.now();

@@ -2,6 +2,7 @@
 
 use pasar_core::Rupiah;
 use serde::{Deserialize, Serialize};
+use std::fmt;
 
 fn digits_only(s: &str, separators: &[char]) -> String {
     s.chars().filter(|c| !separators.contains(c)).collect()
@@ -69,7 +70,7 @@ impl Kbli {
 }
 
 /// Business scale by PP 7/2021.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Scale {
     Mikro,
@@ -132,6 +133,170 @@ pub fn is_umkk(scale: Option<Scale>, is_koperasi: bool) -> bool {
     is_koperasi || matches!(scale, Some(Scale::Mikro | Scale::Kecil))
 }
 
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $s:literal),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),* }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+
+            pub const fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $s),* }
+            }
+
+            pub fn parse(s: &str) -> Result<Self, String> {
+                match s {
+                    $($s => Ok($name::$variant),)*
+                    other => Err(format!(
+                        "unknown value '{}'; expected one of: {}",
+                        other.chars().take(40).collect::<String>(),
+                        [$($s),*].join(", ")
+                    )),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+string_enum!(
+    /// Legal form of the business.
+    LegalForm {
+        Perorangan => "perorangan",
+        Ud => "ud",
+        Cv => "cv",
+        Pt => "pt",
+        Firma => "firma",
+        Koperasi => "koperasi",
+        Bumdes => "bumdes",
+    }
+);
+
+string_enum!(
+    /// Tax status: VAT-registered (PKP), not, or on the final 0.5 % regime of PP 55/2022
+    /// with a certificate (surat keterangan) that ends on a date.
+    TaxStatus {
+        Pkp => "pkp",
+        NonPkp => "non_pkp",
+        Pp55 => "pp55",
+    }
+);
+
+string_enum!(
+    /// Where a vendor stands in curation.
+    VendorStatus {
+        Draft => "draft",
+        Submitted => "submitted",
+        InReview => "in_review",
+        RevisionRequested => "revision_requested",
+        Approved => "approved",
+        Rejected => "rejected",
+        Suspended => "suspended",
+    }
+);
+
+string_enum!(
+    /// A legal document's kind.
+    DocumentKind {
+        Nib => "nib",
+        Npwp => "npwp",
+        Halal => "halal",
+        Pirt => "pirt",
+        Bpom => "bpom",
+        Sni => "sni",
+        Tkdn => "tkdn",
+        BankAccount => "bank_account",
+        Other => "other",
+    }
+);
+
+string_enum!(
+    /// A curator's decision.
+    Decision {
+        Approve => "approve",
+        RequestRevision => "request_revision",
+        Reject => "reject",
+    }
+);
+
+impl VendorStatus {
+    /// The owner may edit the legal identity only before curation or when asked to revise.
+    pub fn identity_editable(self) -> bool {
+        matches!(self, VendorStatus::Draft | VendorStatus::RevisionRequested)
+    }
+
+    /// Whether a vendor in `self` may move to `next`; this table is the curation flow.
+    pub fn can_become(self, next: VendorStatus) -> bool {
+        use VendorStatus::*;
+        matches!(
+            (self, next),
+            (Draft | RevisionRequested, Submitted)
+                | (Submitted, InReview)
+                | (InReview, Approved | RevisionRequested | Rejected)
+                | (Approved, Suspended)
+                | (Suspended, Approved)
+        )
+    }
+}
+
+/// An Indonesian phone number, kept as `+62…` digits.
+pub fn parse_phone(s: &str) -> Result<String, &'static str> {
+    let compact: String = s.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.')).collect();
+    let digits = if let Some(rest) = compact.strip_prefix("+62") {
+        rest.to_owned()
+    } else if let Some(rest) = compact.strip_prefix("62") {
+        rest.to_owned()
+    } else if let Some(rest) = compact.strip_prefix('0') {
+        rest.to_owned()
+    } else {
+        return Err("must be an Indonesian number starting with 0, 62 or +62");
+    };
+    if (8..=13).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0') {
+        Ok(format!("+62{digits}"))
+    } else {
+        Err("must be an Indonesian number starting with 0, 62 or +62")
+    }
+}
+
+/// A five-digit postal code.
+pub fn parse_postal_code(s: &str) -> Result<String, &'static str> {
+    let s = s.trim();
+    if s.len() == 5 && s.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(s.to_owned())
+    } else {
+        Err("must be a postal code of 5 digits")
+    }
+}
+
+/// A bank account number: 5 to 20 digits (spaces and dashes are dropped).
+pub fn parse_account_number(s: &str) -> Result<String, &'static str> {
+    let d = digits_only(s.trim(), &[' ', '-', '.']);
+    if (5..=20).contains(&d.len()) && all_digits(&d) {
+        Ok(d)
+    } else {
+        Err("must be 5 to 20 digits")
+    }
+}
+
+/// A calendar date `YYYY-MM-DD`.
+pub fn parse_date(s: &str) -> Result<chrono::NaiveDate, &'static str> {
+    chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| "must be a date YYYY-MM-DD")
+}
+
+impl Kbli {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,6 +311,30 @@ mod tests {
         assert!(Kbli::parse("10792").is_ok());
         assert!(Kbli::parse("1079").is_err());
         assert!(Kbli::parse("1079a").is_err());
+    }
+
+    #[test]
+    fn contact_details_parse_their_usual_spellings() {
+        assert_eq!(parse_phone("0812-3456-7890").unwrap(), "+6281234567890");
+        assert_eq!(parse_phone("+62 321 321234").unwrap(), "+62321321234");
+        assert!(parse_phone("12345").is_err());
+        assert!(parse_phone("+1 555 1234567").is_err());
+        assert!(parse_postal_code("61318").is_ok());
+        assert!(parse_postal_code("6131").is_err());
+        assert_eq!(parse_account_number("142-00-1234567-8").unwrap(), "1420012345678");
+        assert!(parse_date("2027-02-30").is_err());
+    }
+
+    #[test]
+    fn curation_flow() {
+        use VendorStatus::*;
+        assert!(Draft.can_become(Submitted));
+        assert!(!Draft.can_become(Approved));
+        assert!(InReview.can_become(RevisionRequested));
+        assert!(RevisionRequested.can_become(Submitted));
+        assert!(!Rejected.can_become(Submitted));
+        assert!(Approved.can_become(Suspended) && Suspended.can_become(Approved));
+        assert!(!Submitted.identity_editable() && RevisionRequested.identity_editable());
     }
 
     #[test]

@@ -1,2 +1,145 @@
-//! Vendor queries (plain functions over `&mut DbConn`, no transactions). The vendor
-//! tables arrive with the registration and curation use cases.
+//! Vendor queries: plain functions over `&mut DbConn`; none opens a transaction.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use pasar_db::schema::{vendor_reviews, vendors};
+use pasar_db::time::to_db;
+use pasar_db::DbConn;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = vendors, treat_none_as_null = true)]
+pub struct VendorRow {
+    pub id: String,
+    pub status: String,
+    pub legal_name: String,
+    pub trade_name: Option<String>,
+    pub legal_form: String,
+    pub nib: Option<String>,
+    pub npwp: Option<String>,
+    pub kbli_codes: String,
+    pub street: Option<String>,
+    pub region_code: Option<String>,
+    pub postal_code: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub contact_email: Option<String>,
+    pub business_capital_idr: Option<i64>,
+    pub annual_sales_idr: Option<i64>,
+    pub tax_status: Option<String>,
+    pub pp55_valid_until: Option<String>,
+    pub bank_name: Option<String>,
+    pub bank_account_number: Option<String>,
+    pub bank_account_holder: Option<String>,
+    pub claimed_by: Option<String>,
+    pub claimed_at: Option<NaiveDateTime>,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub decided_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl VendorRow {
+    pub fn kbli_list(&self) -> Vec<String> {
+        self.kbli_codes.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect()
+    }
+}
+
+pub fn insert_vendor(conn: &mut DbConn, row: &VendorRow) -> QueryResult<()> {
+    diesel::insert_into(vendors::table).values(row).execute(conn).map(drop)
+}
+
+pub fn find_vendor(conn: &mut DbConn, id: &str) -> QueryResult<Option<VendorRow>> {
+    vendors::table.find(id).select(VendorRow::as_select()).first(conn).optional()
+}
+
+/// Writes every column of the row back.
+pub fn save_vendor(conn: &mut DbConn, row: &VendorRow) -> QueryResult<()> {
+    diesel::update(vendors::table.find(&row.id)).set(row).execute(conn).map(drop)
+}
+
+/// Another vendor holding this NIB, if any.
+pub fn vendor_with_nib(conn: &mut DbConn, nib: &str, except: &str) -> QueryResult<Option<String>> {
+    vendors::table
+        .filter(vendors::nib.eq(nib))
+        .filter(vendors::id.ne(except))
+        .select(vendors::id)
+        .first(conn)
+        .optional()
+}
+
+/// The curation queue: vendors in `status`, oldest submission first, after the
+/// `(submitted_at, id)` key of the previous page.
+pub fn queue(
+    conn: &mut DbConn,
+    status: &str,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<VendorRow>> {
+    let base = vendors::table.filter(vendors::status.eq(status)).select(VendorRow::as_select());
+    match after {
+        None => base.order((vendors::submitted_at.asc(), vendors::id.asc())).limit(limit).load(conn),
+        Some((at, id)) => base
+            .filter(vendors::submitted_at.gt(at).or(vendors::submitted_at.eq(at).and(vendors::id.gt(id))))
+            .order((vendors::submitted_at.asc(), vendors::id.asc()))
+            .limit(limit)
+            .load(conn),
+    }
+}
+
+pub fn count_in_status(conn: &mut DbConn, status: &str) -> QueryResult<i64> {
+    vendors::table.filter(vendors::status.eq(status)).count().get_result(conn)
+}
+
+/// Approved vendors by id, for the public directory.
+pub fn approved(conn: &mut DbConn, after: Option<&str>, limit: i64) -> QueryResult<Vec<VendorRow>> {
+    let base = vendors::table.filter(vendors::status.eq("approved")).select(VendorRow::as_select());
+    match after {
+        None => base.order(vendors::id.asc()).limit(limit).load(conn),
+        Some(a) => base.filter(vendors::id.gt(a.to_owned())).order(vendors::id.asc()).limit(limit).load(conn),
+    }
+}
+
+pub fn insert_review(
+    conn: &mut DbConn,
+    vendor_id: &str,
+    curator_id: &str,
+    decision: &str,
+    reason: Option<&str>,
+    remarks_json: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::insert_into(vendor_reviews::table)
+        .values((
+            vendor_reviews::id.eq(uuid::Uuid::now_v7().to_string()),
+            vendor_reviews::vendor_id.eq(vendor_id),
+            vendor_reviews::curator_id.eq(curator_id),
+            vendor_reviews::decision.eq(decision),
+            vendor_reviews::reason.eq(reason),
+            vendor_reviews::remarks_json.eq(remarks_json),
+            vendor_reviews::created_at.eq(to_db(now)),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Emails of the vendor's active owners (who are told about curation decisions).
+pub fn owner_emails(conn: &mut DbConn, vendor_id: &str) -> QueryResult<Vec<(String, String)>> {
+    use pasar_db::schema::{user_roles, users};
+    users::table
+        .inner_join(user_roles::table)
+        .filter(users::organization_id.eq(vendor_id))
+        .filter(users::active.eq(true))
+        .filter(user_roles::role.eq("vendor_owner"))
+        .select((users::email, users::name))
+        .load(conn)
+}
+
+/// `(kind, valid_until)` of the vendor's current (not replaced) documents.
+pub fn current_document_validity(conn: &mut DbConn, vendor_id: &str) -> QueryResult<Vec<(String, Option<String>)>> {
+    use pasar_db::schema::vendor_documents;
+    vendor_documents::table
+        .filter(vendor_documents::vendor_id.eq(vendor_id))
+        .filter(vendor_documents::replaced_by.is_null())
+        .select((vendor_documents::kind, vendor_documents::valid_until))
+        .load(conn)
+}
