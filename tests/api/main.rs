@@ -7,3 +7,4 @@ mod auth;
 mod conventions;
 mod mail;
 mod migrations;
+mod vendors;

@@ -27,6 +27,10 @@ pub struct Options {
     pub smtp_url: Option<String>,
     /// Largest JSON body.
     pub json_limit_bytes: Option<usize>,
+    /// Largest uploaded file.
+    pub upload_limit_bytes: Option<usize>,
+    /// How often the worker looks for expiring documents.
+    pub reminder_interval_secs: Option<u64>,
 }
 
 /// A reply: status, headers and the body parsed as JSON (`Null` when empty).
@@ -95,6 +99,12 @@ impl TestApp {
         }
         if let Some(limit) = options.json_limit_bytes {
             config.server.json_limit_bytes = limit;
+        }
+        if let Some(limit) = options.upload_limit_bytes {
+            config.uploads.max_bytes = limit;
+        }
+        if let Some(secs) = options.reminder_interval_secs {
+            config.vendors.reminder_interval_secs = secs;
         }
         config.validate().expect("test configuration is valid");
         let seed = AdminSeed { email: ADMIN_EMAIL.into(), password: Some(ADMIN_PASSWORD.into()) };
@@ -280,5 +290,133 @@ impl TestApp {
             .order(dsl::id.asc())
             .load(&mut *conn)
             .expect("query")
+    }
+}
+
+/// A tiny but real PDF, for uploads.
+pub const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+/// The start of a real PNG.
+pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0";
+
+impl TestApp {
+    /// A multipart/form-data request: text fields, then an optional file
+    /// `(file name, declared content type, bytes)`.
+    pub async fn multipart(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &str, &[u8])>,
+    ) -> Reply {
+        let boundary = "----pasar-test-boundary-7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        if let Some((file_name, content_type, bytes)) = file {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: {content_type}\r\n\r\n").as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let method = awc::http::Method::from_bytes(method.as_bytes()).expect("method");
+        let resp = self
+            .client
+            .request(method, format!("{}{}", self.base, path))
+            .insert_header(("authorization", format!("Bearer {token}")))
+            .insert_header(("content-type", format!("multipart/form-data; boundary={boundary}")))
+            .send_body(body)
+            .await;
+        Self::reply(resp.expect("request sent")).await
+    }
+
+    /// A raw GET returning status, content type and bytes (downloads).
+    pub async fn download(&self, path: &str, token: &str) -> (u16, String, Vec<u8>) {
+        let mut resp = self
+            .client
+            .get(format!("{}{}", self.base, path))
+            .insert_header(("authorization", format!("Bearer {token}")))
+            .send()
+            .await
+            .expect("request sent");
+        let ct = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        let bytes = resp.body().limit(20 << 20).await.expect("body").to_vec();
+        (resp.status().as_u16(), ct, bytes)
+    }
+
+    /// Mails queued for `to` (the outbox, as the worker will send them), oldest first.
+    pub fn mails_to(&self, to: &str) -> Vec<pasar_db::outbox::OutboxMessage> {
+        let mut all = pasar_db::outbox::list(&mut self.db(), 1000).expect("outbox");
+        all.retain(|m| m.recipient == to);
+        all.reverse();
+        all
+    }
+
+    /// The token of the latest verification mail to `to`.
+    pub fn verification_token(&self, to: &str) -> String {
+        let mail = self
+            .mails_to(to)
+            .into_iter()
+            .rev()
+            .find(|m| m.subject.contains("Confirm your email"))
+            .expect("verification mail");
+        mail.body
+            .lines()
+            .map(str::trim)
+            .find(|l| l.len() > 40 && l.split_once('.').is_some_and(|(id, _)| uuid::Uuid::try_parse(id).is_ok()))
+            .expect("token line")
+            .to_owned()
+    }
+
+    /// Registers a vendor and verifies its owner; returns `(vendor id, owner token)`.
+    pub async fn register_vendor(&self, email: &str, legal_name: &str, legal_form: &str) -> (String, String) {
+        let body = json!({ "email": email, "password": PASSWORD, "owner_name": "Pemilik", "legal_name": legal_name, "legal_form": legal_form });
+        let reg = self.post("/api/v1/vendors/register", None, body).await.expect(201);
+        let vendor = reg["vendor"]["id"].as_str().expect("vendor id").to_owned();
+        let token = self.verification_token(email);
+        self.post("/api/v1/auth/verify-email", None, json!({ "token": token })).await.expect(200);
+        (vendor, self.login(email, PASSWORD).await)
+    }
+
+    /// Fills in a complete profile (NIB from `nib`) and uploads the required documents.
+    pub async fn complete_vendor(&self, vendor: &str, token: &str, nib: &str) {
+        let profile = json!({
+            "nib": nib, "npwp": "01.234.567.8-901.000", "kbli_codes": ["13134", "47711"],
+            "address": { "street": "Jl. Majapahit 17", "region_code": "35.76.01", "postal_code": "61318" },
+            "contact": { "phone": "0812-3456-7890" },
+            "business_capital_idr": 350_000_000, "tax_status": "non_pkp",
+            "bank_account": { "bank_name": "Bank Jatim", "account_number": "0011223344", "account_holder": "UD Batik" }
+        });
+        self.request("PATCH", &format!("/api/v1/vendors/{vendor}"), Some(token), Some(profile)).await.expect(200);
+        for kind in ["nib", "npwp", "bank_account"] {
+            let fields = [("kind", kind), ("number", "123"), ("valid_until", "2099-12-31")];
+            self.multipart(
+                "POST",
+                &format!("/api/v1/vendors/{vendor}/documents"),
+                token,
+                &fields,
+                Some(("doc.pdf", "application/pdf", PDF)),
+            )
+            .await
+            .expect(201);
+        }
+    }
+
+    /// Registers, completes, submits and approves a vendor (curated by `curator`).
+    pub async fn approved_vendor(&self, curator: &str, email: &str, legal_name: &str, nib: &str) -> (String, String) {
+        let (vendor, token) = self.register_vendor(email, legal_name, "ud").await;
+        self.complete_vendor(&vendor, &token, nib).await;
+        self.post(&format!("/api/v1/vendors/{vendor}/submit"), Some(&token), json!({})).await.expect(200);
+        self.post(&format!("/api/v1/vendors/{vendor}/claim"), Some(curator), json!({})).await.expect(200);
+        self.post(&format!("/api/v1/vendors/{vendor}/review"), Some(curator), json!({ "decision": "approve" }))
+            .await
+            .expect(200);
+        (vendor, token)
     }
 }

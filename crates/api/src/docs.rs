@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations, at
 //! `/api/v1/openapi.json`, and a browsable page at `/api/docs/`.
 
-use crate::{accounts, health, problem};
+use crate::{accounts, documents, health, problem, vendors};
 use actix_web::{web, HttpResponse};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -33,6 +33,23 @@ ending `_bp`; ids are UUID v7 strings; lists take `limit` and `cursor` and answe
         accounts::list_users,
         accounts::get_user,
         accounts::update_user,
+        vendors::verify_email,
+        vendors::resend_verification,
+        vendors::register,
+        vendors::directory,
+        vendors::get_vendor,
+        vendors::update_vendor,
+        vendors::submit,
+        vendors::history,
+        vendors::curation_queue,
+        vendors::claim,
+        vendors::review,
+        vendors::suspend,
+        vendors::reinstate,
+        documents::upload,
+        documents::replace,
+        documents::list,
+        documents::download,
     ),
     components(schemas(problem::Problem, pasar_core::FieldError)),
     modifiers(&BearerAuth),
@@ -41,6 +58,8 @@ ending `_bp`; ids are UUID v7 strings; lists take `limit` and `cursor` and answe
         (name = "auth", description = "Login, tokens and the caller"),
         (name = "organizations", description = "The pemda, its OPD and satker, vendors, the platform"),
         (name = "users", description = "People and their roles"),
+        (name = "vendors", description = "UMKM vendors: registration, profile, directory"),
+        (name = "curation", description = "The curation desk: queue, claim, decisions, suspension"),
     )
 )]
 pub struct ApiDoc;

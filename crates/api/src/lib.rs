@@ -7,11 +7,13 @@
 
 pub mod accounts;
 pub mod docs;
+pub mod documents;
 pub mod extract;
 pub mod health;
 pub mod middleware;
 pub mod problem;
 pub mod state;
+pub mod vendors;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -40,6 +42,11 @@ pub fn app(
         .wrap(actix_web::middleware::from_fn(middleware::request_context))
         .configure(health::configure)
         .configure(docs::configure)
-        .service(web::scope("/api/v1").configure(accounts::configure))
+        .service(
+            web::scope("/api/v1")
+                .configure(accounts::configure)
+                .configure(vendors::configure)
+                .configure(documents::configure),
+        )
         .default_service(web::to(middleware::no_route))
 }

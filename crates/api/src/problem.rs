@@ -98,7 +98,9 @@ impl<E: ErrorCode> From<E> for ApiError {
         let code = e.code();
         ApiError {
             code,
-            detail: e.detail(),
+            // A bug's own words may name paths, tables or hosts: the log gets them, the
+            // client gets the request id.
+            detail: if code == Code::Internal { ApiError::internal("").detail } else { e.detail() },
             errors: e.field_errors(),
             retry_after: e.retry_after(),
             cause: (code.status() >= 500).then(|| format!("{e:?}")),

@@ -11,11 +11,13 @@ use std::sync::Arc;
 pub struct Limits {
     /// Largest JSON body accepted, in bytes.
     pub json_bytes: usize,
+    /// Largest uploaded file, in bytes.
+    pub upload_bytes: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { json_bytes: 1 << 20 }
+        Limits { json_bytes: 1 << 20, upload_bytes: 10 << 20 }
     }
 }
 
@@ -25,6 +27,9 @@ pub struct AppState {
     pub pool: DbPool,
     pub keys: JwtKeys,
     pub auth: Arc<AuthSettings>,
+    pub vendors: Arc<pasar_vendor_onboarding::service::VendorSettings>,
+    /// Uploaded files.
+    pub files: Arc<dyn pasar_core::storage::FileStore>,
     pub clock: SharedClock,
     pub limits: Limits,
     /// Take the client address from `X-Forwarded-For` (only behind a proxy you run).

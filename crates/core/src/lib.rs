@@ -9,6 +9,7 @@ pub mod id;
 pub mod money;
 pub mod page;
 pub mod region;
+pub mod storage;
 
 pub use clock::{Clock, SystemClock};
 pub use error::{Code, ErrorCode, FieldError};

@@ -22,6 +22,8 @@ pub struct Config {
     pub auth: AuthConfig,
     pub mail: MailConfig,
     pub marketplace: MarketplaceConfig,
+    pub vendors: VendorsConfig,
+    pub uploads: UploadsConfig,
     pub search: SearchConfig,
     pub log: LogConfig,
 }
@@ -79,6 +81,25 @@ pub struct MailConfig {
 pub struct MarketplaceConfig {
     pub name: String,
     pub region_codes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VendorsConfig {
+    pub required_documents: Vec<String>,
+    pub mikro_capital_idr: i64,
+    pub kecil_capital_idr: i64,
+    pub menengah_capital_idr: i64,
+    pub mikro_sales_idr: i64,
+    pub kecil_sales_idr: i64,
+    pub menengah_sales_idr: i64,
+    pub reminder_interval_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UploadsConfig {
+    pub max_bytes: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -204,6 +225,26 @@ impl Config {
         for code in &self.marketplace.region_codes {
             RegionCode::parse(code).map_err(|m| invalid("marketplace.region_codes", format!("'{code}' is not {m}")))?;
         }
+        for kind in &self.vendors.required_documents {
+            pasar_vendor_onboarding::model::DocumentKind::parse(kind)
+                .map_err(|m| invalid("vendors.required_documents", m))?;
+        }
+        let v = &self.vendors;
+        let ascending = |a: i64, b: i64, c: i64| 0 < a && a < b && b < c;
+        if !ascending(v.mikro_capital_idr, v.kecil_capital_idr, v.menengah_capital_idr)
+            || !ascending(v.mikro_sales_idr, v.kecil_sales_idr, v.menengah_sales_idr)
+        {
+            return Err(invalid(
+                "vendors.mikro_capital_idr",
+                "scale ceilings must be positive and rise from mikro to menengah",
+            ));
+        }
+        if v.reminder_interval_secs == 0 {
+            return Err(invalid("vendors.reminder_interval_secs", "must be more than 0"));
+        }
+        if self.uploads.max_bytes < 1024 {
+            return Err(invalid("uploads.max_bytes", "must be at least 1024"));
+        }
         tracing_subscriber::EnvFilter::try_new(&self.log.level).map_err(|e| invalid("log.level", e.to_string()))?;
         Ok(())
     }
@@ -238,6 +279,29 @@ impl Config {
             memory_kib: self.auth.argon2_memory_kib,
             iterations: self.auth.argon2_iterations,
             parallelism: self.auth.argon2_parallelism,
+        }
+    }
+
+    pub fn vendor_settings(&self) -> pasar_vendor_onboarding::service::VendorSettings {
+        use pasar_core::Rupiah;
+        let v = &self.vendors;
+        pasar_vendor_onboarding::service::VendorSettings {
+            scale: pasar_vendor_onboarding::model::ScaleThresholds {
+                mikro_capital: Rupiah(v.mikro_capital_idr),
+                kecil_capital: Rupiah(v.kecil_capital_idr),
+                menengah_capital: Rupiah(v.menengah_capital_idr),
+                mikro_sales: Rupiah(v.mikro_sales_idr),
+                kecil_sales: Rupiah(v.kecil_sales_idr),
+                menengah_sales: Rupiah(v.menengah_sales_idr),
+            },
+            // Validated above.
+            region_codes: self.marketplace.region_codes.iter().filter_map(|c| RegionCode::parse(c).ok()).collect(),
+            required_documents: v
+                .required_documents
+                .iter()
+                .filter_map(|k| pasar_vendor_onboarding::model::DocumentKind::parse(k).ok())
+                .collect(),
+            marketplace_name: self.marketplace.name.clone(),
         }
     }
 

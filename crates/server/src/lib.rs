@@ -143,8 +143,10 @@ impl Application {
             pool: pool.clone(),
             keys,
             auth: Arc::new(config.auth_settings()),
+            vendors: Arc::new(config.vendor_settings()),
+            files: Arc::new(pasar_core::storage::LocalDisk::new(config.data.dir.join("files"))),
             clock: clock.clone(),
-            limits: Limits { json_bytes: config.server.json_limit_bytes },
+            limits: Limits { json_bytes: config.server.json_limit_bytes, upload_bytes: config.uploads.max_bytes },
             trust_forwarded_for: config.server.trust_forwarded_for,
         };
         let listener = TcpListener::bind(config.server.bind)
@@ -162,8 +164,12 @@ impl Application {
             mail::Transport::from_config(&config.mail.smtp_url, config.outbox_dir()).map_err(anyhow::Error::msg)?;
         let mail_transport = transport.describe();
         let from = config.mail.from.parse().context("mail.from")?;
-        let mail =
-            mail::MailWorker::start(pool, clock, transport, from, Duration::from_millis(config.mail.poll_interval_ms));
+        let chores = mail::Chores {
+            vendors: state.vendors.clone(),
+            reminder_interval: Duration::from_secs(config.vendors.reminder_interval_secs),
+        };
+        let poll = Duration::from_millis(config.mail.poll_interval_ms);
+        let mail = mail::MailWorker::start(pool, clock, transport, from, poll, chores);
         Ok(Application { server, addr, mail, state, bootstrap, mail_transport })
     }
 

@@ -69,18 +69,32 @@ pub struct MailWorker {
 }
 
 impl MailWorker {
-    pub fn start(pool: DbPool, clock: SharedClock, transport: Transport, from: Mailbox, poll: Duration) -> MailWorker {
+    pub fn start(
+        pool: DbPool,
+        clock: SharedClock,
+        transport: Transport,
+        from: Mailbox,
+        poll: Duration,
+        chores: Chores,
+    ) -> MailWorker {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let thread = std::thread::Builder::new()
             .name("pasar-mail".into())
             .spawn(move || {
                 let mut last_housekeeping: Option<std::time::Instant> = None;
+                let mut last_reminders: Option<std::time::Instant> = None;
                 while !flag.load(Ordering::Relaxed) {
                     if last_housekeeping.is_none_or(|t| t.elapsed() >= HOUSEKEEPING_EVERY) {
                         last_housekeeping = Some(std::time::Instant::now());
                         if let Err(e) = housekeeping(&pool, &clock) {
                             tracing::warn!(error = %e, "housekeeping failed");
+                        }
+                    }
+                    if last_reminders.is_none_or(|t| t.elapsed() >= chores.reminder_interval) {
+                        last_reminders = Some(std::time::Instant::now());
+                        if let Err(e) = reminders(&pool, &clock, &chores) {
+                            tracing::warn!(error = %e, "expiry reminders failed");
                         }
                     }
                     let sent = match deliver_due(&pool, &clock, &transport, &from) {
@@ -114,6 +128,23 @@ impl Drop for MailWorker {
 }
 
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(600);
+
+/// Periodic work besides mail.
+pub struct Chores {
+    pub vendors: std::sync::Arc<pasar_vendor_onboarding::service::VendorSettings>,
+    pub reminder_interval: Duration,
+}
+
+/// Queues the mails about legal documents that expire within 30 and 7 days.
+fn reminders(pool: &DbPool, clock: &SharedClock, chores: &Chores) -> Result<(), String> {
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let n = pasar_vendor_onboarding::documents::send_expiry_reminders(&mut conn, &chores.vendors, clock.now())
+        .map_err(|e| e.to_string())?;
+    if n > 0 {
+        tracing::info!(reminders = n, "queued document expiry reminders");
+    }
+    Ok(())
+}
 
 /// Periodic clean-up: forgets login-throttle counters that no longer matter.
 fn housekeeping(pool: &DbPool, clock: &SharedClock) -> Result<(), DbError> {

@@ -16,6 +16,8 @@ pub enum VendorError {
     AlreadyExists { field: &'static str, detail: String },
     #[error("Verify your email address first: open the link in the verification mail (POST /api/v1/auth/verify-email/resend sends a new one).")]
     EmailNotVerified,
+    #[error("file storage failed: {0}")]
+    Storage(String),
     #[error(transparent)]
     Auth(#[from] AuthError),
     #[error(transparent)]
@@ -47,6 +49,7 @@ impl ErrorCode for VendorError {
             VendorError::InvalidState(_) => Code::InvalidState,
             VendorError::AlreadyExists { .. } => Code::AlreadyExists,
             VendorError::EmailNotVerified => Code::EmailNotVerified,
+            VendorError::Storage(_) => Code::Internal,
             VendorError::Auth(e) => e.code(),
             VendorError::Db(e) => e.code(),
         }

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use pasar_db::schema::{vendor_reviews, vendors};
+use pasar_db::schema::{vendor_documents, vendor_reviews, vendors};
 use pasar_db::time::to_db;
 use pasar_db::DbConn;
 
@@ -142,4 +142,76 @@ pub fn current_document_validity(conn: &mut DbConn, vendor_id: &str) -> QueryRes
         .filter(vendor_documents::replaced_by.is_null())
         .select((vendor_documents::kind, vendor_documents::valid_until))
         .load(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = vendor_documents)]
+pub struct DocumentRow {
+    pub id: String,
+    pub vendor_id: String,
+    pub kind: String,
+    pub number: Option<String>,
+    pub valid_until: Option<String>,
+    pub storage_key: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub file_name: String,
+    pub uploaded_by: String,
+    pub replaced_by: Option<String>,
+    pub reminded_30_at: Option<NaiveDateTime>,
+    pub reminded_7_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_document(conn: &mut DbConn, row: &DocumentRow) -> QueryResult<()> {
+    diesel::insert_into(vendor_documents::table).values(row).execute(conn).map(drop)
+}
+
+/// A document of this vendor (a document id of another vendor is simply not found).
+pub fn find_document(conn: &mut DbConn, vendor_id: &str, id: &str) -> QueryResult<Option<DocumentRow>> {
+    vendor_documents::table
+        .filter(vendor_documents::vendor_id.eq(vendor_id))
+        .filter(vendor_documents::id.eq(id))
+        .select(DocumentRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn documents(conn: &mut DbConn, vendor_id: &str, include_replaced: bool) -> QueryResult<Vec<DocumentRow>> {
+    let q = vendor_documents::table.filter(vendor_documents::vendor_id.eq(vendor_id)).select(DocumentRow::as_select());
+    if include_replaced {
+        q.order(vendor_documents::id.desc()).load(conn)
+    } else {
+        q.filter(vendor_documents::replaced_by.is_null()).order(vendor_documents::id.desc()).load(conn)
+    }
+}
+
+pub fn mark_document_replaced(conn: &mut DbConn, id: &str, by: &str) -> QueryResult<()> {
+    diesel::update(vendor_documents::table.find(id))
+        .set(vendor_documents::replaced_by.eq(Some(by)))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Current documents whose end date is between `from` and `to` (inclusive, `YYYY-MM-DD`)
+/// and that still owe a reminder.
+pub fn documents_expiring_by(conn: &mut DbConn, to: &str, from: &str) -> QueryResult<Vec<DocumentRow>> {
+    vendor_documents::table
+        .filter(vendor_documents::replaced_by.is_null())
+        .filter(vendor_documents::valid_until.le(to))
+        .filter(vendor_documents::valid_until.ge(from))
+        .filter(vendor_documents::reminded_7_at.is_null())
+        .select(DocumentRow::as_select())
+        .load(conn)
+}
+
+pub fn mark_document_reminded(conn: &mut DbConn, id: &str, stage: u8, now: DateTime<Utc>) -> QueryResult<()> {
+    let at = Some(to_db(now));
+    let target = vendor_documents::table.find(id);
+    if stage == 7 {
+        diesel::update(target).set(vendor_documents::reminded_7_at.eq(at)).execute(conn).map(drop)
+    } else {
+        diesel::update(target).set(vendor_documents::reminded_30_at.eq(at)).execute(conn).map(drop)
+    }
 }

@@ -1,0 +1,533 @@
+//! Vendor onboarding: registration, verification, profile, documents, curation, and
+//! who sees what.
+
+use pasar_tests::smtp::SmtpSink;
+use pasar_tests::{backends, Options, TestApp, World, PASSWORD, PDF, PNG};
+use serde_json::json;
+
+fn fields(problem: &serde_json::Value) -> Vec<String> {
+    problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect()
+}
+
+#[actix_web::test]
+async fn a_vendor_registers_proves_itself_and_a_curator_admits_it() {
+    let sink = SmtpSink::start();
+    for backend in backends() {
+        let app = TestApp::start(backend, Options { smtp_url: Some(sink.url()), ..Options::default() }).await;
+        let w = World::build(&app).await;
+        let curator = w.token("curator");
+        let email = format!("siti-{}@batik.test", app.name());
+
+        // Register: a draft vendor, an owner who can log in, a verification mail.
+        let reg = app
+            .post(
+                "/api/v1/vendors/register",
+                None,
+                json!({ "email": email, "password": PASSWORD, "owner_name": "Siti Aminah",
+                                                          "legal_name": "UD Batik Majapahit", "legal_form": "ud" }),
+            )
+            .await
+            .expect(201);
+        assert_eq!(reg["vendor"]["status"], "draft");
+        assert_eq!(reg["owner"]["roles"], json!(["vendor_owner"]));
+        assert_eq!(reg["owner"]["email_verified"], false);
+        let vendor = reg["vendor"]["id"].as_str().unwrap().to_owned();
+        let owner = app.login(&email, PASSWORD).await;
+        app.eventually(20, "the verification mail", || sink.received().iter().any(|m| m.to == vec![email.clone()]))
+            .await;
+        let mail = sink.received().into_iter().find(|m| m.to == vec![email.clone()]).unwrap();
+        assert_eq!(mail.subject(), Some("[Pasar] Confirm your email address"));
+
+        // Unverified: the profile can be filled in, not submitted.
+        app.request(
+            "PATCH",
+            &format!("/api/v1/vendors/{vendor}"),
+            Some(&owner),
+            Some(json!({ "trade_name": "Batik Majapahit" })),
+        )
+        .await
+        .expect(200);
+        app.post(&format!("/api/v1/vendors/{vendor}/submit"), Some(&owner), json!({}))
+            .await
+            .expect_problem(403, "email_not_verified");
+        let resend = app.post("/api/v1/auth/verify-email/resend", Some(&owner), json!({})).await;
+        assert!(resend.header("retry-after").is_some(), "at most one verification mail a minute");
+        resend.expect_problem(429, "too_many_requests");
+        let token = app.verification_token(&email);
+        let verified = app.post("/api/v1/auth/verify-email", None, json!({ "token": token })).await.expect(200);
+        assert_eq!(verified["email_verified"], true);
+        app.post("/api/v1/auth/verify-email", None, json!({ "token": token }))
+            .await
+            .expect_problem(422, "validation_failed");
+
+        // Verified but incomplete: every missing item at once.
+        let r = app.post(&format!("/api/v1/vendors/{vendor}/submit"), Some(&owner), json!({})).await;
+        let missing = fields(&r.expect_problem(422, "validation_failed"));
+        for f in [
+            "nib",
+            "npwp",
+            "kbli_codes",
+            "address.street",
+            "bank_account.account_number",
+            "documents.nib",
+            "documents.npwp",
+            "documents.bank_account",
+        ] {
+            assert!(missing.contains(&f.to_string()), "[{}] {f} missing from {missing:?}", app.name());
+        }
+
+        app.complete_vendor(&vendor, &owner, "9120001052167").await;
+        let submitted =
+            app.post(&format!("/api/v1/vendors/{vendor}/submit"), Some(&owner), json!({})).await.expect(200);
+        assert_eq!(submitted["status"], "submitted");
+
+        // The curator's queue, oldest first, with the waiting time.
+        let queue = app.get("/api/v1/curation/vendors?status=submitted", Some(curator)).await.expect(200);
+        assert_eq!(queue["items"][0]["id"], vendor.as_str());
+        assert!(queue["items"][0]["waiting_seconds"].as_i64().unwrap() >= 0);
+
+        // Locked while submitted; decisions need a claim first.
+        app.request("PATCH", &format!("/api/v1/vendors/{vendor}"), Some(&owner), Some(json!({ "trade_name": "X" })))
+            .await
+            .expect_problem(409, "invalid_state");
+        app.post(&format!("/api/v1/vendors/{vendor}/review"), Some(curator), json!({ "decision": "approve" }))
+            .await
+            .expect_problem(409, "invalid_state");
+        app.post(&format!("/api/v1/vendors/{vendor}/claim"), Some(curator), json!({})).await.expect(200);
+        app.post(&format!("/api/v1/vendors/{vendor}/claim"), Some(curator), json!({}))
+            .await
+            .expect_problem(409, "invalid_state");
+
+        // Revision, with remarks per item; the owner is told what to fix.
+        let remarks = json!({ "decision": "request_revision", "remarks": [
+            { "field": "documents.npwp", "message": "The scan is unreadable." },
+            { "field": "address.street", "message": "Give the RT/RW." } ] });
+        let r = app.post(&format!("/api/v1/vendors/{vendor}/review"), Some(curator), remarks).await.expect(200);
+        assert_eq!(r["status"], "revision_requested");
+        app.eventually(20, "the revision mail", || {
+            sink.received().iter().any(|m| m.to == vec![email.clone()] && m.data.contains("The scan is unreadable."))
+        })
+        .await;
+        app.request(
+            "PATCH",
+            &format!("/api/v1/vendors/{vendor}"),
+            Some(&owner),
+            Some(json!({ "address": { "street": "Jl. Majapahit 17 RT 02 RW 03" } })),
+        )
+        .await
+        .expect(200);
+        app.post(&format!("/api/v1/vendors/{vendor}/submit"), Some(&owner), json!({})).await.expect(200);
+        app.post(&format!("/api/v1/vendors/{vendor}/claim"), Some(curator), json!({})).await.expect(200);
+        let approved = app
+            .post(&format!("/api/v1/vendors/{vendor}/review"), Some(curator), json!({ "decision": "approve" }))
+            .await
+            .expect(200);
+        assert_eq!(approved["status"], "approved");
+        app.eventually(20, "the approval mail", || {
+            sink.received().iter().any(|m| {
+                m.to == vec![email.clone()] && m.subject() == Some("[Pasar] Your vendor registration is approved")
+            })
+        })
+        .await;
+
+        // The vendor's own timeline, with the curator's remarks.
+        let history = app.get(&format!("/api/v1/vendors/{vendor}/history"), Some(&owner)).await.expect(200);
+        let actions: Vec<&str> = history.as_array().unwrap().iter().map(|h| h["action"].as_str().unwrap()).collect();
+        assert_eq!(actions.first(), Some(&"vendor.register"));
+        assert_eq!(actions.iter().filter(|a| **a == "vendor.review").count(), 2);
+        let revision = history.as_array().unwrap().iter().find(|h| h["decision"] == "request_revision").unwrap();
+        assert_eq!(revision["remarks"][0]["field"], "documents.npwp");
+
+        // The public sees the approved vendor's public profile only.
+        let dir = app.get("/api/v1/vendors", None).await.expect(200);
+        let listed = dir["items"].as_array().unwrap().iter().find(|v| v["id"] == vendor.as_str()).expect("listed");
+        assert_eq!(listed["name"], "Batik Majapahit");
+        for secret in ["npwp", "bank_account", "business_capital_idr", "nib", "contact"] {
+            assert!(listed.get(secret).is_none(), "{secret} is not public");
+        }
+        let public =
+            app.get(&format!("/api/v1/vendors/{vendor}"), Some(w.token("pejabat_pengadaan"))).await.expect(200);
+        assert!(public.get("npwp").is_none() && public.get("bank_account").is_none());
+        assert_eq!(public["umkk"], true);
+        assert_eq!(public["local"], true);
+
+        // Suspension hides it; reinstatement brings it back. Administrators only.
+        app.post(&format!("/api/v1/vendors/{vendor}/suspend"), Some(curator), json!({ "reason": "x" }))
+            .await
+            .expect_problem(403, "forbidden");
+        app.post(
+            &format!("/api/v1/vendors/{vendor}/suspend"),
+            Some(&w.admin),
+            json!({ "reason": "Expired halal certificate reported" }),
+        )
+        .await
+        .expect(200);
+        app.get(&format!("/api/v1/vendors/{vendor}"), None).await.expect_problem(404, "not_found");
+        assert!(app.get("/api/v1/vendors", None).await.expect(200)["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|v| v["id"] != vendor.as_str()));
+        app.post(&format!("/api/v1/vendors/{vendor}/suspend"), Some(&w.admin), json!({ "reason": "again" }))
+            .await
+            .expect_problem(409, "invalid_state");
+        app.post(&format!("/api/v1/vendors/{vendor}/reinstate"), Some(&w.admin), json!({ "reason": "Renewed" }))
+            .await
+            .expect(200);
+        app.get(&format!("/api/v1/vendors/{vendor}"), None).await.expect(200);
+    }
+}
+
+#[actix_web::test]
+async fn scale_umkk_and_locality_are_derived_never_typed() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        let (v, t) = app.register_vendor("mikro@x.test", "UD Onde-Onde", "ud").await;
+        let path = format!("/api/v1/vendors/{v}");
+        let r = app
+            .request(
+                "PATCH",
+                &path,
+                Some(&t),
+                Some(json!({ "business_capital_idr": 800_000_000, "address": { "region_code": "35.76.02" } })),
+            )
+            .await
+            .expect(200);
+        assert_eq!(
+            (r["scale"].as_str(), r["umkk"].as_bool(), r["local"].as_bool()),
+            (Some("mikro"), Some(true), Some(true)),
+            "[{}]",
+            app.name()
+        );
+        let r = app
+            .request(
+                "PATCH",
+                &path,
+                Some(&t),
+                Some(json!({ "business_capital_idr": 7_000_000_000_i64, "address": { "region_code": "35.78" } })),
+            )
+            .await
+            .expect(200);
+        assert_eq!(
+            (r["scale"].as_str(), r["umkk"].as_bool(), r["local"].as_bool()),
+            (Some("menengah"), Some(false), Some(false))
+        );
+        let r = app
+            .request(
+                "PATCH",
+                &path,
+                Some(&t),
+                Some(json!({ "legal_form": "koperasi", "business_capital_idr": 20_000_000_000_i64 })),
+            )
+            .await
+            .expect(200);
+        assert_eq!(
+            (r["scale"].as_str(), r["umkk"].as_bool()),
+            (Some("besar"), Some(true)),
+            "a koperasi counts as UMKK"
+        );
+        app.request("PATCH", &path, Some(&t), Some(json!({ "umkk": true })))
+            .await
+            .expect_problem(422, "validation_failed");
+    }
+}
+
+#[actix_web::test]
+async fn bad_vendor_input_names_the_field() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        let w = World::build(&app).await;
+        let r = app
+            .post(
+                "/api/v1/vendors/register",
+                None,
+                json!({ "email": "x", "password": "short", "owner_name": "", "legal_name": "A", "legal_form": "llc" }),
+            )
+            .await;
+        assert_eq!(
+            fields(&r.expect_problem(422, "validation_failed")),
+            vec!["email", "password", "owner_name", "legal_form"]
+        );
+
+        let (v, t) = app.register_vendor("a@vendor.test", "CV Maju", "cv").await;
+        let bad = json!({ "nib": "12345", "npwp": "12.345", "kbli_codes": ["1234", "abcde"],
+                          "address": { "region_code": "35", "postal_code": "6131" },
+                          "contact": { "phone": "+1 555 0100" }, "business_capital_idr": -5,
+                          "tax_status": "pp55", "bank_account": { "account_number": "12" } });
+        let r = app
+            .request("PATCH", &format!("/api/v1/vendors/{v}"), Some(&t), Some(bad))
+            .await
+            .expect_problem(422, "validation_failed");
+        let f = fields(&r);
+        for expected in [
+            "nib",
+            "npwp",
+            "kbli_codes[0]",
+            "kbli_codes[1]",
+            "address.region_code",
+            "address.postal_code",
+            "contact.phone",
+            "business_capital_idr",
+            "pp55_valid_until",
+            "bank_account.account_number",
+        ] {
+            assert!(f.contains(&expected.to_string()), "[{}] {expected} not in {f:?}", app.name());
+        }
+        // A second vendor with the same NIB.
+        app.request("PATCH", &format!("/api/v1/vendors/{v}"), Some(&t), Some(json!({ "nib": "9120001052167" })))
+            .await
+            .expect(200);
+        let (v2, t2) = app.register_vendor("b@vendor.test", "CV Maju", "cv").await;
+        let r = app
+            .request("PATCH", &format!("/api/v1/vendors/{v2}"), Some(&t2), Some(json!({ "nib": "9120 0010 5216 7" })))
+            .await;
+        assert_eq!(r.expect_problem(409, "already_exists")["errors"][0]["field"], "nib");
+        // Registering the same owner email twice.
+        let again = json!({ "email": "a@vendor.test", "password": PASSWORD, "owner_name": "X", "legal_name": "Y", "legal_form": "ud" });
+        app.post("/api/v1/vendors/register", None, again).await.expect_problem(409, "already_exists");
+
+        // Decisions: only on a vendor under review; rejection needs a reason.
+        app.post(&format!("/api/v1/vendors/{v}/review"), Some(w.token("curator")), json!({ "decision": "approve" }))
+            .await
+            .expect_problem(409, "invalid_state");
+        let r = app
+            .post(&format!("/api/v1/vendors/{v}/review"), Some(w.token("curator")), json!({ "decision": "reject" }))
+            .await;
+        assert_eq!(fields(&r.expect_problem(422, "validation_failed")), vec!["reason"]);
+        let r = app
+            .post(&format!("/api/v1/vendors/{v}/review"), Some(w.token("curator")), json!({ "decision": "maybe" }))
+            .await;
+        assert_eq!(fields(&r.expect_problem(422, "validation_failed")), vec!["decision"]);
+        app.get("/api/v1/curation/vendors?status=pending", Some(w.token("curator")))
+            .await
+            .expect_problem(400, "invalid_query");
+    }
+}
+
+#[actix_web::test]
+async fn documents_are_judged_by_content_sized_hashed_and_replaced() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Options { upload_limit_bytes: Some(4096), ..Options::default() }).await;
+        let (v, t) = app.register_vendor("doc@vendor.test", "UD Dokumen", "ud").await;
+        let docs = format!("/api/v1/vendors/{v}/documents");
+        let f = [("kind", "halal"), ("number", "ID35110000123"), ("valid_until", "2027-06-30")];
+
+        let r = app
+            .multipart("POST", &docs, &t, &f, Some(("halal.pdf", "application/pdf", b"MZ\x90\0 an executable")))
+            .await;
+        assert_eq!(fields(&r.expect_problem(422, "validation_failed")), vec!["file"]);
+        let r = app.multipart("POST", &docs, &t, &f, Some(("halal.pdf", "application/pdf", PNG))).await;
+        assert!(r.expect_problem(422, "validation_failed")["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("image/png"));
+        let big = [PDF, &vec![b'x'; 5000]].concat();
+        app.multipart("POST", &docs, &t, &f, Some(("big.pdf", "application/pdf", &big)))
+            .await
+            .expect_problem(413, "payload_too_large");
+        let r = app
+            .multipart(
+                "POST",
+                &docs,
+                &t,
+                &[("kind", "passport"), ("valid_until", "30/06/2027")],
+                Some(("a.pdf", "application/pdf", PDF)),
+            )
+            .await;
+        assert_eq!(fields(&r.expect_problem(422, "validation_failed")), vec!["kind", "valid_until"]);
+        app.request_raw("POST", &docs, "application/json", b"{}".to_vec()).await.expect_problem(401, "unauthenticated");
+
+        let doc = app.multipart("POST", &docs, &t, &f, Some(("halal.pdf", "application/pdf", PDF))).await.expect(201);
+        assert_eq!(doc["content_type"], "application/pdf");
+        assert_eq!(doc["size_bytes"], PDF.len());
+        let png = app
+            .multipart("POST", &docs, &t, &[("kind", "pirt")], Some(("pirt.png", "image/png", PNG)))
+            .await
+            .expect(201);
+        assert_eq!(png["content_type"], "image/png");
+
+        let (status, ct, bytes) = app.download(&format!("{docs}/{}/file", doc["id"].as_str().unwrap()), &t).await;
+        assert_eq!((status, ct.as_str(), bytes.as_slice()), (200, "application/pdf", PDF));
+        use sha2::Digest;
+        assert_eq!(doc["sha256"], hex::encode(sha2::Sha256::digest(PDF)));
+
+        // Replace: the old one stays on record, the list shows the new one.
+        let newer = app
+            .multipart(
+                "PUT",
+                &format!("{docs}/{}", doc["id"].as_str().unwrap()),
+                &t,
+                &[("number", "ID35110000999"), ("valid_until", "2029-06-30")],
+                Some(("halal-2029.pdf", "application/pdf", PDF)),
+            )
+            .await
+            .expect(201);
+        assert_eq!(newer["kind"], "halal");
+        let current = app.get(&docs, Some(&t)).await.expect(200);
+        let ids: Vec<&str> = current.as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap()).collect();
+        assert!(ids.contains(&newer["id"].as_str().unwrap()) && !ids.contains(&doc["id"].as_str().unwrap()));
+        let all = app.get(&format!("{docs}?all=true"), Some(&t)).await.expect(200);
+        assert_eq!(all.as_array().unwrap().len(), 3);
+        app.multipart(
+            "PUT",
+            &format!("{docs}/{}", doc["id"].as_str().unwrap()),
+            &t,
+            &[],
+            Some(("x.pdf", "application/pdf", PDF)),
+        )
+        .await
+        .expect_problem(409, "invalid_state");
+    }
+}
+
+#[actix_web::test]
+async fn vendors_never_reach_each_other_and_buyers_see_only_public_profiles() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        let w = World::build(&app).await;
+        let (a, ta) = app.register_vendor("a@shop.test", "UD Alpha", "ud").await;
+        let (b, tb) = app.register_vendor("b@shop.test", "UD Beta", "ud").await;
+        let doc_a = app
+            .multipart(
+                "POST",
+                &format!("/api/v1/vendors/{a}/documents"),
+                &ta,
+                &[("kind", "nib")],
+                Some(("n.pdf", "application/pdf", PDF)),
+            )
+            .await
+            .expect(201);
+        let doc_a = doc_a["id"].as_str().unwrap();
+
+        // Vendor B guessing vendor A's ids: not found, and nothing leaks.
+        for path in [
+            format!("/api/v1/vendors/{a}"),
+            format!("/api/v1/vendors/{a}/documents"),
+            format!("/api/v1/vendors/{a}/documents/{doc_a}/file"),
+            format!("/api/v1/vendors/{b}/documents/{doc_a}/file"),
+            format!("/api/v1/vendors/{a}/history"),
+        ] {
+            let r = app.get(&path, Some(&tb)).await;
+            assert!(!r.body.to_string().contains("UD Alpha"), "{path} leaked");
+            r.expect_problem(404, "not_found");
+        }
+        app.request("PATCH", &format!("/api/v1/vendors/{a}"), Some(&tb), Some(json!({ "trade_name": "Hijacked" })))
+            .await
+            .expect_problem(404, "not_found");
+        app.post(&format!("/api/v1/vendors/{a}/submit"), Some(&tb), json!({})).await.expect_problem(404, "not_found");
+        app.multipart(
+            "POST",
+            &format!("/api/v1/vendors/{a}/documents"),
+            &tb,
+            &[("kind", "nib")],
+            Some(("n.pdf", "application/pdf", PDF)),
+        )
+        .await
+        .expect_problem(404, "not_found");
+        app.multipart(
+            "PUT",
+            &format!("/api/v1/vendors/{b}/documents/{doc_a}"),
+            &tb,
+            &[],
+            Some(("n.pdf", "application/pdf", PDF)),
+        )
+        .await
+        .expect_problem(404, "not_found");
+
+        // A buyer cannot see a vendor that is not approved, nor its documents.
+        for role in ["pejabat_pengadaan", "ppk", "bendahara"] {
+            app.get(&format!("/api/v1/vendors/{a}"), Some(w.token(role))).await.expect_problem(404, "not_found");
+            app.get(&format!("/api/v1/vendors/{a}/documents"), Some(w.token(role)))
+                .await
+                .expect_problem(404, "not_found");
+        }
+        app.get(&format!("/api/v1/vendors/{a}"), None).await.expect_problem(404, "not_found");
+        app.get("/api/v1/curation/vendors", Some(w.token("ppk"))).await.expect_problem(403, "forbidden");
+        app.get("/api/v1/curation/vendors", Some(&ta)).await.expect_problem(403, "forbidden");
+
+        // Auditors read everything and change nothing; curators decide, never edit.
+        let full = app.get(&format!("/api/v1/vendors/{a}"), Some(w.token("auditor"))).await.expect(200);
+        assert_eq!(full["legal_name"], "UD Alpha");
+        app.get(&format!("/api/v1/vendors/{a}/documents/{doc_a}/file"), Some(w.token("auditor"))).await.expect(200);
+        app.request(
+            "PATCH",
+            &format!("/api/v1/vendors/{a}"),
+            Some(w.token("auditor")),
+            Some(json!({ "trade_name": "X" })),
+        )
+        .await
+        .expect_problem(403, "forbidden");
+        app.post(&format!("/api/v1/vendors/{a}/claim"), Some(w.token("auditor")), json!({}))
+            .await
+            .expect_problem(403, "forbidden");
+        app.request(
+            "PATCH",
+            &format!("/api/v1/vendors/{a}"),
+            Some(w.token("curator")),
+            Some(json!({ "trade_name": "X" })),
+        )
+        .await
+        .expect_problem(403, "forbidden");
+        app.get("/api/v1/curation/vendors?status=draft", Some(w.token("auditor"))).await.expect(200);
+    }
+}
+
+#[actix_web::test]
+async fn documents_about_to_expire_are_reminded_once_at_30_and_7_days() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Options { reminder_interval_secs: Some(1), ..Options::default() }).await;
+        let (v, t) = app.register_vendor("remind@vendor.test", "UD Ingat", "ud").await;
+        let today = chrono::Utc::now().date_naive();
+        let in_20 = (today + chrono::Days::new(20)).to_string();
+        let in_5 = (today + chrono::Days::new(5)).to_string();
+        let in_90 = (today + chrono::Days::new(90)).to_string();
+        for (kind, until) in [("halal", in_20.as_str()), ("pirt", in_5.as_str()), ("sni", in_90.as_str())] {
+            app.multipart(
+                "POST",
+                &format!("/api/v1/vendors/{v}/documents"),
+                &t,
+                &[("kind", kind), ("valid_until", until)],
+                Some(("d.pdf", "application/pdf", PDF)),
+            )
+            .await
+            .expect(201);
+        }
+        let reminders = || {
+            app.mails_to("remind@vendor.test")
+                .into_iter()
+                .filter(|m| m.subject.contains("expires in"))
+                .collect::<Vec<_>>()
+        };
+        app.eventually(20, "two reminders", || reminders().len() == 2).await;
+        // Several more passes of the worker: still exactly one reminder per document.
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(2500)).await;
+        let subjects: Vec<String> = reminders().into_iter().map(|m| m.subject).collect();
+        assert_eq!(subjects.len(), 2, "[{}] {subjects:?}", app.name());
+        assert!(
+            subjects.iter().any(|s| s.contains("expires in 20 days"))
+                && subjects.iter().any(|s| s.contains("expires in 5 days"))
+        );
+    }
+}
+
+#[actix_web::test]
+async fn staff_cannot_change_the_bank_account() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        let (v, _owner) = app.register_vendor("owner@team.test", "UD Tim", "ud").await;
+        let admin = app.admin_token().await;
+        app.create_user(&admin, &v, "staff@team.test", &["vendor_staff"]).await;
+        let staff = app.login("staff@team.test", PASSWORD).await;
+        app.request("PATCH", &format!("/api/v1/vendors/{v}"), Some(&staff), Some(json!({ "trade_name": "Tim Jaya" })))
+            .await
+            .expect(200);
+        app.request(
+            "PATCH",
+            &format!("/api/v1/vendors/{v}"),
+            Some(&staff),
+            Some(json!({ "bank_account": { "account_number": "123456789" } })),
+        )
+        .await
+        .expect_problem(403, "forbidden");
+    }
+}
