@@ -531,3 +531,91 @@ async fn staff_cannot_change_the_bank_account() {
         .expect_problem(403, "forbidden");
     }
 }
+
+#[actix_web::test]
+async fn the_owner_invites_staff_who_can_work_but_not_manage_the_team() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        let (v, owner) = app.register_vendor("owner@tim.test", "UD Tim", "ud").await;
+        let (other, other_owner) = app.register_vendor("owner@lain.test", "UD Lain", "ud").await;
+        let staff_path = format!("/api/v1/vendors/{v}/staff");
+
+        let inv = app.post(&staff_path, Some(&owner), json!({ "email": "Rina@Tim.test" })).await.expect(201);
+        assert_eq!(inv["email"], "rina@tim.test");
+        app.post(&staff_path, Some(&owner), json!({ "email": "owner@lain.test" }))
+            .await
+            .expect_problem(409, "already_exists");
+        app.post(&staff_path, Some(&other_owner), json!({ "email": "x@y.test" }))
+            .await
+            .expect_problem(404, "not_found");
+
+        let mail = app.mails_to("rina@tim.test").pop().expect("invitation mail");
+        assert!(mail.subject.contains("Join UD Tim as staff"));
+        let token = mail
+            .body
+            .lines()
+            .map(str::trim)
+            .find(|l| l.len() > 40 && l.contains('.') && !l.contains(' '))
+            .unwrap()
+            .to_owned();
+        let r = app
+            .post(
+                "/api/v1/vendors/invitations/accept",
+                None,
+                json!({ "token": token, "name": "Rina", "password": "short" }),
+            )
+            .await;
+        assert_eq!(fields(&r.expect_problem(422, "validation_failed")), vec!["password"]);
+        let joined = app
+            .post(
+                "/api/v1/vendors/invitations/accept",
+                None,
+                json!({ "token": token, "name": "Rina", "password": PASSWORD }),
+            )
+            .await
+            .expect(201);
+        assert_eq!(joined["roles"], json!(["vendor_staff"]));
+        assert_eq!(joined["organization_id"], v.as_str());
+        app.post(
+            "/api/v1/vendors/invitations/accept",
+            None,
+            json!({ "token": token, "name": "Rina", "password": PASSWORD }),
+        )
+        .await
+        .expect_problem(422, "validation_failed");
+
+        // Staff work on the vendor, but do not manage the team.
+        let staff = app.login("rina@tim.test", PASSWORD).await;
+        app.request("PATCH", &format!("/api/v1/vendors/{v}"), Some(&staff), Some(json!({ "trade_name": "Tim Jaya" })))
+            .await
+            .expect(200);
+        app.multipart(
+            "POST",
+            &format!("/api/v1/vendors/{v}/documents"),
+            &staff,
+            &[("kind", "nib")],
+            Some(("n.pdf", "application/pdf", PDF)),
+        )
+        .await
+        .expect(201);
+        app.post(&staff_path, Some(&staff), json!({ "email": "more@tim.test" })).await.expect_problem(403, "forbidden");
+        let team = app.get(&staff_path, Some(&staff)).await.expect(200);
+        assert_eq!(team["members"].as_array().unwrap().len(), 2);
+        let rina = joined["id"].as_str().unwrap();
+        app.request("DELETE", &format!("{staff_path}/{rina}"), Some(&staff), None)
+            .await
+            .expect_problem(403, "forbidden");
+        app.get(&format!("/api/v1/vendors/{other}/staff"), Some(&staff)).await.expect_problem(404, "not_found");
+
+        // The owner removes them: their token stops working at once.
+        let owner_id = app.get("/api/v1/me", Some(&owner)).await.expect(200)["id"].as_str().unwrap().to_owned();
+        app.request("DELETE", &format!("{staff_path}/{owner_id}"), Some(&owner), None)
+            .await
+            .expect_problem(403, "forbidden");
+        app.request("DELETE", &format!("/api/v1/vendors/{other}/staff/{rina}"), Some(&other_owner), None)
+            .await
+            .expect_problem(404, "not_found");
+        app.request("DELETE", &format!("{staff_path}/{rina}"), Some(&owner), None).await.expect(204);
+        app.get("/api/v1/me", Some(&staff)).await.expect_problem(401, "invalid_token");
+    }
+}

@@ -45,6 +45,7 @@ pub fn app(
         .service(
             web::scope("/api/v1")
                 .configure(accounts::configure)
+                .configure(vendors::configure_team)
                 .configure(vendors::configure)
                 .configure(documents::configure),
         )

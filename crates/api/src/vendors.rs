@@ -388,3 +388,97 @@ pub async fn directory(state: web::Data<AppState>, req: HttpRequest) -> Result<H
     let page = state.run(move |conn| vendors::directory(conn, &st.vendors, &page)).await?;
     Ok(HttpResponse::Ok().json(page))
 }
+
+// --- team ------------------------------------------------------------------------------------
+
+pub fn configure_team(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/vendors/invitations/accept").route(web::post().to(accept_invitation)))
+        .service(web::resource("/vendors/{id}/staff").route(web::get().to(team)).route(web::post().to(invite)))
+        .service(web::resource("/vendors/{id}/staff/{user}").route(web::delete().to(remove_staff)));
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InviteRequest {
+    #[schema(example = "staff@batikmajapahit.id")]
+    pub email: String,
+}
+
+/// Invite a staff member by email (the owner). The invitation is valid for 7 days.
+#[utoipa::path(post, path = "/api/v1/vendors/{id}/staff", tag = "vendors", security(("bearer" = [])), request_body = InviteRequest,
+    params(("id" = String, Path, description = "Vendor id")),
+    responses(
+        (status = 201, body = pasar_vendor_onboarding::team::Invitation),
+        (status = 403, description = "Not the owner", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The email already has an account", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn invite(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+    body: ApiJson<InviteRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let (AuthUser(actor), ApiJson(b)) = (user, body);
+    let id = vendor_id(&id)?;
+    let st = state.clone();
+    let now = state.now();
+    let inv = state
+        .run(move |conn| pasar_vendor_onboarding::team::invite(conn, &st.auth, now, &actor, &id, &b.email))
+        .await?;
+    Ok(HttpResponse::Created().json(inv))
+}
+
+/// The vendor's users and open invitations.
+#[utoipa::path(get, path = "/api/v1/vendors/{id}/staff", tag = "vendors", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Vendor id")),
+    responses((status = 200, body = pasar_vendor_onboarding::team::Team), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn team(state: web::Data<AppState>, user: AuthUser, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let AuthUser(actor) = user;
+    let id = vendor_id(&id)?;
+    let now = state.now();
+    let team = state.run(move |conn| pasar_vendor_onboarding::team::team(conn, now, &actor, &id)).await?;
+    Ok(HttpResponse::Ok().json(team))
+}
+
+/// Remove a staff member (the owner): the account is deactivated.
+#[utoipa::path(delete, path = "/api/v1/vendors/{id}/staff/{user}", tag = "vendors", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Vendor id"), ("user" = String, Path, description = "User id")),
+    responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn remove_staff(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let AuthUser(actor) = user;
+    let id = vendor_id(&path.0)?;
+    let member = path_id::<pasar_core::id::UserId>(&path.1, "user")?.to_string();
+    let now = state.now();
+    state.run(move |conn| pasar_vendor_onboarding::team::remove(conn, now, &actor, &id, &member)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptInvitationRequest {
+    /// The token from the invitation mail.
+    pub token: String,
+    pub name: String,
+    /// 10 to 128 characters.
+    pub password: String,
+}
+
+/// Accept a staff invitation: creates the account (no login needed).
+#[utoipa::path(post, path = "/api/v1/vendors/invitations/accept", tag = "vendors", request_body = AcceptInvitationRequest,
+    responses((status = 201, body = UserView), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn accept_invitation(
+    state: web::Data<AppState>,
+    body: ApiJson<AcceptInvitationRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let ApiJson(b) = body;
+    let st = state.clone();
+    let now = state.now();
+    let user = state
+        .run(move |conn| pasar_vendor_onboarding::team::accept(conn, &st.auth, now, &b.token, &b.name, &b.password))
+        .await?;
+    Ok(HttpResponse::Created().json(user))
+}

@@ -974,6 +974,21 @@ pub fn list_users(
     Ok(Page { items, next_cursor: page.next_cursor })
 }
 
+/// Every user of one organisation, oldest first. The caller has checked the right to
+/// see them.
+pub fn users_of_organization(conn: &mut DbConn, organization_id: &str) -> Result<Vec<UserView>, AuthError> {
+    let filter = UserFilter { organization_id: Some(organization_id.to_owned()) };
+    let rows = store::list_users(conn, &filter, None, 1_000)?;
+    let ids: Vec<String> = rows.iter().map(|u| u.id.clone()).collect();
+    let pairs = store::roles_of_many(conn, &ids)?;
+    rows.into_iter()
+        .map(|u| {
+            let roles = pairs.iter().filter(|(id, _)| *id == u.id).map(|(_, r)| r.clone()).collect();
+            UserView::from_row(u, parse_roles(roles)?)
+        })
+        .collect()
+}
+
 pub fn get_user(conn: &mut DbConn, actor: &Actor, id: &str) -> Result<UserView, AuthError> {
     let visible = actor.reads_everything() || actor.user_id.to_string() == id;
     let row = store::find_user(conn, id)?.filter(|_| visible).ok_or(AuthError::NotFound("user"))?;

@@ -7,5 +7,6 @@ pub mod error;
 pub mod model;
 pub mod service;
 pub mod store;
+pub mod team;
 
 pub use error::VendorError;

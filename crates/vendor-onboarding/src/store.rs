@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use pasar_db::schema::{vendor_documents, vendor_reviews, vendors};
+use pasar_db::schema::{vendor_documents, vendor_invitations, vendor_reviews, vendors};
 use pasar_db::time::to_db;
 use pasar_db::DbConn;
 
@@ -214,4 +214,62 @@ pub fn mark_document_reminded(conn: &mut DbConn, id: &str, stage: u8, now: DateT
     } else {
         diesel::update(target).set(vendor_documents::reminded_30_at.eq(at)).execute(conn).map(drop)
     }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = vendor_invitations)]
+pub struct InvitationRow {
+    pub id: String,
+    pub vendor_id: String,
+    pub email: String,
+    pub token_hash: String,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub accepted_at: Option<NaiveDateTime>,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn insert_invitation(
+    conn: &mut DbConn,
+    id: &str,
+    vendor_id: &str,
+    email: &str,
+    token_hash: &str,
+    invited_by: &str,
+    now: DateTime<Utc>,
+    expires: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::insert_into(vendor_invitations::table)
+        .values((
+            vendor_invitations::id.eq(id),
+            vendor_invitations::vendor_id.eq(vendor_id),
+            vendor_invitations::email.eq(email),
+            vendor_invitations::token_hash.eq(token_hash),
+            vendor_invitations::invited_by.eq(invited_by),
+            vendor_invitations::created_at.eq(to_db(now)),
+            vendor_invitations::expires_at.eq(to_db(expires)),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn find_invitation(conn: &mut DbConn, id: &str) -> QueryResult<Option<InvitationRow>> {
+    vendor_invitations::table.find(id).select(InvitationRow::as_select()).first(conn).optional()
+}
+
+pub fn mark_invitation_accepted(conn: &mut DbConn, id: &str, now: DateTime<Utc>) -> QueryResult<()> {
+    diesel::update(vendor_invitations::table.find(id))
+        .set(vendor_invitations::accepted_at.eq(Some(to_db(now))))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn open_invitations(conn: &mut DbConn, vendor_id: &str, now: DateTime<Utc>) -> QueryResult<Vec<InvitationRow>> {
+    vendor_invitations::table
+        .filter(vendor_invitations::vendor_id.eq(vendor_id))
+        .filter(vendor_invitations::accepted_at.is_null())
+        .filter(vendor_invitations::expires_at.gt(to_db(now)))
+        .order(vendor_invitations::id.asc())
+        .select(InvitationRow::as_select())
+        .load(conn)
 }
