@@ -165,6 +165,18 @@ pub fn roles_of_many(conn: &mut DbConn, user_ids: &[String]) -> QueryResult<Vec<
         .load(conn)
 }
 
+/// The oldest active user holding `role`.
+pub fn first_user_with_role(conn: &mut DbConn, role: &str) -> QueryResult<Option<UserRow>> {
+    users::table
+        .inner_join(user_roles::table)
+        .filter(user_roles::role.eq(role))
+        .filter(users::active.eq(true))
+        .order(users::id.asc())
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
 pub fn any_user_with_role(conn: &mut DbConn, role: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(user_roles::table.filter(user_roles::role.eq(role)))).get_result(conn)
 }

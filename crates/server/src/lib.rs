@@ -5,6 +5,7 @@
 //! tests start exactly what production runs.
 
 pub mod config;
+pub mod demo;
 pub mod mail;
 
 use anyhow::Context;

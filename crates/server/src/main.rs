@@ -36,6 +36,13 @@ enum Command {
         #[arg(long, default_value = "Administrator")]
         name: String,
     },
+    /// Create a demonstration marketplace (Kota Mojokerto): agencies, work units, a user
+    /// for every role, a dozen vendors. Does nothing if it exists already.
+    SeedDemo {
+        /// Also add this many generated vendors waiting for curation (for benchmarks).
+        #[arg(long, default_value_t = 0)]
+        bulk_vendors: usize,
+    },
     /// The audit log.
     Audit {
         #[command(subcommand)]
@@ -85,6 +92,34 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             )
             .map_err(|e| anyhow::anyhow!("{e} {:?}", pasar_core::ErrorCode::field_errors(&e)))?;
             print_bootstrap(&outcome);
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+        Command::SeedDemo { bulk_vendors } => {
+            let pool = open_database(&config)?;
+            let clock: SharedClock = Arc::new(SystemClock);
+            print_bootstrap(&pasar_server::ensure_admin(&config, &pool, &clock, &AdminSeed::from_env())?);
+            let mut conn = pool.get()?;
+            let settings = config.auth_settings();
+            match pasar_server::demo::seed(&mut conn, &settings, clock.now())? {
+                None => println!("The demo marketplace exists already; nothing was changed."),
+                Some(logins) => {
+                    println!("Created the demo marketplace of Kota Mojokerto. Every demo login has the password");
+                    println!("    {}", pasar_server::demo::DEMO_PASSWORD);
+                    println!();
+                    println!("{:<18} {:<40} organisation", "role", "email");
+                    for l in logins {
+                        println!("{:<18} {:<40} {}", l.role, l.email, l.organization);
+                    }
+                }
+            }
+            if bulk_vendors > 0 {
+                let started = Instant::now();
+                pasar_server::demo::seed_bulk_vendors(&mut conn, &settings, clock.now(), bulk_vendors)?;
+                println!(
+                    "Added {bulk_vendors} vendors waiting for curation in {:.1} s.",
+                    started.elapsed().as_secs_f64()
+                );
+            }
             Ok(std::process::ExitCode::SUCCESS)
         }
         Command::Audit { command: AuditCommand::Verify } => {

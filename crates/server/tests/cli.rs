@@ -214,3 +214,46 @@ fn migrate_create_admin_and_audit_verify_on_each_database() {
         assert!(String::from_utf8_lossy(&out.stdout).contains("BROKEN at entry 2"), "{out:?}");
     }
 }
+
+#[test]
+fn seed_demo_gives_every_role_a_login_and_a_small_marketplace() {
+    for backend in backends() {
+        let dir = tempfile::tempdir().unwrap();
+        let pg = (backend == Backend::Postgres).then(TempPgDatabase::create);
+        let mut cmd = pasar(dir.path());
+        if let Some(db) = &pg {
+            cmd.env("DATABASE_URL", &db.url);
+        }
+        let out = cmd.arg("seed-demo").output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        for role in ["curator", "auditor", "pejabat_pengadaan", "ppk", "bendahara", "vendor_owner"] {
+            assert!(text.contains(role), "no {role} login listed:\n{text}");
+        }
+        let mut again = pasar(dir.path());
+        if let Some(db) = &pg {
+            again.env("DATABASE_URL", &db.url);
+        }
+        let out = again.arg("seed-demo").output().unwrap();
+        assert!(String::from_utf8_lossy(&out.stdout).contains("exists already"));
+
+        let mut serve = pasar(dir.path());
+        if let Some(db) = &pg {
+            serve.env("DATABASE_URL", &db.url);
+        }
+        let run = start(serve);
+        let ppk = login(&run.addr, "ppk.sdn-kranggan1@mojokerto.test", "pasar-demo-2026").expect("demo ppk logs in");
+        let (_, me) = http(&run.addr, "GET", "/api/v1/me", Some(&ppk), None);
+        assert!(me.contains("SDN Kranggan 1"), "{me}");
+        let (_, dir_body) = http(&run.addr, "GET", "/api/v1/vendors?limit=100", None, None);
+        let vendors: serde_json::Value = serde_json::from_str(&dir_body).unwrap();
+        let items = vendors["items"].as_array().unwrap();
+        assert_eq!(items.len(), 11, "eleven approved vendors; one waits for curation");
+        assert!(items.iter().any(|v| v["legal_form"] == "koperasi" && v["umkk"] == true));
+        assert!(items.iter().any(|v| v["local"] == false), "one vendor outside the region");
+        let curator = login(&run.addr, "kurator@mojokerto.test", "pasar-demo-2026").unwrap();
+        let (status, queue) = http(&run.addr, "GET", "/api/v1/curation/vendors", Some(&curator), None);
+        assert_eq!(status, 200);
+        assert!(queue.contains("Kue Melati"), "{queue}");
+    }
+}
