@@ -71,28 +71,6 @@ fn org(
     Ok(auth::create_organization(conn, now, admin, input).map_err(|e| anyhow::anyhow!("{e}"))?.id.to_string())
 }
 
-fn user(
-    conn: &mut DbConn,
-    now: DateTime<Utc>,
-    admin: &Actor,
-    org: &str,
-    email: &str,
-    name: &str,
-    role: Role,
-    hash: &str,
-) -> anyhow::Result<()> {
-    let u = UserToInsert {
-        organization_id: org.into(),
-        email: Email::parse(email).map_err(anyhow::Error::msg)?,
-        name: name.into(),
-        roles: vec![role],
-        password_hash: hash.into(),
-    };
-    let (view, _) = auth::insert_user(conn, now, Some(admin), u, "user.seed").map_err(|e| anyhow::anyhow!("{e}"))?;
-    pasar_auth::store::set_email_verified(conn, &view.id.to_string(), now)?;
-    Ok(())
-}
-
 fn seed_in_tx(conn: &mut DbConn, admin: &Actor, now: DateTime<Utc>, hash: &str) -> Seeded {
     let mut logins = Vec::new();
     let pemda = org(conn, admin, now, "pemda", "Pemerintah Kota Mojokerto", None)?;
@@ -106,7 +84,16 @@ fn seed_in_tx(conn: &mut DbConn, admin: &Actor, now: DateTime<Utc>, hash: &str) 
                      role: Role,
                      label: &'static str|
      -> anyhow::Result<()> {
-        user(conn, now, admin, org_id, email, name, role, hash)?;
+        let u = UserToInsert {
+            organization_id: org_id.into(),
+            email: Email::parse(email).map_err(anyhow::Error::msg)?,
+            name: name.into(),
+            roles: vec![role],
+            password_hash: hash.into(),
+        };
+        let (view, _) =
+            auth::insert_user(conn, now, Some(admin), u, "user.seed").map_err(|e| anyhow::anyhow!("{e}"))?;
+        pasar_auth::store::set_email_verified(conn, &view.id.to_string(), now)?;
         logins.push(Login { role: label, email: email.into(), organization: org_name.into() });
         Ok(())
     };
