@@ -128,6 +128,9 @@ impl fmt::Display for Report {
     }
 }
 
+/// What one request of a load run sends: method, path, optional JSON body.
+pub type MakeRequest = std::sync::Arc<dyn Fn(u64) -> (&'static str, String, Option<String>) + Send + Sync>;
+
 /// `connections` keep-alive connections sending `GET path` back to back for `window`.
 pub async fn drive(
     addr: &str,
@@ -136,19 +139,37 @@ pub async fn drive(
     connections: usize,
     window: Duration,
 ) -> anyhow::Result<Report> {
+    let path = path.to_owned();
+    drive_with(addr, token, connections, window, std::sync::Arc::new(move |_| ("GET", path.clone(), None))).await
+}
+
+/// `connections` keep-alive connections sending `make(n)` (n counts up across all of
+/// them) back to back for `window`; any 2xx counts as success.
+pub async fn drive_with(
+    addr: &str,
+    token: Option<&str>,
+    connections: usize,
+    window: Duration,
+    make: MakeRequest,
+) -> anyhow::Result<Report> {
     let started = Instant::now();
     let deadline = started + window;
+    let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let mut tasks = Vec::new();
     for _ in 0..connections.max(1) {
-        let (addr, path, token) = (addr.to_owned(), path.to_owned(), token.map(str::to_owned));
+        let (addr, token, make, counter) = (addr.to_owned(), token.map(str::to_owned), make.clone(), counter.clone());
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             let mut errors = 0usize;
             let mut conn = Conn::open(&addr).await?;
             while Instant::now() < deadline {
+                let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let (method, path, body) = make(n);
                 let t = Instant::now();
-                match conn.send("GET", &path, token.as_deref(), None).await {
-                    Ok(r) if r.status == 200 => latencies.push(t.elapsed().as_micros().min(u32::MAX as u128) as u32),
+                match conn.send(method, &path, token.as_deref(), body.as_deref()).await {
+                    Ok(r) if (200..300).contains(&r.status) => {
+                        latencies.push(t.elapsed().as_micros().min(u32::MAX as u128) as u32)
+                    }
                     Ok(_) => errors += 1,
                     Err(_) => {
                         errors += 1;

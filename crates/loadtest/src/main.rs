@@ -47,6 +47,23 @@ enum Cmd {
         #[arg(long)]
         database_url: Option<String>,
     },
+    /// Vendor onboarding: registrations per second, and the curation queue with many
+    /// vendors waiting.
+    Vendors {
+        #[arg(long, default_value = "target/release/pasar")]
+        bin: PathBuf,
+        /// Concurrent registering clients.
+        #[arg(long, default_value_t = 8)]
+        connections: usize,
+        /// Concurrent curators reading the queue.
+        #[arg(long, default_value_t = 32)]
+        queue_connections: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Vendors waiting for curation while the queue is measured.
+        #[arg(long, default_value_t = 10_000)]
+        waiting: usize,
+    },
     /// Drive one endpoint of a running server.
     Http {
         /// e.g. 127.0.0.1:8080 (loopback only)
@@ -70,7 +87,6 @@ const ADMIN_PASSWORD: &str = "load-test-password";
 struct Server {
     child: Child,
     addr: String,
-    _dir: tempfile::TempDir,
 }
 
 impl Drop for Server {
@@ -80,19 +96,22 @@ impl Drop for Server {
     }
 }
 
-/// Starts pasar on a random loopback port; returns once `/health/ready` answers 200,
-/// with the time that took.
-fn start(bin: &PathBuf, database_url: Option<&str>) -> anyhow::Result<(Server, Duration)> {
-    let dir = tempfile::tempdir()?;
+/// The environment every pasar process of a run gets.
+fn pasar(bin: &PathBuf, dir: &std::path::Path) -> Command {
     let mut cmd = Command::new(bin);
-    cmd.env("PASAR__SERVER__BIND", "127.0.0.1:0")
-        .env("PASAR__DATA__DIR", dir.path())
+    cmd.env("PASAR__DATA__DIR", dir)
         .env("PASAR__LOG__LEVEL", "warn")
         .env("PASAR_ADMIN_EMAIL", ADMIN_EMAIL)
         .env("PASAR_ADMIN_PASSWORD", ADMIN_PASSWORD)
-        .env_remove("DATABASE_URL")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
+        .env_remove("DATABASE_URL");
+    cmd
+}
+
+/// Starts pasar on a random loopback port; returns once `/health/ready` answers 200,
+/// with the time that took.
+fn start(bin: &PathBuf, dir: &std::path::Path, database_url: Option<&str>) -> anyhow::Result<(Server, Duration)> {
+    let mut cmd = pasar(bin, dir);
+    cmd.env("PASAR__SERVER__BIND", "127.0.0.1:0").stdout(Stdio::piped()).stderr(Stdio::null());
     if let Some(url) = database_url {
         cmd.env("DATABASE_URL", url);
     }
@@ -119,7 +138,7 @@ fn start(bin: &PathBuf, database_url: Option<&str>) -> anyhow::Result<(Server, D
         }
     })?;
     let elapsed = started.elapsed();
-    Ok((Server { child, addr, _dir: dir }, elapsed))
+    Ok((Server { child, addr }, elapsed))
 }
 
 fn rss_kib(pid: u32) -> anyhow::Result<u64> {
@@ -148,7 +167,8 @@ fn main() -> anyhow::Result<()> {
             );
             let mut times = Vec::new();
             for _ in 0..starts.max(1) {
-                let (server, took) = start(&bin, database_url.as_deref())?;
+                let dir = tempfile::tempdir()?;
+                let (server, took) = start(&bin, dir.path(), database_url.as_deref())?;
                 times.push(took);
                 drop(server);
             }
@@ -161,7 +181,8 @@ fn main() -> anyhow::Result<()> {
                 times.len()
             );
 
-            let (server, _) = start(&bin, database_url.as_deref())?;
+            let dir = tempfile::tempdir()?;
+            let (server, _) = start(&bin, dir.path(), database_url.as_deref())?;
             std::thread::sleep(Duration::from_secs(2));
             println!("idle resident memory: {:.1} MiB", rss_kib(server.child.id())? as f64 / 1024.0);
 
@@ -174,7 +195,52 @@ fn main() -> anyhow::Result<()> {
             println!("GET /api/v1/me, {connections} connections, {seconds} s: {me}");
             println!("resident memory after load: {:.1} MiB", rss_kib(server.child.id())? as f64 / 1024.0);
         }
+        Cmd::Vendors { bin, connections, queue_connections, seconds, waiting } => {
+            vendors(&bin, connections, queue_connections, seconds, waiting)?
+        }
     }
+    Ok(())
+}
+
+/// Registrations per second (argon2 dominates), then the curation queue's response
+/// time with `waiting` vendors submitted.
+fn vendors(
+    bin: &PathBuf,
+    connections: usize,
+    queue_connections: usize,
+    seconds: u64,
+    waiting: usize,
+) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let dir = tempfile::tempdir()?;
+    let (server, _) = start(bin, dir.path(), None)?;
+    let run = std::process::id();
+    let make: http::MakeRequest = std::sync::Arc::new(move |n| {
+        let body = serde_json::json!({
+            "email": format!("owner-{run}-{n}@vendor.test"), "password": "vendor-password-1",
+            "owner_name": "Pemilik", "legal_name": format!("UD Beban {n}"), "legal_form": "ud"
+        });
+        ("POST", "/api/v1/vendors/register".to_owned(), Some(body.to_string()))
+    });
+    let report = rt.block_on(http::drive_with(&server.addr, None, connections, Duration::from_secs(seconds), make))?;
+    println!(
+        "POST /api/v1/vendors/register, {connections} clients, {seconds} s: {report}\n  \
+         (each registration hashes a password with argon2id m=19456 KiB, t=2, p=1: the default auth.argon2_* settings)"
+    );
+    drop(server);
+
+    let seeded = Instant::now();
+    let out = pasar(bin, dir.path()).args(["seed-demo", "--bulk-vendors", &waiting.to_string()]).output()?;
+    anyhow::ensure!(out.status.success(), "seed-demo failed: {}", String::from_utf8_lossy(&out.stderr));
+    println!("seeded {waiting} vendors waiting for curation in {:.1} s", seeded.elapsed().as_secs_f64());
+    let (server, _) = start(bin, dir.path(), None)?;
+    let curator = rt.block_on(http::login(&server.addr, "kurator@mojokerto.test", "pasar-demo-2026"))?;
+    let path = "/api/v1/curation/vendors?status=submitted&limit=20";
+    let one = rt.block_on(http::drive(&server.addr, path, Some(&curator), 1, Duration::from_secs(seconds.min(5))))?;
+    println!("GET {path} with {waiting} waiting, 1 connection: {one}");
+    let many =
+        rt.block_on(http::drive(&server.addr, path, Some(&curator), queue_connections, Duration::from_secs(seconds)))?;
+    println!("GET {path} with {waiting} waiting, {queue_connections} connections: {many}");
     Ok(())
 }
 
