@@ -1,42 +1,9 @@
 //! Account types that can only hold valid values.
 
 use pasar_core::id::{OrganizationId, UserId};
-use serde::{Deserialize, Serialize};
+use pasar_core::string_enum;
+use serde::Serialize;
 use std::fmt;
-
-macro_rules! string_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $s:literal),* $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),* }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),*];
-
-            pub const fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $s),* }
-            }
-
-            pub fn parse(s: &str) -> Result<Self, String> {
-                match s {
-                    $($s => Ok($name::$variant),)*
-                    other => Err(format!(
-                        "unknown value '{}'; expected one of: {}",
-                        other.chars().take(40).collect::<String>(),
-                        [$($s),*].join(", ")
-                    )),
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
 
 string_enum!(
     /// What a user may do; see `domain.md` (People).

@@ -4,6 +4,7 @@
 //! Nothing here knows about HTTP or the database; every capability crate builds on it.
 
 pub mod clock;
+pub mod enums;
 pub mod error;
 pub mod id;
 pub mod money;
@@ -15,3 +16,8 @@ pub use clock::{Clock, SystemClock};
 pub use error::{Code, ErrorCode, FieldError};
 pub use money::{BasisPoints, Rupiah};
 pub use region::RegionCode;
+
+#[doc(hidden)]
+pub use serde as __serde;
+#[doc(hidden)]
+pub use utoipa as __utoipa;

@@ -1,8 +1,8 @@
 //! A vendor's legal identity, parsed so that only valid values can be held.
 
+use pasar_core::string_enum;
 use pasar_core::Rupiah;
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 fn digits_only(s: &str, separators: &[char]) -> String {
     s.chars().filter(|c| !separators.contains(c)).collect()
@@ -131,40 +131,6 @@ impl ScaleThresholds {
 /// UMKK: a micro or small business, or a cooperative of any size.
 pub fn is_umkk(scale: Option<Scale>, is_koperasi: bool) -> bool {
     is_koperasi || matches!(scale, Some(Scale::Mikro | Scale::Kecil))
-}
-
-macro_rules! string_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $s:literal),* $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),* }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),*];
-
-            pub const fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $s),* }
-            }
-
-            pub fn parse(s: &str) -> Result<Self, String> {
-                match s {
-                    $($s => Ok($name::$variant),)*
-                    other => Err(format!(
-                        "unknown value '{}'; expected one of: {}",
-                        other.chars().take(40).collect::<String>(),
-                        [$($s),*].join(", ")
-                    )),
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
 }
 
 string_enum!(

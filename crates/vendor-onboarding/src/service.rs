@@ -263,6 +263,27 @@ fn audit_vendor(
     Ok(())
 }
 
+/// Saves a status change (already made on `row`) with its audit entry: before, the old
+/// status; after, the new one and `details`.
+fn save_transition(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    mut row: VendorRow,
+    from: VendorStatus,
+    action: &str,
+    details: serde_json::Value,
+) -> Result<VendorRow, VendorError> {
+    row.updated_at = to_db(now);
+    store::save_vendor(conn, &row)?;
+    let mut after = json!({ "status": row.status });
+    if let (Some(after), serde_json::Value::Object(extra)) = (after.as_object_mut(), details) {
+        after.extend(extra);
+    }
+    audit_vendor(conn, now, actor, &row.id, action, Some(json!({ "status": from })), after)?;
+    Ok(row)
+}
+
 fn mail_owners(
     conn: &mut DbConn,
     now: DateTime<Utc>,
@@ -702,17 +723,7 @@ pub fn submit(
         row.submitted_at = Some(to_db(now));
         row.claimed_by = None;
         row.claimed_at = None;
-        row.updated_at = to_db(now);
-        store::save_vendor(conn, &row)?;
-        audit_vendor(
-            conn,
-            now,
-            actor,
-            id,
-            "vendor.submit",
-            Some(json!({ "status": status })),
-            json!({ "status": "submitted" }),
-        )?;
+        let row = save_transition(conn, now, actor, row, status, "vendor.submit", json!({}))?;
         VendorView::from_row(settings, row)
     })
 }
@@ -823,17 +834,7 @@ pub fn claim(
         row.status = VendorStatus::InReview.as_str().into();
         row.claimed_by = Some(actor.user_id.to_string());
         row.claimed_at = Some(to_db(now));
-        row.updated_at = to_db(now);
-        store::save_vendor(conn, &row)?;
-        audit_vendor(
-            conn,
-            now,
-            actor,
-            id,
-            "vendor.claim",
-            Some(json!({ "status": status })),
-            json!({ "status": "in_review" }),
-        )?;
+        let row = save_transition(conn, now, actor, row, status, "vendor.claim", json!({}))?;
         VendorView::from_row(settings, row)
     })
 }
@@ -915,19 +916,10 @@ pub fn review(
         };
         row.status = next.as_str().into();
         row.decided_at = Some(to_db(now));
-        row.updated_at = to_db(now);
-        store::save_vendor(conn, &row)?;
         let remarks_json = serde_json::to_string(&input.remarks).unwrap_or_else(|_| "[]".into());
         store::insert_review(conn, id, &me, decision.as_str(), reason.as_deref(), &remarks_json, now)?;
-        audit_vendor(
-            conn,
-            now,
-            actor,
-            id,
-            "vendor.review",
-            Some(json!({ "status": status })),
-            json!({ "status": next, "decision": decision, "reason": reason, "remarks": input.remarks }),
-        )?;
+        let details = json!({ "decision": decision, "reason": reason, "remarks": input.remarks });
+        let row = save_transition(conn, now, actor, row, status, "vendor.review", details)?;
         let (subject, text) = match decision {
             Decision::Approve => (
                 "Your vendor registration is approved".to_string(),
@@ -982,17 +974,7 @@ pub fn set_suspended(
             return Err(VendorError::InvalidState(format!("A vendor that is {status} cannot become {next}.")));
         }
         row.status = next.as_str().into();
-        row.updated_at = to_db(now);
-        store::save_vendor(conn, &row)?;
-        audit_vendor(
-            conn,
-            now,
-            actor,
-            id,
-            action,
-            Some(json!({ "status": status })),
-            json!({ "status": next, "reason": reason }),
-        )?;
+        let row = save_transition(conn, now, actor, row, status, action, json!({ "reason": reason }))?;
         let (subject, text) = if suspend {
             ("Your vendor account is suspended", format!("{} is suspended and cannot sell: {reason}", row.legal_name))
         } else {
