@@ -468,7 +468,11 @@ async fn vendors_never_reach_each_other_and_buyers_see_only_public_profiles() {
         )
         .await
         .expect_problem(403, "forbidden");
-        app.get("/api/v1/curation/vendors?status=draft", Some(w.token("auditor"))).await.expect(200);
+        app.get("/api/v1/curation/vendors?status=submitted", Some(w.token("auditor"))).await.expect(200);
+        app.get("/api/v1/curation/vendors?status=draft", Some(w.token("auditor")))
+            .await
+            .expect_problem(400, "invalid_query");
+        app.get(&format!("/api/v1/vendors/{a}/staff"), Some(&tb)).await.expect_problem(404, "not_found");
     }
 }
 
@@ -617,5 +621,94 @@ async fn the_owner_invites_staff_who_can_work_but_not_manage_the_team() {
             .expect_problem(404, "not_found");
         app.request("DELETE", &format!("{staff_path}/{rina}"), Some(&owner), None).await.expect(204);
         app.get("/api/v1/me", Some(&staff)).await.expect_problem(401, "invalid_token");
+    }
+}
+
+#[actix_web::test]
+async fn curation_decisions_cannot_be_doubled_or_skipped() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        let w = World::build(&app).await;
+        let admin = w.admin.clone();
+        let platform =
+            app.get("/api/v1/me", Some(&admin)).await.expect(200)["organization"]["id"].as_str().unwrap().to_owned();
+        app.create_user(&admin, &platform, "curator2@pasar.test", &["curator"]).await;
+        let second = app.login("curator2@pasar.test", PASSWORD).await;
+        let (v, t) = app.register_vendor("race@vendor.test", "UD Balapan", "ud").await;
+        app.complete_vendor(&v, &t, "9120001052199").await;
+        app.post(&format!("/api/v1/vendors/{v}/submit"), Some(&t), json!({})).await.expect(200);
+
+        // Reinstating is only for a suspended vendor; it must not approve one in review.
+        app.post(&format!("/api/v1/vendors/{v}/reinstate"), Some(&admin), json!({ "reason": "x" }))
+            .await
+            .expect_problem(409, "invalid_state");
+
+        // Two curators claim at once: exactly one wins.
+        let (a, b) = futures_util::future::join(
+            app.post(&format!("/api/v1/vendors/{v}/claim"), Some(w.token("curator")), json!({})),
+            app.post(&format!("/api/v1/vendors/{v}/claim"), Some(&second), json!({})),
+        )
+        .await;
+        let wins = [a.status, b.status].iter().filter(|s| **s == 200).count();
+        assert_eq!(wins, 1, "[{}] {} and {}", app.name(), a.status, b.status);
+        let (winner, loser) = if a.status == 200 {
+            (w.token("curator").to_owned(), second.clone())
+        } else {
+            (second.clone(), w.token("curator").to_owned())
+        };
+        app.post(&format!("/api/v1/vendors/{v}/review"), Some(&loser), json!({ "decision": "approve" }))
+            .await
+            .expect_problem(409, "invalid_state");
+        app.post(&format!("/api/v1/vendors/{v}/reinstate"), Some(&admin), json!({ "reason": "x" }))
+            .await
+            .expect_problem(409, "invalid_state");
+        app.post(&format!("/api/v1/vendors/{v}/review"), Some(&winner), json!({ "decision": "approve" }))
+            .await
+            .expect(200);
+
+        // Once approved: documents stay private to the vendor and the staff roles.
+        let docs = app.get(&format!("/api/v1/vendors/{v}/documents"), Some(&t)).await.expect(200);
+        let doc = docs[0]["id"].as_str().unwrap();
+        for role in ["pejabat_pengadaan", "ppk", "bendahara", "vendor_owner"] {
+            app.get(&format!("/api/v1/vendors/{v}/documents"), Some(w.token(role)))
+                .await
+                .expect_problem(404, "not_found");
+            app.get(&format!("/api/v1/vendors/{v}/documents/{doc}/file"), Some(w.token(role)))
+                .await
+                .expect_problem(404, "not_found");
+        }
+        let (status, _, _) = app.download(&format!("/api/v1/vendors/{v}/documents/{doc}/file"), &t).await;
+        assert_eq!(status, 200);
+    }
+}
+
+#[actix_web::test]
+async fn staff_cannot_replace_the_bank_account_proof_either() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        let (v, owner) = app.register_vendor("owner@bank.test", "UD Bank", "ud").await;
+        let admin = app.admin_token().await;
+        app.create_user(&admin, &v, "staff@bank.test", &["vendor_staff"]).await;
+        let staff = app.login("staff@bank.test", PASSWORD).await;
+        let docs = format!("/api/v1/vendors/{v}/documents");
+        let proof = app
+            .multipart("POST", &docs, &owner, &[("kind", "bank_account")], Some(("rek.pdf", "application/pdf", PDF)))
+            .await
+            .expect(201);
+        app.multipart("POST", &docs, &staff, &[("kind", "bank_account")], Some(("rek.pdf", "application/pdf", PDF)))
+            .await
+            .expect_problem(403, "forbidden");
+        app.multipart(
+            "PUT",
+            &format!("{docs}/{}", proof["id"].as_str().unwrap()),
+            &staff,
+            &[],
+            Some(("rek.pdf", "application/pdf", PDF)),
+        )
+        .await
+        .expect_problem(403, "forbidden");
+        app.multipart("POST", &docs, &staff, &[("kind", "halal")], Some(("h.pdf", "application/pdf", PDF)))
+            .await
+            .expect(201);
     }
 }

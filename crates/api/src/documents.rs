@@ -103,6 +103,35 @@ async fn read_upload(req: &HttpRequest, payload: web::Payload, limit: usize) -> 
     Ok(upload)
 }
 
+/// Refuses, before a byte of the body is read, anyone who is not one of the vendor's
+/// own users (the service checks again, with the vendor's state, in its transaction).
+fn may_upload(actor: &pasar_auth::Actor, vendor: &str) -> Result<(), ApiError> {
+    use pasar_vendor_onboarding::service::{relation, Relation};
+    match relation(Some(actor), vendor) {
+        Relation::Owner | Relation::Staff => Ok(()),
+        Relation::Public => Err(ApiError::not_found("No such vendor.")),
+        _ => Err(ApiError::new(Code::Forbidden, "Only the vendor's own users upload its documents.")),
+    }
+}
+
+/// `Content-Disposition` for a stored name: an ASCII fallback and the exact name
+/// percent-encoded (RFC 6266), so no name can break the header or spoof its extension.
+fn attachment(name: &str) -> String {
+    let ascii: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || "._- ".contains(c) { c } else { '_' }).collect();
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"._-".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
 fn ids(raw: &(String, String)) -> Result<(String, String), ApiError> {
     let vendor = path_id::<OrganizationId>(&raw.0, "vendor")?.to_string();
     let doc = path_id::<uuid::Uuid>(&raw.1, "document")?.to_string();
@@ -130,6 +159,7 @@ pub async fn upload(
 ) -> Result<HttpResponse, ApiError> {
     let AuthUser(actor) = user;
     let vendor = path_id::<OrganizationId>(&id, "vendor")?.to_string();
+    may_upload(&actor, &vendor)?;
     let form = read_upload(&req, payload, state.limits.upload_bytes).await?;
     let st = state.clone();
     let now = state.now();
@@ -159,6 +189,7 @@ pub async fn replace(
 ) -> Result<HttpResponse, ApiError> {
     let AuthUser(actor) = user;
     let (vendor, doc) = ids(&path)?;
+    may_upload(&actor, &vendor)?;
     let form = read_upload(&req, payload, state.limits.upload_bytes).await?;
     let st = state.clone();
     let now = state.now();
@@ -221,7 +252,7 @@ pub async fn download(
         state.run(move |conn| documents::download(conn, st.files.as_ref(), now, &actor, &vendor, &doc)).await?;
     Ok(HttpResponse::Ok()
         .content_type(view.content_type.clone())
-        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}\"", view.file_name)))
+        .insert_header((header::CONTENT_DISPOSITION, attachment(&view.file_name)))
         .insert_header(("x-content-type-options", "nosniff"))
         .insert_header(header::CacheControl(vec![header::CacheDirective::Private, header::CacheDirective::NoStore]))
         .body(bytes))

@@ -212,7 +212,7 @@ pub async fn submit(
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct QueueQuery {
-    /// `submitted` (default), `in_review`, `revision_requested`, `approved`, `rejected`, `suspended`, `draft`.
+    /// `submitted` (default), `in_review`, `revision_requested`, `approved`, `rejected` or `suspended`.
     pub status: Option<String>,
     pub limit: Option<String>,
     pub cursor: Option<String>,
@@ -243,6 +243,9 @@ pub async fn curation_queue(
     let page = PageParams { limit: q.limit, cursor: q.cursor }.parse()?;
     let status = match q.status.as_deref() {
         None => VendorStatus::Submitted,
+        Some("draft") => {
+            return Err(ApiError::invalid_query("status", "drafts are not in the curation queue until submitted"))
+        }
         Some(s) => VendorStatus::parse(s).map_err(|m| ApiError::invalid_query("status", m))?,
     };
     let st = state.clone();

@@ -1,28 +1,69 @@
 use pasar_core::{Code, ErrorCode, FieldError};
+use pasar_db::DbError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
-    #[error("Some fields are invalid.")]
-    Validation(Vec<FieldError>),
-    #[error("No such product.")]
-    NotFound,
+    #[error("{detail}")]
+    Validation { detail: String, errors: Vec<FieldError> },
+    #[error("No such {0}.")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("{0}")]
+    InvalidState(String),
+    #[error("{detail}")]
+    AlreadyExists { field: &'static str, detail: String },
     #[error(transparent)]
-    Db(#[from] pasar_db::DbError),
+    Db(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for CatalogError {
+    fn from(e: diesel::result::Error) -> Self {
+        CatalogError::Db(DbError::Query(e))
+    }
+}
+
+impl CatalogError {
+    pub fn invalid(errors: Vec<FieldError>) -> Self {
+        CatalogError::Validation { detail: "Some fields are invalid.".into(), errors }
+    }
+
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        Self::invalid(vec![FieldError::new(field, message)])
+    }
 }
 
 impl ErrorCode for CatalogError {
     fn code(&self) -> Code {
         match self {
-            CatalogError::Validation(_) => Code::ValidationFailed,
-            CatalogError::NotFound => Code::NotFound,
+            CatalogError::Validation { .. } => Code::ValidationFailed,
+            CatalogError::NotFound(_) => Code::NotFound,
+            CatalogError::Forbidden(_) => Code::Forbidden,
+            CatalogError::InvalidState(_) => Code::InvalidState,
+            CatalogError::AlreadyExists { .. } => Code::AlreadyExists,
             CatalogError::Db(e) => e.code(),
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            CatalogError::Db(e) => e.detail(),
+            other => other.to_string(),
         }
     }
 
     fn field_errors(&self) -> Vec<FieldError> {
         match self {
-            CatalogError::Validation(e) => e.clone(),
+            CatalogError::Validation { errors, .. } => errors.clone(),
+            CatalogError::AlreadyExists { field, .. } => vec![FieldError::new(*field, "is already taken")],
             _ => Vec::new(),
+        }
+    }
+
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            CatalogError::Db(e) => e.retry_after(),
+            _ => None,
         }
     }
 }

@@ -1,1 +1,969 @@
-//! Catalogue use cases: categories, products, product curation, import, reindex.
+//! Catalogue use cases: the category tree, products with their local content, price
+//! history, and product curation.
+//!
+//! A product's name, category and TKDN facts need a curator's approval; buyers see the
+//! approved version of them (`published_*`) while a change waits. Everything else
+//! (description, price, stock, …) applies at once. Only users of an approved vendor
+//! list and edit products; a suspended vendor's products disappear from view.
+
+use crate::error::CatalogError;
+use crate::model::{kbli_allows, LocalContent, PriorityTier, ProductStatus, Unit};
+use crate::store::{self, CategoryRow, ProductRow};
+use chrono::{DateTime, Utc};
+use pasar_auth::model::{parse_name, Actor, Role};
+use pasar_core::error::FieldErrors;
+use pasar_core::page::{Page, PageRequest};
+use pasar_core::{BasisPoints, FieldError, Rupiah};
+use pasar_db::audit::{self, AuditEntry};
+use pasar_db::time::{from_db, to_db};
+use pasar_db::{write_tx, DbConn};
+use pasar_vendor_onboarding::model::VendorStatus;
+use pasar_vendor_onboarding::service::{relation, PublicVendorView, Relation, VendorSettings};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+fn corrupt(what: impl std::fmt::Display) -> CatalogError {
+    CatalogError::Db(pasar_db::DbError::Query(diesel::result::Error::DeserializationError(what.to_string().into())))
+}
+
+fn audit_entry(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    entity: (&str, &str),
+    action: &str,
+    before: Option<serde_json::Value>,
+    after: serde_json::Value,
+) -> Result<(), CatalogError> {
+    audit::append(
+        conn,
+        now,
+        AuditEntry {
+            actor_id: Some(&actor.user_id.to_string()),
+            action,
+            entity_type: entity.0,
+            entity_id: entity.1,
+            before,
+            after: Some(after),
+            request_id: actor.request_id.as_deref(),
+        },
+    )?;
+    Ok(())
+}
+
+// --- categories ----------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CategoryView {
+    pub id: String,
+    pub parent_id: Option<String>,
+    pub slug: String,
+    pub name: String,
+    /// KBLI codes or prefixes a vendor needs one of to list here; empty: open to all.
+    pub kbli_prefixes: Vec<String>,
+    pub position: i32,
+    pub active: bool,
+}
+
+impl From<CategoryRow> for CategoryView {
+    fn from(r: CategoryRow) -> Self {
+        CategoryView {
+            kbli_prefixes: r.kbli_prefixes.split(',').filter(|p| !p.is_empty()).map(str::to_owned).collect(),
+            id: r.id,
+            parent_id: r.parent_id,
+            slug: r.slug,
+            name: r.name,
+            position: r.position,
+            active: r.active,
+        }
+    }
+}
+
+/// The whole tree, flat, ordered by position (anyone).
+pub fn list_categories(conn: &mut DbConn) -> Result<Vec<CategoryView>, CatalogError> {
+    Ok(store::categories(conn)?.into_iter().map(CategoryView::from).collect())
+}
+
+/// A new category or changes to one, as the client sent them.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryInput {
+    /// Lower-case letters, digits and dashes.
+    pub slug: Option<String>,
+    pub name: Option<String>,
+    pub parent_id: Option<String>,
+    pub kbli_prefixes: Option<Vec<String>>,
+    pub position: Option<i32>,
+    pub active: Option<bool>,
+}
+
+fn apply_category(conn: &mut DbConn, row: &mut CategoryRow, input: &CategoryInput) -> Result<(), CatalogError> {
+    let mut e = FieldErrors::new();
+    if let Some(slug) = &input.slug {
+        let ok = (2..=60).contains(&slug.len())
+            && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if ok {
+            row.slug = slug.clone();
+        } else {
+            e.add("slug", "must be 2 to 60 lower-case letters, digits or dashes");
+        }
+    }
+    if let Some(name) = &input.name {
+        if let Some(n) = e.check("name", parse_name(name, 100)) {
+            row.name = n;
+        }
+    }
+    if let Some(list) = &input.kbli_prefixes {
+        for (i, p) in list.iter().enumerate() {
+            if !(2..=5).contains(&p.len()) || !p.bytes().all(|b| b.is_ascii_digit()) {
+                e.add(format!("kbli_prefixes[{i}]"), "must be 2 to 5 digits (a KBLI code or its prefix)");
+            }
+        }
+        row.kbli_prefixes = list.join(",");
+    }
+    if let Some(p) = input.position {
+        row.position = p;
+    }
+    if let Some(a) = input.active {
+        row.active = a;
+    }
+    if let Some(parent) = input.parent_id.as_deref() {
+        if parent.is_empty() {
+            row.parent_id = None;
+        } else {
+            // The new parent must exist and must not be the category or one below it.
+            let all = store::categories(conn)?;
+            let mut cursor = Some(parent.to_owned());
+            let mut cycle = false;
+            while let Some(c) = cursor {
+                if c == row.id {
+                    cycle = true;
+                    break;
+                }
+                cursor = all.iter().find(|x| x.id == c).and_then(|x| x.parent_id.clone());
+            }
+            if !all.iter().any(|x| x.id == parent) {
+                e.add("parent_id", "no such category");
+            } else if cycle {
+                e.add("parent_id", "would make the category its own ancestor");
+            } else {
+                row.parent_id = Some(parent.to_owned());
+            }
+        }
+    }
+    e.finish().map_err(CatalogError::invalid)?;
+    if store::slug_taken(conn, &row.slug, &row.id)? {
+        return Err(CatalogError::AlreadyExists {
+            field: "slug",
+            detail: format!("The slug '{}' is taken.", row.slug),
+        });
+    }
+    Ok(())
+}
+
+fn require_admin(actor: &Actor) -> Result<(), CatalogError> {
+    if actor.has(Role::Admin) {
+        Ok(())
+    } else {
+        Err(CatalogError::Forbidden("Only administrators manage categories."))
+    }
+}
+
+pub fn create_category(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    input: CategoryInput,
+) -> Result<CategoryView, CatalogError> {
+    require_admin(actor)?;
+    let mut e = FieldErrors::new();
+    if input.slug.is_none() {
+        e.add("slug", "is required");
+    }
+    if input.name.is_none() {
+        e.add("name", "is required");
+    }
+    e.finish().map_err(CatalogError::invalid)?;
+    write_tx(conn, |conn| {
+        let mut row = CategoryRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            parent_id: None,
+            slug: String::new(),
+            name: String::new(),
+            kbli_prefixes: String::new(),
+            position: 0,
+            active: true,
+            created_at: to_db(now),
+            updated_at: to_db(now),
+        };
+        apply_category(conn, &mut row, &input)?;
+        store::insert_category(conn, &row)?;
+        let view = CategoryView::from(row);
+        audit_entry(
+            conn,
+            now,
+            actor,
+            ("category", &view.id),
+            "category.create",
+            None,
+            serde_json::to_value(&view).unwrap_or_default(),
+        )?;
+        Ok(view)
+    })
+}
+
+pub fn update_category(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    id: &str,
+    input: CategoryInput,
+) -> Result<CategoryView, CatalogError> {
+    require_admin(actor)?;
+    write_tx(conn, |conn| {
+        let mut row = store::find_category(conn, id)?.ok_or(CatalogError::NotFound("category"))?;
+        let before = CategoryView::from(row.clone());
+        apply_category(conn, &mut row, &input)?;
+        row.updated_at = to_db(now);
+        store::save_category(conn, &row)?;
+        let view = CategoryView::from(row);
+        audit_entry(
+            conn,
+            now,
+            actor,
+            ("category", id),
+            "category.update",
+            Some(serde_json::to_value(&before).unwrap_or_default()),
+            serde_json::to_value(&view).unwrap_or_default(),
+        )?;
+        Ok(view)
+    })
+}
+
+// --- products ----------------------------------------------------------------------------------
+
+/// A product's certified local content, as sent and as shown.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LocalContentInput {
+    /// The TKDN certificate number (from SIINas).
+    pub certificate: Option<String>,
+    /// TKDN in basis points (45.67 % = 4567).
+    pub tkdn_bp: Option<i64>,
+    /// BMP in basis points, at most 1500.
+    pub bmp_bp: Option<i64>,
+    /// `YYYY-MM-DD`.
+    pub valid_until: Option<String>,
+    /// The vendor's uploaded TKDN certificate (a document of kind `tkdn`).
+    pub document_id: Option<String>,
+}
+
+/// A new product or changes to one; on update, absent fields stay as they are.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProductInput {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub category_id: Option<String>,
+    pub brand: Option<String>,
+    pub sku: Option<String>,
+    /// `pcs`, `box`, `pak`, `rim`, `lusin`, `kg`, `gram`, `liter`, `meter`, `set`, `paket`, `porsi`, `unit`, `jam`, `hari`.
+    pub unit: Option<String>,
+    /// The highest unit price (HST), whole rupiah; negotiation may only lower it.
+    pub unit_price_idr: Option<i64>,
+    pub min_order: Option<i64>,
+    pub stock: Option<i64>,
+    pub weight_grams: Option<i64>,
+    /// Specifications as key–value pairs (at most 50).
+    pub specs: Option<BTreeMap<String, String>>,
+    pub local_content: Option<LocalContentInput>,
+}
+
+/// What the approved version says, where it differs by review.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PublishedFacts {
+    pub name: String,
+    pub category_id: String,
+    pub tkdn_certificate: Option<String>,
+    pub tkdn_bp: Option<i32>,
+    pub bmp_bp: Option<i32>,
+    pub tkdn_valid_until: Option<String>,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+/// A product as buyers see it (the approved name, category and TKDN), or in full for
+/// its vendor and the curation desk (`status`, `published`, `review_note` added).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ProductView {
+    pub id: String,
+    pub vendor_id: String,
+    pub vendor_name: String,
+    pub name: String,
+    pub description: String,
+    pub category_id: String,
+    pub brand: Option<String>,
+    pub sku: Option<String>,
+    pub unit: String,
+    pub unit_price_idr: i64,
+    pub min_order: i32,
+    pub stock: i32,
+    pub weight_grams: Option<i32>,
+    pub specs: BTreeMap<String, String>,
+    pub tkdn_certificate: Option<String>,
+    pub tkdn_bp: Option<i32>,
+    pub bmp_bp: Option<i32>,
+    pub tkdn_valid_until: Option<String>,
+    /// TKDN + BMP ≥ 40 % (with TKDN ≥ 25 %): buyers must prefer it.
+    pub pdn_priority: bool,
+    /// TKDN ≥ 25 %.
+    pub tkdn_25: bool,
+    /// The priority tier of Perpres 46/2025.
+    pub priority_tier: PriorityTier,
+    /// The vendor is micro, small or a koperasi.
+    pub umkk: bool,
+    /// The vendor is in a region the marketplace serves.
+    pub local: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<ProductStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published: Option<PublishedFacts>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub review_note: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn local_content(tkdn: Option<i32>, bmp: Option<i32>) -> LocalContent {
+    LocalContent {
+        tkdn: BasisPoints(tkdn.unwrap_or(0).max(0) as u32),
+        bmp: BasisPoints(bmp.unwrap_or(0).max(0) as u32),
+    }
+}
+
+/// Builds the view; `full` for the vendor and the curation desk (the working copy),
+/// otherwise the approved version.
+fn view(row: ProductRow, vendor: &PublicVendorView, full: bool) -> Result<ProductView, CatalogError> {
+    let status = ProductStatus::parse(&row.status).map_err(corrupt)?;
+    let published = row.published_name.clone().map(|name| PublishedFacts {
+        name,
+        category_id: row.published_category_id.clone().unwrap_or_default(),
+        tkdn_certificate: row.published_tkdn_certificate.clone(),
+        tkdn_bp: row.published_tkdn_bp,
+        bmp_bp: row.published_bmp_bp,
+        tkdn_valid_until: row.published_tkdn_valid_until.clone(),
+        published_at: row.published_at.map(from_db),
+    });
+    let (name, category_id, cert, tkdn, bmp, until) = match (&published, full) {
+        (Some(p), false) => (
+            p.name.clone(),
+            p.category_id.clone(),
+            p.tkdn_certificate.clone(),
+            p.tkdn_bp,
+            p.bmp_bp,
+            p.tkdn_valid_until.clone(),
+        ),
+        _ => (
+            row.name.clone(),
+            row.category_id.clone(),
+            row.tkdn_certificate.clone(),
+            row.tkdn_bp,
+            row.bmp_bp,
+            row.tkdn_valid_until.clone(),
+        ),
+    };
+    let lc = local_content(tkdn, bmp);
+    Ok(ProductView {
+        id: row.id,
+        vendor_id: row.vendor_id,
+        vendor_name: vendor.name.clone(),
+        name,
+        description: row.description,
+        category_id,
+        brand: row.brand,
+        sku: row.sku,
+        unit: row.unit,
+        unit_price_idr: row.unit_price_idr,
+        min_order: row.min_order,
+        stock: row.stock,
+        weight_grams: row.weight_grams,
+        specs: serde_json::from_str(&row.specs_json).unwrap_or_default(),
+        tkdn_certificate: cert,
+        tkdn_bp: tkdn,
+        bmp_bp: bmp,
+        tkdn_valid_until: until,
+        pdn_priority: lc.pdn_priority(),
+        tkdn_25: lc.tkdn_25(),
+        priority_tier: lc.tier(),
+        umkk: vendor.umkk,
+        local: vendor.local,
+        status: full.then_some(status),
+        published: if full { published } else { None },
+        review_note: if full { row.review_note } else { None },
+        updated_at: from_db(row.updated_at),
+    })
+}
+
+fn vendor_public(
+    conn: &mut DbConn,
+    settings: &VendorSettings,
+    vendor_id: &str,
+) -> Result<(PublicVendorView, VendorStatus), CatalogError> {
+    let row = pasar_vendor_onboarding::store::find_vendor(conn, vendor_id)?.ok_or(CatalogError::NotFound("product"))?;
+    let status = VendorStatus::parse(&row.status).map_err(corrupt)?;
+    let view = PublicVendorView::from_row(settings, row).map_err(|e| corrupt(e.to_string()))?;
+    Ok((view, status))
+}
+
+/// Which fields need a curator's approval.
+fn reviewable(row: &ProductRow) -> (String, String, Option<String>, Option<i32>, Option<i32>, Option<String>) {
+    (
+        row.name.clone(),
+        row.category_id.clone(),
+        row.tkdn_certificate.clone(),
+        row.tkdn_bp,
+        row.bmp_bp,
+        row.tkdn_valid_until.clone(),
+    )
+}
+
+/// Applies `input` to `row`, collecting every bad field; checks the category against the
+/// vendor's KBLI codes and the TKDN document against the vendor's documents.
+fn apply_product(
+    conn: &mut DbConn,
+    row: &mut ProductRow,
+    input: &ProductInput,
+    kbli: &[String],
+    creating: bool,
+) -> Result<(), CatalogError> {
+    let mut e = FieldErrors::new();
+    let required = |e: &mut FieldErrors, field: &str, present: bool| {
+        if creating && !present {
+            e.add(field, "is required");
+        }
+    };
+    required(&mut e, "name", input.name.is_some());
+    required(&mut e, "category_id", input.category_id.is_some());
+    required(&mut e, "unit", input.unit.is_some());
+    required(&mut e, "unit_price_idr", input.unit_price_idr.is_some());
+    if let Some(v) = &input.name {
+        if let Some(v) = e.check("name", parse_name(v, 200)) {
+            row.name = v;
+        }
+    }
+    if let Some(v) = &input.description {
+        if v.chars().count() > 10_000 {
+            e.add("description", "must be at most 10000 characters");
+        } else {
+            row.description = v.trim().to_owned();
+        }
+    }
+    for (field, value, target, max) in
+        [("brand", &input.brand, &mut row.brand, 100), ("sku", &input.sku, &mut row.sku, 64)]
+    {
+        if let Some(v) = value {
+            *target = if v.trim().is_empty() { None } else { e.check(field, parse_name(v, max)) };
+        }
+    }
+    if let Some(u) = &input.unit {
+        if let Some(u) = e.check("unit", Unit::parse(u)) {
+            row.unit = u.as_str().into();
+        }
+    }
+    if let Some(p) = input.unit_price_idr {
+        match Rupiah::parse_price(p) {
+            Ok(Rupiah(0)) => e.add("unit_price_idr", "must be more than 0"),
+            Ok(Rupiah(p)) => row.unit_price_idr = p,
+            Err(m) => e.add("unit_price_idr", m),
+        }
+    }
+    for (field, value, target) in
+        [("min_order", input.min_order, &mut row.min_order), ("stock", input.stock, &mut row.stock)]
+    {
+        if let Some(v) = value {
+            match i32::try_from(v) {
+                Ok(v) if v >= 0 && (field != "min_order" || v >= 1) => *target = v,
+                _ => e.add(field, if field == "min_order" { "must be at least 1" } else { "must not be negative" }),
+            }
+        }
+    }
+    if let Some(w) = input.weight_grams {
+        match i32::try_from(w) {
+            Ok(w) if w >= 0 => row.weight_grams = Some(w),
+            _ => e.add("weight_grams", "must not be negative"),
+        }
+    }
+    if let Some(specs) = &input.specs {
+        if specs.len() > 50 {
+            e.add("specs", "at most 50 specifications");
+        } else if specs.iter().any(|(k, v)| k.trim().is_empty() || k.chars().count() > 100 || v.chars().count() > 500) {
+            e.add("specs", "keys must be 1 to 100 characters and values at most 500");
+        } else {
+            row.specs_json = serde_json::to_string(specs).unwrap_or_else(|_| "{}".into());
+        }
+    }
+    if let Some(lc) = &input.local_content {
+        let tkdn = lc.tkdn_bp.map(|v| e.check("local_content.tkdn_bp", BasisPoints::parse(v))).unwrap_or(None);
+        let bmp = lc.bmp_bp.map(|v| e.check("local_content.bmp_bp", BasisPoints::parse(v))).unwrap_or(None);
+        if let Some(b) = bmp {
+            if b > crate::model::MAX_BMP {
+                e.add("local_content.bmp_bp", "must be at most 1500 (15 %)");
+            }
+        }
+        let until = match lc.valid_until.as_deref() {
+            Some(d) => e
+                .check("local_content.valid_until", pasar_vendor_onboarding::model::parse_date(d))
+                .map(|d| d.to_string()),
+            None => None,
+        };
+        let certificate = lc.certificate.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned);
+        if tkdn.is_some_and(|t| t.0 > 0) && (certificate.is_none() || until.is_none()) {
+            e.add("local_content.certificate", "a TKDN value needs its certificate number and valid_until");
+        }
+        if let Some(doc) = lc.document_id.as_deref() {
+            let ok = pasar_vendor_onboarding::store::find_document(conn, &row.vendor_id, doc)?
+                .is_some_and(|d| d.kind == "tkdn" && d.replaced_by.is_none());
+            if ok {
+                row.tkdn_document_id = Some(doc.to_owned());
+            } else {
+                e.add("local_content.document_id", "must be one of the vendor's current TKDN documents");
+            }
+        }
+        row.tkdn_certificate = certificate;
+        row.tkdn_bp = tkdn.map(|t| t.0 as i32);
+        row.bmp_bp = bmp.map(|b| b.0 as i32);
+        row.tkdn_valid_until = until;
+    }
+    if let Some(c) = &input.category_id {
+        match store::find_category(conn, c)? {
+            Some(cat) if !cat.active => e.add("category_id", "this category is closed"),
+            Some(cat) if !kbli_allows(&cat.kbli_prefixes, kbli) => {
+                e.add("category_id", "the vendor's KBLI codes do not allow listing in this category")
+            }
+            Some(cat) => row.category_id = cat.id,
+            None => e.add("category_id", "no such category"),
+        }
+    }
+    e.finish().map_err(CatalogError::invalid)?;
+    if let Some(sku) = &row.sku {
+        if store::sku_taken(conn, &row.vendor_id, sku, &row.id)? {
+            return Err(CatalogError::AlreadyExists {
+                field: "sku",
+                detail: "Another of your products has this SKU.".into(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The vendor the caller sells for, if it may list products now.
+fn selling_vendor(
+    conn: &mut DbConn,
+    actor: &Actor,
+    vendor_id: &str,
+) -> Result<pasar_vendor_onboarding::store::VendorRow, CatalogError> {
+    match relation(Some(actor), vendor_id) {
+        Relation::Owner | Relation::Staff => {}
+        Relation::Public => return Err(CatalogError::NotFound("product")),
+        _ => return Err(CatalogError::Forbidden("Only the vendor's own users list and edit its products.")),
+    }
+    let vendor =
+        pasar_vendor_onboarding::store::find_vendor(conn, vendor_id)?.ok_or(CatalogError::NotFound("vendor"))?;
+    if vendor.status != VendorStatus::Approved.as_str() {
+        return Err(CatalogError::Forbidden("Only an approved vendor that is not suspended lists and edits products."));
+    }
+    Ok(vendor)
+}
+
+/// Lists a new product, as a draft (the vendor's own users).
+pub fn create_product(
+    conn: &mut DbConn,
+    settings: &VendorSettings,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    input: ProductInput,
+) -> Result<ProductView, CatalogError> {
+    let vendor_id = actor.organization_id.to_string();
+    write_tx(conn, |conn| {
+        let vendor = selling_vendor(conn, actor, &vendor_id)?;
+        let mut row = ProductRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            vendor_id: vendor_id.clone(),
+            status: ProductStatus::Draft.as_str().into(),
+            name: String::new(),
+            description: String::new(),
+            category_id: String::new(),
+            brand: None,
+            sku: None,
+            unit: Unit::Pcs.as_str().into(),
+            unit_price_idr: 0,
+            min_order: 1,
+            stock: 0,
+            weight_grams: None,
+            specs_json: "{}".into(),
+            tkdn_certificate: None,
+            tkdn_bp: None,
+            bmp_bp: None,
+            tkdn_valid_until: None,
+            tkdn_document_id: None,
+            published_name: None,
+            published_category_id: None,
+            published_tkdn_certificate: None,
+            published_tkdn_bp: None,
+            published_bmp_bp: None,
+            published_tkdn_valid_until: None,
+            published_at: None,
+            review_note: None,
+            submitted_at: None,
+            created_at: to_db(now),
+            updated_at: to_db(now),
+            deleted_at: None,
+        };
+        apply_product(conn, &mut row, &input, &vendor.kbli_list(), true)?;
+        store::insert_product(conn, &row)?;
+        store::insert_price(conn, &row.id, row.unit_price_idr, Some(&actor.user_id.to_string()), now)?;
+        let (v, _) = vendor_public(conn, settings, &vendor_id)?;
+        let out = view(row, &v, true)?;
+        audit_entry(
+            conn,
+            now,
+            actor,
+            ("product", &out.id),
+            "product.create",
+            None,
+            serde_json::to_value(&out).unwrap_or_default(),
+        )?;
+        Ok(out)
+    })
+}
+
+/// Edits a product (the vendor's own users). A change to the name, category or TKDN of
+/// a published product goes back to the curator, while buyers keep seeing the approved
+/// version; other changes apply at once. Every price change is kept.
+pub fn update_product(
+    conn: &mut DbConn,
+    settings: &VendorSettings,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    id: &str,
+    input: ProductInput,
+) -> Result<ProductView, CatalogError> {
+    write_tx(conn, |conn| {
+        let mut row = store::find_product(conn, id)?.ok_or(CatalogError::NotFound("product"))?;
+        let vendor = selling_vendor(conn, actor, &row.vendor_id)?;
+        let status = ProductStatus::parse(&row.status).map_err(corrupt)?;
+        let before_facts = reviewable(&row);
+        let before_price = row.unit_price_idr;
+        let (v, _) = vendor_public(conn, settings, &row.vendor_id)?;
+        let before = view(row.clone(), &v, true)?;
+        apply_product(conn, &mut row, &input, &vendor.kbli_list(), false)?;
+        let facts_changed = reviewable(&row) != before_facts;
+        if facts_changed {
+            match status {
+                ProductStatus::Submitted | ProductStatus::ChangesSubmitted => {
+                    return Err(CatalogError::InvalidState(
+                        "The name, category and TKDN cannot change while the curator reviews them.".into(),
+                    ))
+                }
+                ProductStatus::Published => {
+                    row.status = ProductStatus::ChangesSubmitted.as_str().into();
+                    row.submitted_at = Some(to_db(now));
+                }
+                _ => {}
+            }
+        }
+        row.updated_at = to_db(now);
+        store::save_product(conn, &row)?;
+        if row.unit_price_idr != before_price {
+            store::insert_price(conn, &row.id, row.unit_price_idr, Some(&actor.user_id.to_string()), now)?;
+        }
+        let out = view(row, &v, true)?;
+        audit_entry(
+            conn,
+            now,
+            actor,
+            ("product", id),
+            "product.update",
+            Some(serde_json::to_value(&before).unwrap_or_default()),
+            serde_json::to_value(&out).unwrap_or_default(),
+        )?;
+        Ok(out)
+    })
+}
+
+/// Removes a product from the catalogue (kept in the database for the orders and the
+/// audit that refer to it).
+pub fn delete_product(conn: &mut DbConn, now: DateTime<Utc>, actor: &Actor, id: &str) -> Result<(), CatalogError> {
+    write_tx(conn, |conn| {
+        let mut row = store::find_product(conn, id)?.ok_or(CatalogError::NotFound("product"))?;
+        match relation(Some(actor), &row.vendor_id) {
+            Relation::Owner | Relation::Staff => {}
+            Relation::Public => return Err(CatalogError::NotFound("product")),
+            _ => return Err(CatalogError::Forbidden("Only the vendor's own users delete its products.")),
+        }
+        row.deleted_at = Some(to_db(now));
+        row.updated_at = to_db(now);
+        store::save_product(conn, &row)?;
+        audit_entry(conn, now, actor, ("product", id), "product.delete", None, json!({ "deleted": true }))
+    })
+}
+
+/// A product as the caller may see it: in full for its vendor, curators, administrators
+/// and auditors; the approved version of a visible product of an approved vendor for
+/// everyone else; otherwise not found.
+pub fn get_product(
+    conn: &mut DbConn,
+    settings: &VendorSettings,
+    actor: Option<&Actor>,
+    id: &str,
+) -> Result<ProductView, CatalogError> {
+    let row = store::find_product(conn, id)?.ok_or(CatalogError::NotFound("product"))?;
+    let (v, vendor_status) = vendor_public(conn, settings, &row.vendor_id)?;
+    if relation(actor, &row.vendor_id) == Relation::Public {
+        let status = ProductStatus::parse(&row.status).map_err(corrupt)?;
+        if !status.is_visible() || vendor_status != VendorStatus::Approved {
+            return Err(CatalogError::NotFound("product"));
+        }
+        return view(row, &v, false);
+    }
+    view(row, &v, true)
+}
+
+/// A vendor's own catalogue, drafts included (its users, curators, administrators,
+/// auditors).
+pub fn vendor_products(
+    conn: &mut DbConn,
+    settings: &VendorSettings,
+    actor: &Actor,
+    vendor_id: &str,
+    page: &PageRequest,
+) -> Result<Page<ProductView>, CatalogError> {
+    if relation(Some(actor), vendor_id) == Relation::Public {
+        return Err(CatalogError::NotFound("vendor"));
+    }
+    let (v, _) = vendor_public(conn, settings, vendor_id).map_err(|_| CatalogError::NotFound("vendor"))?;
+    let rows = store::vendor_products(conn, vendor_id, page.after.as_deref(), page.fetch_limit())?;
+    let page = Page::from_rows(rows, page, |r| r.id.clone());
+    let items = page.items.into_iter().map(|r| view(r, &v, true)).collect::<Result<_, _>>()?;
+    Ok(Page { items, next_cursor: page.next_cursor })
+}
+
+/// `(price, when)` of every price the product has had (whoever may see the product).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PricePoint {
+    pub unit_price_idr: i64,
+    pub changed_at: DateTime<Utc>,
+}
+
+pub fn price_history(
+    conn: &mut DbConn,
+    settings: &VendorSettings,
+    actor: Option<&Actor>,
+    id: &str,
+) -> Result<Vec<PricePoint>, CatalogError> {
+    get_product(conn, settings, actor, id)?;
+    Ok(store::price_history(conn, id)?
+        .into_iter()
+        .map(|(p, at)| PricePoint { unit_price_idr: p, changed_at: from_db(at) })
+        .collect())
+}
+
+// --- product curation ------------------------------------------------------------------------------
+
+/// Sends a draft, rejected or taken-down product to the curator.
+pub fn submit_product(
+    conn: &mut DbConn,
+    settings: &VendorSettings,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    id: &str,
+) -> Result<ProductView, CatalogError> {
+    write_tx(conn, |conn| {
+        let mut row = store::find_product(conn, id)?.ok_or(CatalogError::NotFound("product"))?;
+        selling_vendor(conn, actor, &row.vendor_id)?;
+        let status = ProductStatus::parse(&row.status).map_err(corrupt)?;
+        if !status.can_submit() {
+            return Err(CatalogError::InvalidState(format!("A product that is {status} cannot be submitted.")));
+        }
+        row.status = ProductStatus::Submitted.as_str().into();
+        row.submitted_at = Some(to_db(now));
+        row.updated_at = to_db(now);
+        store::save_product(conn, &row)?;
+        audit_entry(
+            conn,
+            now,
+            actor,
+            ("product", id),
+            "product.submit",
+            Some(json!({ "status": status })),
+            json!({ "status": "submitted" }),
+        )?;
+        let (v, _) = vendor_public(conn, settings, &row.vendor_id)?;
+        view(row, &v, true)
+    })
+}
+
+fn require_curation(actor: &Actor) -> Result<(), CatalogError> {
+    if actor.has_any(&[Role::Curator, Role::Admin]) {
+        Ok(())
+    } else {
+        Err(CatalogError::Forbidden("Only curators and administrators do this."))
+    }
+}
+
+/// A curator's decision on a product.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProductReview {
+    /// `approve` or `reject`.
+    pub decision: String,
+    /// Required to reject; shown to the vendor.
+    pub reason: Option<String>,
+}
+
+/// Approves or rejects a submitted product or a submitted change. Approval publishes
+/// the reviewed fields; rejecting a change restores the approved version.
+pub fn review_product(
+    conn: &mut DbConn,
+    settings: &VendorSettings,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    id: &str,
+    input: ProductReview,
+) -> Result<ProductView, CatalogError> {
+    require_curation(actor)?;
+    let approve = match input.decision.as_str() {
+        "approve" => true,
+        "reject" => false,
+        other => {
+            return Err(CatalogError::field(
+                "decision",
+                format!("unknown value '{}'; expected approve or reject", other.chars().take(40).collect::<String>()),
+            ))
+        }
+    };
+    let reason = match input.reason.as_deref().filter(|r| !r.trim().is_empty()) {
+        Some(r) => Some(parse_name(r, 2000).map_err(|m| CatalogError::field("reason", m))?),
+        None if !approve => {
+            return Err(CatalogError::invalid(vec![FieldError::new("reason", "is required to reject")]))
+        }
+        None => None,
+    };
+    write_tx(conn, |conn| {
+        let mut row = store::find_product(conn, id)?.ok_or(CatalogError::NotFound("product"))?;
+        let status = ProductStatus::parse(&row.status).map_err(corrupt)?;
+        if !matches!(status, ProductStatus::Submitted | ProductStatus::ChangesSubmitted) {
+            return Err(CatalogError::InvalidState(format!(
+                "Only a submitted product can be decided on; this one is {status}."
+            )));
+        }
+        match (approve, status) {
+            (true, _) => {
+                row.published_name = Some(row.name.clone());
+                row.published_category_id = Some(row.category_id.clone());
+                row.published_tkdn_certificate = row.tkdn_certificate.clone();
+                row.published_tkdn_bp = row.tkdn_bp;
+                row.published_bmp_bp = row.bmp_bp;
+                row.published_tkdn_valid_until = row.tkdn_valid_until.clone();
+                row.published_at = Some(to_db(now));
+                row.status = ProductStatus::Published.as_str().into();
+            }
+            (false, ProductStatus::ChangesSubmitted) => {
+                row.name = row.published_name.clone().unwrap_or_default();
+                row.category_id = row.published_category_id.clone().unwrap_or_default();
+                row.tkdn_certificate = row.published_tkdn_certificate.clone();
+                row.tkdn_bp = row.published_tkdn_bp;
+                row.bmp_bp = row.published_bmp_bp;
+                row.tkdn_valid_until = row.published_tkdn_valid_until.clone();
+                row.status = ProductStatus::Published.as_str().into();
+            }
+            (false, _) => row.status = ProductStatus::Rejected.as_str().into(),
+        }
+        row.review_note = reason.clone();
+        row.updated_at = to_db(now);
+        store::save_product(conn, &row)?;
+        audit_entry(
+            conn,
+            now,
+            actor,
+            ("product", id),
+            "product.review",
+            Some(json!({ "status": status })),
+            json!({ "status": row.status, "decision": input.decision, "reason": reason }),
+        )?;
+        let (v, _) = vendor_public(conn, settings, &row.vendor_id)?;
+        view(row, &v, true)
+    })
+}
+
+/// Takes a visible product down (turun tayang) with a reason (curators, administrators).
+pub fn take_down(
+    conn: &mut DbConn,
+    settings: &VendorSettings,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    id: &str,
+    reason: &str,
+) -> Result<ProductView, CatalogError> {
+    require_curation(actor)?;
+    let reason = parse_name(reason, 2000).map_err(|m| CatalogError::field("reason", m))?;
+    write_tx(conn, |conn| {
+        let mut row = store::find_product(conn, id)?.ok_or(CatalogError::NotFound("product"))?;
+        let status = ProductStatus::parse(&row.status).map_err(corrupt)?;
+        if !status.is_visible() {
+            return Err(CatalogError::InvalidState(format!(
+                "Only a published product can be taken down; this one is {status}."
+            )));
+        }
+        row.status = ProductStatus::TakenDown.as_str().into();
+        row.review_note = Some(reason.clone());
+        row.updated_at = to_db(now);
+        store::save_product(conn, &row)?;
+        audit_entry(
+            conn,
+            now,
+            actor,
+            ("product", id),
+            "product.take_down",
+            Some(json!({ "status": status })),
+            json!({ "status": "taken_down", "reason": reason }),
+        )?;
+        let (v, _) = vendor_public(conn, settings, &row.vendor_id)?;
+        view(row, &v, true)
+    })
+}
+
+/// Products waiting for the curator, oldest first.
+pub fn product_queue(
+    conn: &mut DbConn,
+    settings: &VendorSettings,
+    actor: &Actor,
+    status: ProductStatus,
+    page: &PageRequest,
+) -> Result<Page<ProductView>, CatalogError> {
+    if !actor.has_any(&[Role::Curator, Role::Admin, Role::Auditor]) {
+        return Err(CatalogError::Forbidden("Only curators, administrators and auditors see the curation queue."));
+    }
+    let after = match page.after.as_deref() {
+        None => None,
+        Some(k) => {
+            let (at, id) =
+                k.split_once('|').ok_or_else(|| CatalogError::field("cursor", "is not a cursor of this list"))?;
+            let at = at
+                .parse()
+                .ok()
+                .and_then(DateTime::from_timestamp_micros)
+                .ok_or_else(|| CatalogError::field("cursor", "is not a cursor of this list"))?;
+            Some((at.naive_utc(), id.to_owned()))
+        }
+    };
+    let rows = store::product_queue(conn, status.as_str(), after, page.fetch_limit())?;
+    let page = Page::from_rows(rows, page, |r| {
+        format!("{}|{}", r.submitted_at.map(|t| t.and_utc().timestamp_micros()).unwrap_or(0), r.id)
+    });
+    let mut items = Vec::with_capacity(page.items.len());
+    for row in page.items {
+        let (v, _) = vendor_public(conn, settings, &row.vendor_id)?;
+        items.push(view(row, &v, true)?);
+    }
+    Ok(Page { items, next_cursor: page.next_cursor })
+}

@@ -1,1 +1,180 @@
-//! Catalogue queries (plain functions over `&mut DbConn`, no transactions).
+//! Catalogue queries: plain functions over `&mut DbConn`; none opens a transaction.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use pasar_db::schema::{categories, product_prices, products};
+use pasar_db::time::to_db;
+use pasar_db::DbConn;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = categories, treat_none_as_null = true)]
+pub struct CategoryRow {
+    pub id: String,
+    pub parent_id: Option<String>,
+    pub slug: String,
+    pub name: String,
+    pub kbli_prefixes: String,
+    pub position: i32,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn categories(conn: &mut DbConn) -> QueryResult<Vec<CategoryRow>> {
+    categories::table
+        .order((categories::position.asc(), categories::name.asc()))
+        .select(CategoryRow::as_select())
+        .load(conn)
+}
+
+pub fn find_category(conn: &mut DbConn, id: &str) -> QueryResult<Option<CategoryRow>> {
+    categories::table.find(id).select(CategoryRow::as_select()).first(conn).optional()
+}
+
+pub fn slug_taken(conn: &mut DbConn, slug: &str, except: &str) -> QueryResult<bool> {
+    let n: i64 = categories::table
+        .filter(categories::slug.eq(slug))
+        .filter(categories::id.ne(except))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+pub fn insert_category(conn: &mut DbConn, row: &CategoryRow) -> QueryResult<()> {
+    diesel::insert_into(categories::table).values(row).execute(conn).map(drop)
+}
+
+pub fn save_category(conn: &mut DbConn, row: &CategoryRow) -> QueryResult<()> {
+    diesel::update(categories::table.find(&row.id)).set(row).execute(conn).map(drop)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = products, treat_none_as_null = true)]
+pub struct ProductRow {
+    pub id: String,
+    pub vendor_id: String,
+    pub status: String,
+    pub name: String,
+    pub description: String,
+    pub category_id: String,
+    pub brand: Option<String>,
+    pub sku: Option<String>,
+    pub unit: String,
+    pub unit_price_idr: i64,
+    pub min_order: i32,
+    pub stock: i32,
+    pub weight_grams: Option<i32>,
+    pub specs_json: String,
+    pub tkdn_certificate: Option<String>,
+    pub tkdn_bp: Option<i32>,
+    pub bmp_bp: Option<i32>,
+    pub tkdn_valid_until: Option<String>,
+    pub tkdn_document_id: Option<String>,
+    pub published_name: Option<String>,
+    pub published_category_id: Option<String>,
+    pub published_tkdn_certificate: Option<String>,
+    pub published_tkdn_bp: Option<i32>,
+    pub published_bmp_bp: Option<i32>,
+    pub published_tkdn_valid_until: Option<String>,
+    pub published_at: Option<NaiveDateTime>,
+    pub review_note: Option<String>,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub deleted_at: Option<NaiveDateTime>,
+}
+
+pub fn insert_product(conn: &mut DbConn, row: &ProductRow) -> QueryResult<()> {
+    diesel::insert_into(products::table).values(row).execute(conn).map(drop)
+}
+
+/// A product that has not been deleted.
+pub fn find_product(conn: &mut DbConn, id: &str) -> QueryResult<Option<ProductRow>> {
+    products::table
+        .find(id)
+        .filter(products::deleted_at.is_null())
+        .select(ProductRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn save_product(conn: &mut DbConn, row: &ProductRow) -> QueryResult<()> {
+    diesel::update(products::table.find(&row.id)).set(row).execute(conn).map(drop)
+}
+
+pub fn sku_taken(conn: &mut DbConn, vendor_id: &str, sku: &str, except: &str) -> QueryResult<bool> {
+    let n: i64 = products::table
+        .filter(products::vendor_id.eq(vendor_id))
+        .filter(products::sku.eq(sku))
+        .filter(products::id.ne(except))
+        .filter(products::deleted_at.is_null())
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// A vendor's products (not deleted), by id.
+pub fn vendor_products(
+    conn: &mut DbConn,
+    vendor_id: &str,
+    after: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<ProductRow>> {
+    let base = products::table
+        .filter(products::vendor_id.eq(vendor_id))
+        .filter(products::deleted_at.is_null())
+        .select(ProductRow::as_select());
+    match after {
+        None => base.order(products::id.asc()).limit(limit).load(conn),
+        Some(a) => base.filter(products::id.gt(a.to_owned())).order(products::id.asc()).limit(limit).load(conn),
+    }
+}
+
+/// Products waiting for curation in `status`, oldest submission first.
+pub fn product_queue(
+    conn: &mut DbConn,
+    status: &str,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<ProductRow>> {
+    let base = products::table
+        .filter(products::status.eq(status))
+        .filter(products::deleted_at.is_null())
+        .select(ProductRow::as_select());
+    match after {
+        None => base.order((products::submitted_at.asc(), products::id.asc())).limit(limit).load(conn),
+        Some((at, id)) => base
+            .filter(products::submitted_at.gt(at).or(products::submitted_at.eq(at).and(products::id.gt(id))))
+            .order((products::submitted_at.asc(), products::id.asc()))
+            .limit(limit)
+            .load(conn),
+    }
+}
+
+pub fn insert_price(
+    conn: &mut DbConn,
+    product_id: &str,
+    price: i64,
+    by: Option<&str>,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::insert_into(product_prices::table)
+        .values((
+            product_prices::id.eq(uuid::Uuid::now_v7().to_string()),
+            product_prices::product_id.eq(product_id),
+            product_prices::unit_price_idr.eq(price),
+            product_prices::changed_by.eq(by),
+            product_prices::changed_at.eq(to_db(now)),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// `(price, when)` oldest first.
+pub fn price_history(conn: &mut DbConn, product_id: &str) -> QueryResult<Vec<(i64, NaiveDateTime)>> {
+    product_prices::table
+        .filter(product_prices::product_id.eq(product_id))
+        .order((product_prices::changed_at.asc(), product_prices::id.asc()))
+        .select((product_prices::unit_price_idr, product_prices::changed_at))
+        .load(conn)
+}

@@ -188,6 +188,69 @@ diesel::joinable!(vendor_reviews -> vendors (vendor_id));
 diesel::joinable!(email_verifications -> users (user_id));
 diesel::joinable!(vendor_invitations -> vendors (vendor_id));
 
+diesel::table! {
+    categories (id) {
+        id -> Text,
+        parent_id -> Nullable<Text>,
+        slug -> Text,
+        name -> Text,
+        kbli_prefixes -> Text,
+        position -> Integer,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    products (id) {
+        id -> Text,
+        vendor_id -> Text,
+        status -> Text,
+        name -> Text,
+        description -> Text,
+        category_id -> Text,
+        brand -> Nullable<Text>,
+        sku -> Nullable<Text>,
+        unit -> Text,
+        unit_price_idr -> BigInt,
+        min_order -> Integer,
+        stock -> Integer,
+        weight_grams -> Nullable<Integer>,
+        specs_json -> Text,
+        tkdn_certificate -> Nullable<Text>,
+        tkdn_bp -> Nullable<Integer>,
+        bmp_bp -> Nullable<Integer>,
+        tkdn_valid_until -> Nullable<Text>,
+        tkdn_document_id -> Nullable<Text>,
+        published_name -> Nullable<Text>,
+        published_category_id -> Nullable<Text>,
+        published_tkdn_certificate -> Nullable<Text>,
+        published_tkdn_bp -> Nullable<Integer>,
+        published_bmp_bp -> Nullable<Integer>,
+        published_tkdn_valid_until -> Nullable<Text>,
+        published_at -> Nullable<Timestamp>,
+        review_note -> Nullable<Text>,
+        submitted_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    product_prices (id) {
+        id -> Text,
+        product_id -> Text,
+        unit_price_idr -> BigInt,
+        changed_by -> Nullable<Text>,
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(products -> vendors (vendor_id));
+diesel::joinable!(product_prices -> products (product_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     users,
@@ -201,4 +264,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     vendor_reviews,
     email_verifications,
     vendor_invitations,
+    categories,
+    products,
+    product_prices,
 );

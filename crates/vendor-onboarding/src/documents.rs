@@ -149,7 +149,7 @@ fn writable_vendor(conn: &mut DbConn, actor: &Actor, vendor_id: &str) -> Result<
         }
         Relation::Public => return Err(VendorError::NotFound),
     }
-    let row = store::find_vendor(conn, vendor_id)?.ok_or(VendorError::NotFound)?;
+    let row = store::lock_vendor(conn, vendor_id)?.ok_or(VendorError::NotFound)?;
     let status = VendorStatus::parse(&row.status).map_err(VendorError::InvalidState)?;
     if matches!(status, VendorStatus::Submitted | VendorStatus::InReview | VendorStatus::Rejected) {
         return Err(VendorError::InvalidState(format!("Documents cannot change while the vendor is {status}.")));
@@ -190,6 +190,10 @@ pub fn upload(
     let fixed_kind =
         old.as_ref().map(|o| DocumentKind::parse(&o.kind)).transpose().map_err(VendorError::InvalidState)?;
     let checked = check_upload(&upload, fixed_kind)?;
+    if checked.kind == DocumentKind::BankAccount && relation(Some(actor), vendor_id) == Relation::Staff {
+        return Err(VendorError::Forbidden("Only the vendor's owner changes the bank account and its proof."));
+    }
+    // A cheap check before storing the file; the binding one is inside the transaction.
     writable_vendor(conn, actor, vendor_id)?;
 
     let id = uuid::Uuid::now_v7().to_string();
@@ -215,9 +219,14 @@ pub fn upload(
         created_at: to_db(now),
     };
     let result = write_tx(conn, |conn| {
+        writable_vendor(conn, actor, vendor_id)?;
         store::insert_document(conn, &row)?;
         if let Some(old) = &old {
-            store::mark_document_replaced(conn, &old.id, &id)?;
+            if store::mark_document_replaced(conn, &old.id, &id)? == 0 {
+                return Err(VendorError::InvalidState(
+                    "This document was already replaced; replace the newer one.".into(),
+                ));
+            }
         }
         audit::append(
             conn,
@@ -290,8 +299,12 @@ pub fn send_expiry_reminders(
         } else {
             continue;
         };
-        write_tx(conn, |conn| {
-            store::mark_document_reminded(conn, &doc.id, stage, now)?;
+        let claimed = write_tx(conn, |conn| {
+            // Claimed with a conditional update: another instance running the same pass
+            // finds it taken and sends nothing.
+            if store::mark_document_reminded(conn, &doc.id, stage, now)? == 0 {
+                return Ok::<_, VendorError>(false);
+            }
             let vendor = store::find_vendor(conn, &doc.vendor_id)?.ok_or(VendorError::NotFound)?;
             for (email, name) in store::owner_emails(conn, &doc.vendor_id)? {
                 let body = format!(
@@ -305,9 +318,14 @@ pub fn send_expiry_reminders(
                 let subject = format!("[{}] A document expires in {days} days", settings.marketplace_name);
                 outbox::enqueue_mail(conn, now, NewMail { to: &email, subject: &subject, body: &body })?;
             }
-            Ok::<_, VendorError>(())
-        })?;
-        sent += 1;
+            Ok(true)
+        });
+        match claimed {
+            Ok(true) => sent += 1,
+            Ok(false) => {}
+            // One bad document must not stop the reminders of all the others.
+            Err(e) => tracing::warn!(document = %doc.id, error = %e, "expiry reminder failed"),
+        }
     }
     Ok(sent)
 }

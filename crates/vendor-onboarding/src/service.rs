@@ -234,7 +234,7 @@ fn visible_vendor(conn: &mut DbConn, actor: &Actor, id: &str) -> Result<(VendorR
     if rel == Relation::Public {
         return Err(VendorError::NotFound);
     }
-    let row = store::find_vendor(conn, id)?.ok_or(VendorError::NotFound)?;
+    let row = store::lock_vendor(conn, id)?.ok_or(VendorError::NotFound)?;
     Ok((row, rel))
 }
 
@@ -632,7 +632,13 @@ pub fn update_vendor(
             }
         }
         row.updated_at = to_db(now);
-        store::save_vendor(conn, &row)?;
+        store::save_vendor(conn, &row).map_err(|e| match pasar_db::DbError::Query(e) {
+            e if e.is_unique_violation() => VendorError::AlreadyExists {
+                field: "nib",
+                detail: "Another vendor is already registered with this NIB.".into(),
+            },
+            e => VendorError::Db(e),
+        })?;
         let after = VendorView::from_row(settings, row)?;
         audit_vendor(
             conn,
@@ -824,7 +830,7 @@ pub fn claim(
 ) -> Result<VendorView, VendorError> {
     require_curation(actor)?;
     write_tx(conn, |conn| {
-        let mut row = store::find_vendor(conn, id)?.ok_or(VendorError::NotFound)?;
+        let mut row = store::lock_vendor(conn, id)?.ok_or(VendorError::NotFound)?;
         let status = VendorStatus::parse(&row.status).map_err(corrupt)?;
         if !status.can_become(VendorStatus::InReview) {
             return Err(VendorError::InvalidState(format!(
@@ -898,7 +904,7 @@ pub fn review(
     let decision = decision.expect("checked");
 
     write_tx(conn, |conn| {
-        let mut row = store::find_vendor(conn, id)?.ok_or(VendorError::NotFound)?;
+        let mut row = store::lock_vendor(conn, id)?.ok_or(VendorError::NotFound)?;
         let status = VendorStatus::parse(&row.status).map_err(corrupt)?;
         if status != VendorStatus::InReview {
             return Err(VendorError::InvalidState(format!(
@@ -908,6 +914,17 @@ pub fn review(
         let me = actor.user_id.to_string();
         if row.claimed_by.as_deref() != Some(me.as_str()) && !actor.has(Role::Admin) {
             return Err(VendorError::InvalidState("Another curator has claimed this vendor.".into()));
+        }
+        if decision == Decision::Approve {
+            // Documents may have expired while the vendor waited in the queue.
+            let documents = store::current_document_validity(conn, id)?;
+            let missing = missing_for_submission(settings, &row, &documents, now.date_naive());
+            if !missing.is_empty() {
+                let list = missing.iter().map(|m| m.field.as_str()).collect::<Vec<_>>().join(", ");
+                return Err(VendorError::InvalidState(format!(
+                    "The vendor no longer meets the requirements ({list}); request a revision instead."
+                )));
+            }
         }
         let next = match decision {
             Decision::Approve => VendorStatus::Approved,
@@ -968,9 +985,10 @@ pub fn set_suspended(
         (VendorStatus::Approved, "vendor.reinstate")
     };
     write_tx(conn, |conn| {
-        let mut row = store::find_vendor(conn, id)?.ok_or(VendorError::NotFound)?;
+        let mut row = store::lock_vendor(conn, id)?.ok_or(VendorError::NotFound)?;
         let status = VendorStatus::parse(&row.status).map_err(corrupt)?;
-        if !status.can_become(next) || (suspend && status != VendorStatus::Approved) {
+        let from = if suspend { VendorStatus::Approved } else { VendorStatus::Suspended };
+        if status != from {
             return Err(VendorError::InvalidState(format!("A vendor that is {status} cannot become {next}.")));
         }
         row.status = next.as_str().into();

@@ -52,7 +52,18 @@ pub fn find_vendor(conn: &mut DbConn, id: &str) -> QueryResult<Option<VendorRow>
     vendors::table.find(id).select(VendorRow::as_select()).first(conn).optional()
 }
 
-/// Writes every column of the row back.
+/// The vendor row, locked until the transaction ends on PostgreSQL (SQLite's write
+/// transaction is already exclusive), so that concurrent changes — a PATCH and a
+/// suspension, two curators claiming — happen one after the other instead of one
+/// silently overwriting the other.
+pub fn lock_vendor(conn: &mut DbConn, id: &str) -> QueryResult<Option<VendorRow>> {
+    match conn {
+        DbConn::Pg(pg) => vendors::table.find(id).select(VendorRow::as_select()).for_update().first(pg).optional(),
+        DbConn::Sqlite(sqlite) => vendors::table.find(id).select(VendorRow::as_select()).first(sqlite).optional(),
+    }
+}
+
+/// Writes every column of the row back (after [`lock_vendor`]).
 pub fn save_vendor(conn: &mut DbConn, row: &VendorRow) -> QueryResult<()> {
     diesel::update(vendors::table.find(&row.id)).set(row).execute(conn).map(drop)
 }
@@ -187,11 +198,11 @@ pub fn documents(conn: &mut DbConn, vendor_id: &str, include_replaced: bool) -> 
     }
 }
 
-pub fn mark_document_replaced(conn: &mut DbConn, id: &str, by: &str) -> QueryResult<()> {
-    diesel::update(vendor_documents::table.find(id))
+/// Marks a current document replaced; 0 when another replacement got there first.
+pub fn mark_document_replaced(conn: &mut DbConn, id: &str, by: &str) -> QueryResult<usize> {
+    diesel::update(vendor_documents::table.find(id).filter(vendor_documents::replaced_by.is_null()))
         .set(vendor_documents::replaced_by.eq(Some(by)))
         .execute(conn)
-        .map(drop)
 }
 
 /// Current documents whose end date is between `from` and `to` (inclusive, `YYYY-MM-DD`)
@@ -206,13 +217,18 @@ pub fn documents_expiring_by(conn: &mut DbConn, to: &str, from: &str) -> QueryRe
         .load(conn)
 }
 
-pub fn mark_document_reminded(conn: &mut DbConn, id: &str, stage: u8, now: DateTime<Utc>) -> QueryResult<()> {
+/// Claims a reminder for sending; 0 when it was already sent (by another instance).
+pub fn mark_document_reminded(conn: &mut DbConn, id: &str, stage: u8, now: DateTime<Utc>) -> QueryResult<usize> {
     let at = Some(to_db(now));
     let target = vendor_documents::table.find(id);
     if stage == 7 {
-        diesel::update(target).set(vendor_documents::reminded_7_at.eq(at)).execute(conn).map(drop)
+        diesel::update(target.filter(vendor_documents::reminded_7_at.is_null()))
+            .set(vendor_documents::reminded_7_at.eq(at))
+            .execute(conn)
     } else {
-        diesel::update(target).set(vendor_documents::reminded_30_at.eq(at)).execute(conn).map(drop)
+        diesel::update(target.filter(vendor_documents::reminded_30_at.is_null()))
+            .set(vendor_documents::reminded_30_at.eq(at))
+            .execute(conn)
     }
 }
 

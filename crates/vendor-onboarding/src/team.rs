@@ -16,6 +16,9 @@ use pasar_db::{write_tx, DbConn};
 use serde::Serialize;
 use serde_json::json;
 
+/// At most this many invitations open at once per vendor (mail is not free to send).
+pub const MAX_OPEN_INVITATIONS: usize = 20;
+
 /// How long an invitation stays open.
 pub const INVITATION_TTL_DAYS: i64 = 7;
 
@@ -54,7 +57,16 @@ pub fn invite(
     require_owner(actor, vendor_id)?;
     let email = Email::parse(email).map_err(|m| VendorError::field("email", m))?;
     write_tx(conn, |conn| {
-        let vendor = store::find_vendor(conn, vendor_id)?.ok_or(VendorError::NotFound)?;
+        let vendor = store::lock_vendor(conn, vendor_id)?.ok_or(VendorError::NotFound)?;
+        let me = pasar_auth::store::find_user(conn, &actor.user_id.to_string())?.ok_or(VendorError::NotFound)?;
+        if me.email_verified_at.is_none() {
+            return Err(VendorError::EmailNotVerified);
+        }
+        if store::open_invitations(conn, vendor_id, now)?.len() >= MAX_OPEN_INVITATIONS {
+            return Err(VendorError::InvalidState(format!(
+                "{MAX_OPEN_INVITATIONS} invitations are still open; wait until some are accepted or expire."
+            )));
+        }
         if pasar_auth::store::email_taken(conn, email.as_str())? {
             return Err(VendorError::AlreadyExists {
                 field: "email",

@@ -1,0 +1,3 @@
+DROP TABLE product_prices;
+DROP TABLE products;
+DROP TABLE categories;
