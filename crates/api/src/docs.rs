@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations, at
 //! `/api/v1/openapi.json`, and a browsable page at `/api/docs/`.
 
-use crate::{accounts, documents, health, problem, vendors};
+use crate::{accounts, catalog, documents, health, problem, vendors};
 use actix_web::{web, HttpResponse};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -54,6 +54,19 @@ ending `_bp`; ids are UUID v7 strings; lists take `limit` and `cursor` and answe
         documents::replace,
         documents::list,
         documents::download,
+        catalog::list_categories,
+        catalog::create_category,
+        catalog::update_category,
+        catalog::create_product,
+        catalog::get_product,
+        catalog::update_product,
+        catalog::delete_product,
+        catalog::price_history,
+        catalog::submit_product,
+        catalog::review_product,
+        catalog::take_down,
+        catalog::vendor_products,
+        catalog::product_queue,
     ),
     components(schemas(problem::Problem, pasar_core::FieldError)),
     modifiers(&BearerAuth),
@@ -63,6 +76,7 @@ ending `_bp`; ids are UUID v7 strings; lists take `limit` and `cursor` and answe
         (name = "organizations", description = "The pemda, its OPD and satker, vendors, the platform"),
         (name = "users", description = "People and their roles"),
         (name = "vendors", description = "UMKM vendors: registration, profile, directory"),
+        (name = "catalog", description = "Categories and products with their local content"),
         (name = "curation", description = "The curation desk: queue, claim, decisions, suspension"),
     )
 )]

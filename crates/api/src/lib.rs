@@ -6,6 +6,7 @@
 //! `application/problem+json` ([`problem`]).
 
 pub mod accounts;
+pub mod catalog;
 pub mod docs;
 pub mod documents;
 pub mod extract;
@@ -47,7 +48,8 @@ pub fn app(
                 .configure(accounts::configure)
                 .configure(vendors::configure_team)
                 .configure(vendors::configure)
-                .configure(documents::configure),
+                .configure(documents::configure)
+                .configure(catalog::configure),
         )
         .default_service(web::to(middleware::no_route))
 }

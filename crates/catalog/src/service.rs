@@ -582,6 +582,9 @@ pub fn create_product(
     actor: &Actor,
     input: ProductInput,
 ) -> Result<ProductView, CatalogError> {
+    if !actor.has_any(&[Role::VendorOwner, Role::VendorStaff]) {
+        return Err(CatalogError::Forbidden("Only vendors list products."));
+    }
     let vendor_id = actor.organization_id.to_string();
     write_tx(conn, |conn| {
         let vendor = selling_vendor(conn, actor, &vendor_id)?;

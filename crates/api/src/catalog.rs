@@ -1,0 +1,298 @@
+//! `/api/v1/categories`, `/api/v1/products/*`, `/api/v1/vendors/{id}/products`,
+//! `/api/v1/curation/products`.
+
+use crate::extract::{path_id, query, ApiJson, AuthUser, MaybeAuthUser, PageParams};
+use crate::problem::{ApiError, Problem};
+use crate::state::AppState;
+use crate::vendors::ReasonRequest;
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use pasar_catalog::model::ProductStatus;
+use pasar_catalog::service::{
+    self as catalog, CategoryInput, CategoryView, PricePoint, ProductInput, ProductReview, ProductView,
+};
+use pasar_core::id::OrganizationId;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/categories").route(web::get().to(list_categories)).route(web::post().to(create_category)),
+    )
+    .service(web::resource("/categories/{id}").route(web::patch().to(update_category)))
+    .service(web::resource("/products").route(web::post().to(create_product)))
+    .service(
+        web::resource("/products/{id}")
+            .route(web::get().to(get_product))
+            .route(web::patch().to(update_product))
+            .route(web::delete().to(delete_product)),
+    )
+    .service(web::resource("/products/{id}/price-history").route(web::get().to(price_history)))
+    .service(web::resource("/products/{id}/submit").route(web::post().to(submit_product)))
+    .service(web::resource("/products/{id}/review").route(web::post().to(review_product)))
+    .service(web::resource("/products/{id}/takedown").route(web::post().to(take_down)))
+    .service(web::resource("/vendors/{id}/products").route(web::get().to(vendor_products)))
+    .service(web::resource("/curation/products").route(web::get().to(product_queue)));
+}
+
+fn product_id(raw: &str) -> Result<String, ApiError> {
+    Ok(path_id::<uuid::Uuid>(raw, "product")?.to_string())
+}
+
+/// The category tree, flat, with each category's KBLI rule (anyone).
+#[utoipa::path(get, path = "/api/v1/categories", tag = "catalog", responses((status = 200, body = Vec<CategoryView>)))]
+pub async fn list_categories(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let list = state.run(catalog::list_categories).await?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+/// Add a category (administrators).
+#[utoipa::path(post, path = "/api/v1/categories", tag = "catalog", security(("bearer" = [])), request_body = CategoryInput,
+    responses(
+        (status = 201, body = CategoryView),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Slug taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create_category(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: ApiJson<CategoryInput>,
+) -> Result<HttpResponse, ApiError> {
+    let (AuthUser(actor), ApiJson(input)) = (user, body);
+    let now = state.now();
+    let view = state.run(move |conn| catalog::create_category(conn, now, &actor, input)).await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// Rename, move, reopen or close a category, or change its KBLI rule (administrators).
+#[utoipa::path(patch, path = "/api/v1/categories/{id}", tag = "catalog", security(("bearer" = [])), request_body = CategoryInput,
+    params(("id" = String, Path, description = "Category id")),
+    responses(
+        (status = 200, body = CategoryView),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn update_category(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+    body: ApiJson<CategoryInput>,
+) -> Result<HttpResponse, ApiError> {
+    let (AuthUser(actor), ApiJson(input)) = (user, body);
+    let id = path_id::<uuid::Uuid>(&id, "category")?.to_string();
+    let now = state.now();
+    let view = state.run(move |conn| catalog::update_category(conn, now, &actor, &id, input)).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// List a new product, as a draft (users of an approved vendor).
+#[utoipa::path(post, path = "/api/v1/products", tag = "catalog", security(("bearer" = [])), request_body = ProductInput,
+    responses(
+        (status = 201, body = ProductView),
+        (status = 403, description = "Not an approved vendor", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "SKU taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create_product(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: ApiJson<ProductInput>,
+) -> Result<HttpResponse, ApiError> {
+    let (AuthUser(actor), ApiJson(input)) = (user, body);
+    let st = state.clone();
+    let now = state.now();
+    let view = state.run(move |conn| catalog::create_product(conn, &st.vendors, now, &actor, input)).await?;
+    Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("/api/v1/products/{}", view.id))).json(view))
+}
+
+/// A product: the approved version for buyers and the public; in full (working copy,
+/// status, approved facts) for its vendor and the curation desk.
+#[utoipa::path(get, path = "/api/v1/products/{id}", tag = "catalog",
+    params(("id" = String, Path, description = "Product id")),
+    responses((status = 200, body = ProductView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn get_product(
+    state: web::Data<AppState>,
+    user: MaybeAuthUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let MaybeAuthUser(actor) = user;
+    let id = product_id(&id)?;
+    let st = state.clone();
+    let view = state.run(move |conn| catalog::get_product(conn, &st.vendors, actor.as_ref(), &id)).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Edit a product (the vendor's own users). Name, category and TKDN changes to a
+/// published product go back to the curator; buyers see the approved version meanwhile.
+#[utoipa::path(patch, path = "/api/v1/products/{id}", tag = "catalog", security(("bearer" = [])), request_body = ProductInput,
+    params(("id" = String, Path, description = "Product id")),
+    responses(
+        (status = 200, body = ProductView),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn update_product(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+    body: ApiJson<ProductInput>,
+) -> Result<HttpResponse, ApiError> {
+    let (AuthUser(actor), ApiJson(input)) = (user, body);
+    let id = product_id(&id)?;
+    let st = state.clone();
+    let now = state.now();
+    let view = state.run(move |conn| catalog::update_product(conn, &st.vendors, now, &actor, &id, input)).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Remove a product from the catalogue (the vendor's own users).
+#[utoipa::path(delete, path = "/api/v1/products/{id}", tag = "catalog", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Product id")),
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn delete_product(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let AuthUser(actor) = user;
+    let id = product_id(&id)?;
+    let now = state.now();
+    state.run(move |conn| catalog::delete_product(conn, now, &actor, &id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Every price the product has had, oldest first (whoever may see the product).
+#[utoipa::path(get, path = "/api/v1/products/{id}/price-history", tag = "catalog",
+    params(("id" = String, Path, description = "Product id")),
+    responses((status = 200, body = Vec<PricePoint>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn price_history(
+    state: web::Data<AppState>,
+    user: MaybeAuthUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let MaybeAuthUser(actor) = user;
+    let id = product_id(&id)?;
+    let st = state.clone();
+    let list = state.run(move |conn| catalog::price_history(conn, &st.vendors, actor.as_ref(), &id)).await?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+/// Send a draft, rejected or taken-down product to the curator.
+#[utoipa::path(post, path = "/api/v1/products/{id}/submit", tag = "catalog", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Product id")),
+    responses((status = 200, body = ProductView), (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn submit_product(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let AuthUser(actor) = user;
+    let id = product_id(&id)?;
+    let st = state.clone();
+    let now = state.now();
+    let view = state.run(move |conn| catalog::submit_product(conn, &st.vendors, now, &actor, &id)).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Approve or reject a submitted product or change (curators, administrators).
+#[utoipa::path(post, path = "/api/v1/products/{id}/review", tag = "curation", security(("bearer" = [])), request_body = ProductReview,
+    params(("id" = String, Path, description = "Product id")),
+    responses(
+        (status = 200, body = ProductView),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn review_product(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+    body: ApiJson<ProductReview>,
+) -> Result<HttpResponse, ApiError> {
+    let (AuthUser(actor), ApiJson(input)) = (user, body);
+    let id = product_id(&id)?;
+    let st = state.clone();
+    let now = state.now();
+    let view = state.run(move |conn| catalog::review_product(conn, &st.vendors, now, &actor, &id, input)).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Take a published product down (turun tayang), with a reason (curators, administrators).
+#[utoipa::path(post, path = "/api/v1/products/{id}/takedown", tag = "curation", security(("bearer" = [])), request_body = ReasonRequest,
+    params(("id" = String, Path, description = "Product id")),
+    responses(
+        (status = 200, body = ProductView),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn take_down(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+    body: ApiJson<ReasonRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let (AuthUser(actor), ApiJson(b)) = (user, body);
+    let id = product_id(&id)?;
+    let st = state.clone();
+    let now = state.now();
+    let view = state.run(move |conn| catalog::take_down(conn, &st.vendors, now, &actor, &id, &b.reason)).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// A page of products (for the OpenAPI document).
+#[derive(ToSchema)]
+pub struct ProductPage {
+    pub items: Vec<ProductView>,
+    pub next_cursor: Option<String>,
+}
+
+/// A vendor's own catalogue, drafts included (its users, curators, administrators, auditors).
+#[utoipa::path(get, path = "/api/v1/vendors/{id}/products", tag = "catalog", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Vendor id"), PageParams),
+    responses((status = 200, body = ProductPage), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn vendor_products(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: AuthUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let AuthUser(actor) = user;
+    let vendor = path_id::<OrganizationId>(&id, "vendor")?.to_string();
+    let page = query::<PageParams>(&req)?.parse()?;
+    let st = state.clone();
+    let page = state.run(move |conn| catalog::vendor_products(conn, &st.vendors, &actor, &vendor, &page)).await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProductQueueQuery {
+    /// `submitted` (default) or `changes_submitted`.
+    pub status: Option<String>,
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+}
+
+/// Products waiting for the curator, oldest first (curators, administrators, auditors).
+#[utoipa::path(get, path = "/api/v1/curation/products", tag = "curation", security(("bearer" = [])), params(ProductQueueQuery),
+    responses((status = 200, body = ProductPage), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn product_queue(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: AuthUser,
+) -> Result<HttpResponse, ApiError> {
+    let AuthUser(actor) = user;
+    let q: ProductQueueQuery = query(&req)?;
+    let page = PageParams { limit: q.limit, cursor: q.cursor }.parse()?;
+    let status = match q.status.as_deref() {
+        None | Some("submitted") => ProductStatus::Submitted,
+        Some("changes_submitted") => ProductStatus::ChangesSubmitted,
+        Some(_) => return Err(ApiError::invalid_query("status", "must be submitted or changes_submitted")),
+    };
+    let st = state.clone();
+    let page = state.run(move |conn| catalog::product_queue(conn, &st.vendors, &actor, status, &page)).await?;
+    Ok(HttpResponse::Ok().json(page))
+}
