@@ -151,6 +151,14 @@ async fn a_vendor_registers_proves_itself_and_a_curator_admits_it() {
         assert_eq!(public["umkk"], true);
         assert_eq!(public["local"], true);
 
+        // Changing the payout account of an approved vendor is told to every owner.
+        let new_account = json!({ "bank_account": { "account_number": "998877665544" } });
+        app.request("PATCH", &format!("/api/v1/vendors/{vendor}"), Some(&owner), Some(new_account)).await.expect(200);
+        app.eventually(20, "the bank-account mail", || {
+            sink.received().iter().any(|m| m.to == vec![email.clone()] && m.data.contains("ending in 5544"))
+        })
+        .await;
+
         // Suspension hides it; reinstatement brings it back. Administrators only.
         app.post(&format!("/api/v1/vendors/{vendor}/suspend"), Some(curator), json!({ "reason": "x" }))
             .await
@@ -273,13 +281,16 @@ async fn bad_vendor_input_names_the_field() {
         ] {
             assert!(f.contains(&expected.to_string()), "[{}] {expected} not in {f:?}", app.name());
         }
-        // A second vendor with the same NIB.
+        // A draft does not hold the NIB it typed: the first to submit does.
         app.request("PATCH", &format!("/api/v1/vendors/{v}"), Some(&t), Some(json!({ "nib": "9120001052167" })))
             .await
             .expect(200);
         let (v2, t2) = app.register_vendor("b@vendor.test", "CV Maju", "cv").await;
+        app.complete_vendor(&v2, &t2, "9120 0010 5216 7").await;
+        app.post(&format!("/api/v1/vendors/{v2}/submit"), Some(&t2), json!({})).await.expect(200);
+        app.complete_vendor(&v, &t, "9120001052168").await;
         let r = app
-            .request("PATCH", &format!("/api/v1/vendors/{v2}"), Some(&t2), Some(json!({ "nib": "9120 0010 5216 7" })))
+            .request("PATCH", &format!("/api/v1/vendors/{v}"), Some(&t), Some(json!({ "nib": "9120001052167" })))
             .await;
         assert_eq!(r.expect_problem(409, "already_exists")["errors"][0]["field"], "nib");
         // Registering the same owner email twice.

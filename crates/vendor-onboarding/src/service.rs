@@ -275,7 +275,7 @@ fn save_transition(
     details: serde_json::Value,
 ) -> Result<VendorRow, VendorError> {
     row.updated_at = to_db(now);
-    store::save_vendor(conn, &row)?;
+    save_checked(conn, &row)?;
     let mut after = json!({ "status": row.status });
     if let (Some(after), serde_json::Value::Object(extra)) = (after.as_object_mut(), details) {
         after.extend(extra);
@@ -623,23 +623,31 @@ pub fn update_vendor(
         }
         let before = VendorView::from_row(settings, row.clone())?;
         apply_changes(&mut row, &changes).map_err(VendorError::invalid)?;
-        if let Some(nib) = &row.nib {
-            if store::vendor_with_nib(conn, nib, &row.id)?.is_some() {
-                return Err(VendorError::AlreadyExists {
-                    field: "nib",
-                    detail: "Another vendor is already registered with this NIB.".into(),
-                });
-            }
-        }
+        check_nib_free(conn, &row)?;
         row.updated_at = to_db(now);
-        store::save_vendor(conn, &row).map_err(|e| match pasar_db::DbError::Query(e) {
-            e if e.is_unique_violation() => VendorError::AlreadyExists {
-                field: "nib",
-                detail: "Another vendor is already registered with this NIB.".into(),
-            },
-            e => VendorError::Db(e),
-        })?;
-        let after = VendorView::from_row(settings, row)?;
+        save_checked(conn, &row)?;
+        let after = VendorView::from_row(settings, row.clone())?;
+        let bank = |v: &VendorView| {
+            (
+                v.bank_account.bank_name.clone(),
+                v.bank_account.account_number.clone(),
+                v.bank_account.account_holder.clone(),
+            )
+        };
+        if before.status == VendorStatus::Approved && bank(&before) != bank(&after) {
+            // Payouts go there: every owner hears of it, so a hijacked account cannot
+            // divert payments quietly.
+            let number = after.bank_account.account_number.as_deref().unwrap_or_default();
+            let text = format!(
+                "The bank account for payouts to {} was changed to {} ending in {} ({}).\n\n\
+                 If you did not do this, contact the operator at once.",
+                row.legal_name,
+                after.bank_account.bank_name.as_deref().unwrap_or("-"),
+                &number[number.len().saturating_sub(4)..],
+                after.bank_account.account_holder.as_deref().unwrap_or("-"),
+            );
+            mail_owners(conn, now, &settings.marketplace_name, &row, "The payout bank account was changed", &text)?;
+        }
         audit_vendor(
             conn,
             now,
@@ -650,6 +658,31 @@ pub fn update_vendor(
             serde_json::to_value(&after).unwrap_or_default(),
         )?;
         Ok(after)
+    })
+}
+
+/// Refuses an NIB held by another active vendor.
+fn check_nib_free(conn: &mut DbConn, row: &VendorRow) -> Result<(), VendorError> {
+    if let Some(nib) = &row.nib {
+        if store::vendor_with_nib(conn, nib, &row.id)?.is_some() {
+            return Err(nib_taken());
+        }
+    }
+    Ok(())
+}
+
+fn nib_taken() -> VendorError {
+    VendorError::AlreadyExists {
+        field: "nib",
+        detail: "This NIB belongs to a vendor already registered here; if it is yours, contact the operator.".into(),
+    }
+}
+
+/// Saves the row, turning a unique-index race on the NIB into the same 409.
+fn save_checked(conn: &mut DbConn, row: &VendorRow) -> Result<(), VendorError> {
+    store::save_vendor(conn, row).map_err(|e| match pasar_db::DbError::Query(e) {
+        e if e.is_unique_violation() => nib_taken(),
+        e => VendorError::Db(e),
     })
 }
 
@@ -725,6 +758,7 @@ pub fn submit(
                 errors: missing,
             });
         }
+        check_nib_free(conn, &row)?;
         row.status = VendorStatus::Submitted.as_str().into();
         row.submitted_at = Some(to_db(now));
         row.claimed_by = None;

@@ -69,10 +69,13 @@ pub fn save_vendor(conn: &mut DbConn, row: &VendorRow) -> QueryResult<()> {
 }
 
 /// Another vendor holding this NIB, if any.
+/// Another vendor that holds this NIB: one that was submitted and not rejected (drafts
+/// do not hold the NIB they typed).
 pub fn vendor_with_nib(conn: &mut DbConn, nib: &str, except: &str) -> QueryResult<Option<String>> {
     vendors::table
         .filter(vendors::nib.eq(nib))
         .filter(vendors::id.ne(except))
+        .filter(vendors::status.ne_all(["draft", "rejected"]))
         .select(vendors::id)
         .first(conn)
         .optional()

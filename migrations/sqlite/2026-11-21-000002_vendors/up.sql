@@ -14,7 +14,7 @@ CREATE TABLE vendors (
     legal_name             TEXT NOT NULL,
     trade_name             TEXT,
     legal_form             TEXT NOT NULL,
-    nib                    TEXT UNIQUE,
+    nib                    TEXT,
     npwp                   TEXT,
     kbli_codes             TEXT NOT NULL DEFAULT '',
     street                 TEXT,
@@ -38,6 +38,9 @@ CREATE TABLE vendors (
     updated_at             TIMESTAMP NOT NULL
 );
 CREATE INDEX vendors_queue_idx ON vendors (status, submitted_at, id);
+-- One active vendor per NIB. Drafts and rejected vendors do not hold theirs, so nobody
+-- can block a business by typing its NIB into a draft; the first to submit wins.
+CREATE UNIQUE INDEX vendors_nib_idx ON vendors (nib) WHERE status NOT IN ('draft', 'rejected');
 
 CREATE TABLE vendor_documents (
     id             TEXT PRIMARY KEY,
