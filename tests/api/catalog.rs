@@ -284,3 +284,70 @@ async fn bad_product_input_names_the_field() {
             .expect_problem(400, "invalid_query");
     }
 }
+
+#[actix_web::test]
+async fn products_are_imported_from_csv_all_or_nothing() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        let w = World::build(&app).await;
+        let curator = w.token("curator").to_owned();
+        let (a, ta) = app.approved_vendor(&curator, "csv@katalog.test", "CV Impor", "9120001000544").await;
+        let (_, tb) = app.approved_vendor(&curator, "csv2@katalog.test", "CV Lain", "9120001000555").await;
+        let path = format!("/api/v1/vendors/{a}/products/import");
+        let example =
+            std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/examples/products.csv"))
+                .unwrap();
+
+        app.request_raw("POST", &path, "application/json", example.clone())
+            .await
+            .expect_problem(401, "unauthenticated");
+        let post_csv = |token: &str, body: Vec<u8>| {
+            let token = token.to_owned();
+            let path = path.clone();
+            let app = &app;
+            async move {
+                let resp = awc::Client::new()
+                    .post(format!("{}{}", app.base, path))
+                    .insert_header(("authorization", format!("Bearer {token}")))
+                    .insert_header(("content-type", "text/csv"))
+                    .send_body(body)
+                    .await
+                    .unwrap();
+                let mut resp = resp;
+                let status = resp.status().as_u16();
+                let json: serde_json::Value = serde_json::from_slice(&resp.body().await.unwrap()).unwrap_or_default();
+                (status, json)
+            }
+        };
+        // Another vendor cannot import into this one.
+        let (status, _) = post_csv(&tb, example.clone()).await;
+        assert_eq!(status, 404, "[{}]", app.name());
+
+        // A file with bad rows imports nothing and names each problem.
+        let bad = b"name,category,unit,unit_price_idr,tkdn_bp\nKain,batik,pcs,450000,\nNasi kotak,makanan-ringan,porsi,25000,\nKain 2,batik,ton,-1,\nKain 3,batik,pcs,murah,\n".to_vec();
+        let (status, problem) = post_csv(&ta, bad).await;
+        assert_eq!(status, 422, "[{}] {problem}", app.name());
+        let fields: Vec<&str> =
+            problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        assert_eq!(fields, vec!["rows[4].unit_price_idr"], "number errors are found before any row is stored");
+        let bad = b"name,category,unit,unit_price_idr\nKain,batik,pcs,450000\nNasi kotak,makanan-ringan,porsi,25000\nKain 2,batik,ton,-1\n".to_vec();
+        let (status, problem) = post_csv(&ta, bad).await;
+        assert_eq!(status, 422);
+        let fields: Vec<&str> =
+            problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        assert_eq!(fields, vec!["rows[2].category", "rows[3].unit", "rows[3].unit_price_idr"]);
+        let listed = app.get(&format!("/api/v1/vendors/{a}/products"), Some(&ta)).await.expect(200);
+        assert!(listed["items"].as_array().unwrap().is_empty(), "[{}] nothing half-imported", app.name());
+
+        // The shipped example imports as drafts.
+        let (status, report) = post_csv(&ta, example).await;
+        assert_eq!((status, report["created"].as_u64()), (201, Some(3)), "{report}");
+        let listed = app.get(&format!("/api/v1/vendors/{a}/products"), Some(&ta)).await.expect(200);
+        let items = listed["items"].as_array().unwrap();
+        assert_eq!(items.len(), 3);
+        assert!(items.iter().all(|p| p["status"] == "draft"));
+        let batik = items.iter().find(|p| p["sku"] == "BTK-001").unwrap();
+        assert_eq!((batik["tkdn_bp"].as_i64(), batik["pdn_priority"].as_bool()), (Some(4_500), Some(true)));
+        assert_eq!(batik["specs"]["bahan"], "katun");
+    }
+}

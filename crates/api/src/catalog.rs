@@ -32,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/products/{id}/review").route(web::post().to(review_product)))
     .service(web::resource("/products/{id}/takedown").route(web::post().to(take_down)))
     .service(web::resource("/vendors/{id}/products").route(web::get().to(vendor_products)))
+    .service(web::resource("/vendors/{id}/products/import").route(web::post().to(import_products)))
     .service(web::resource("/curation/products").route(web::get().to(product_queue)));
 }
 
@@ -295,4 +296,65 @@ pub async fn product_queue(
     let st = state.clone();
     let page = state.run(move |conn| catalog::product_queue(conn, &st.vendors, &actor, status, &page)).await?;
     Ok(HttpResponse::Ok().json(page))
+}
+
+/// Import products from CSV (the vendor's own users), all or nothing.
+///
+/// Columns (header row, any order): `name`, `category` (slug or id), `unit`,
+/// `unit_price_idr` required; `description`, `brand`, `sku`, `min_order`, `stock`,
+/// `weight_grams`, `tkdn_certificate`, `tkdn_bp`, `bmp_bp`, `tkdn_valid_until`,
+/// `specs` (`key=value; key=value`) optional. Every product is created as a draft. Any
+/// bad row fails the import, with each problem named `rows[N].column`.
+#[utoipa::path(post, path = "/api/v1/vendors/{id}/products/import", tag = "catalog", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Vendor id")),
+    request_body(content = String, content_type = "text/csv"),
+    responses(
+        (status = 201, body = pasar_catalog::service::ImportReport),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Nothing imported: every problem by row and column", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn import_products(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: AuthUser,
+    id: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    use futures_util::StreamExt;
+    use pasar_core::Code;
+    let AuthUser(actor) = user;
+    let vendor = path_id::<OrganizationId>(&id, "vendor")?.to_string();
+    let is_csv = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("text/csv"));
+    if !is_csv {
+        return Err(ApiError::new(Code::UnsupportedMediaType, "Send the file as text/csv.")
+            .with_field("content-type", "must be text/csv"));
+    }
+    let limit = state.limits.upload_bytes;
+    let mut body = Vec::new();
+    let mut payload = payload;
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|e| ApiError::new(Code::MalformedJson, format!("The body could not be read: {e}.")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::new(
+                Code::PayloadTooLarge,
+                format!("The file is larger than the {limit} bytes this server accepts."),
+            )
+            .with_field("file", format!("must be at most {limit} bytes")));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let st = state.clone();
+    let now = state.now();
+    let report = state
+        .run(move |conn| catalog::import_products(conn, &st.vendors, now, Some(&actor), &vendor, &body, &|_| {}))
+        .await?;
+    Ok(HttpResponse::Created().json(report))
 }

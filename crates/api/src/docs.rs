@@ -66,6 +66,7 @@ ending `_bp`; ids are UUID v7 strings; lists take `limit` and `cursor` and answe
         catalog::review_product,
         catalog::take_down,
         catalog::vendor_products,
+        catalog::import_products,
         catalog::product_queue,
     ),
     components(schemas(problem::Problem, pasar_core::FieldError)),

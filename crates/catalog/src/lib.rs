@@ -2,6 +2,7 @@
 //! The local-content rules live in [`model`]; products and search arrive with their issue.
 
 pub mod error;
+pub mod import;
 pub mod model;
 pub mod service;
 pub mod store;

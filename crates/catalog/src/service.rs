@@ -588,54 +588,134 @@ pub fn create_product(
     let vendor_id = actor.organization_id.to_string();
     write_tx(conn, |conn| {
         let vendor = selling_vendor(conn, actor, &vendor_id)?;
-        let mut row = ProductRow {
-            id: uuid::Uuid::now_v7().to_string(),
-            vendor_id: vendor_id.clone(),
-            status: ProductStatus::Draft.as_str().into(),
-            name: String::new(),
-            description: String::new(),
-            category_id: String::new(),
-            brand: None,
-            sku: None,
-            unit: Unit::Pcs.as_str().into(),
-            unit_price_idr: 0,
-            min_order: 1,
-            stock: 0,
-            weight_grams: None,
-            specs_json: "{}".into(),
-            tkdn_certificate: None,
-            tkdn_bp: None,
-            bmp_bp: None,
-            tkdn_valid_until: None,
-            tkdn_document_id: None,
-            published_name: None,
-            published_category_id: None,
-            published_tkdn_certificate: None,
-            published_tkdn_bp: None,
-            published_bmp_bp: None,
-            published_tkdn_valid_until: None,
-            published_at: None,
-            review_note: None,
-            submitted_at: None,
-            created_at: to_db(now),
-            updated_at: to_db(now),
-            deleted_at: None,
-        };
-        apply_product(conn, &mut row, &input, &vendor.kbli_list(), true)?;
-        store::insert_product(conn, &row)?;
-        store::insert_price(conn, &row.id, row.unit_price_idr, Some(&actor.user_id.to_string()), now)?;
         let (v, _) = vendor_public(conn, settings, &vendor_id)?;
-        let out = view(row, &v, true)?;
-        audit_entry(
-            conn,
-            now,
-            actor,
-            ("product", &out.id),
-            "product.create",
-            None,
-            serde_json::to_value(&out).unwrap_or_default(),
-        )?;
-        Ok(out)
+        insert_draft(conn, &vendor, &v, now, Some(actor), input)
+    })
+}
+
+/// Inserts a draft product with its first price and audit entry, inside the caller's
+/// transaction, after the rights were checked.
+fn insert_draft(
+    conn: &mut DbConn,
+    vendor: &pasar_vendor_onboarding::store::VendorRow,
+    public: &PublicVendorView,
+    now: DateTime<Utc>,
+    actor: Option<&Actor>,
+    input: ProductInput,
+) -> Result<ProductView, CatalogError> {
+    let mut row = ProductRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        vendor_id: vendor.id.clone(),
+        status: ProductStatus::Draft.as_str().into(),
+        name: String::new(),
+        description: String::new(),
+        category_id: String::new(),
+        brand: None,
+        sku: None,
+        unit: Unit::Pcs.as_str().into(),
+        unit_price_idr: 0,
+        min_order: 1,
+        stock: 0,
+        weight_grams: None,
+        specs_json: "{}".into(),
+        tkdn_certificate: None,
+        tkdn_bp: None,
+        bmp_bp: None,
+        tkdn_valid_until: None,
+        tkdn_document_id: None,
+        published_name: None,
+        published_category_id: None,
+        published_tkdn_certificate: None,
+        published_tkdn_bp: None,
+        published_bmp_bp: None,
+        published_tkdn_valid_until: None,
+        published_at: None,
+        review_note: None,
+        submitted_at: None,
+        created_at: to_db(now),
+        updated_at: to_db(now),
+        deleted_at: None,
+    };
+    apply_product(conn, &mut row, &input, &vendor.kbli_list(), true)?;
+    store::insert_product(conn, &row)?;
+    let actor_id = actor.map(|a| a.user_id.to_string());
+    store::insert_price(conn, &row.id, row.unit_price_idr, actor_id.as_deref(), now)?;
+    let out = view(row, public, true)?;
+    audit::append(
+        conn,
+        now,
+        AuditEntry {
+            actor_id: actor_id.as_deref(),
+            action: "product.create",
+            entity_type: "product",
+            entity_id: &out.id,
+            before: None,
+            after: Some(serde_json::to_value(&out).unwrap_or_default()),
+            request_id: actor.and_then(|a| a.request_id.as_deref()),
+        },
+    )?;
+    Ok(out)
+}
+
+/// The outcome of an import.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ImportReport {
+    /// Products created (as drafts).
+    pub created: usize,
+}
+
+/// Imports products from CSV, all or nothing: every row is checked by the same rules as
+/// `POST /products`; any bad row fails the whole import, with every problem listed as
+/// `rows[N].column` (N counts data rows from 1). `actor` is `None` for the command line.
+/// `progress` is told each row done.
+pub fn import_products(
+    conn: &mut DbConn,
+    settings: &VendorSettings,
+    now: DateTime<Utc>,
+    actor: Option<&Actor>,
+    vendor_id: &str,
+    csv_text: &[u8],
+    progress: &dyn Fn(usize),
+) -> Result<ImportReport, CatalogError> {
+    let rows = crate::import::parse(csv_text).map_err(CatalogError::invalid)?;
+    write_tx(conn, |conn| {
+        let vendor = match actor {
+            Some(a) => selling_vendor(conn, a, vendor_id)?,
+            None => pasar_vendor_onboarding::store::find_vendor(conn, vendor_id)?
+                .filter(|v| v.status == VendorStatus::Approved.as_str())
+                .ok_or_else(|| CatalogError::field("vendor", "no approved vendor with this id"))?,
+        };
+        let (public, _) = vendor_public(conn, settings, vendor_id)?;
+        let slugs: BTreeMap<String, String> = store::categories(conn)?.into_iter().map(|c| (c.slug, c.id)).collect();
+        let mut errors: Vec<FieldError> = Vec::new();
+        let mut created = 0;
+        for (n, mut input) in rows.into_iter().enumerate() {
+            if let Some(id) = input.category_id.as_ref().and_then(|c| slugs.get(c)) {
+                input.category_id = Some(id.clone());
+            }
+            match insert_draft(conn, &vendor, &public, now, actor, input) {
+                Ok(_) => created += 1,
+                Err(CatalogError::Validation { errors: row_errors, .. }) => {
+                    errors.extend(row_errors.into_iter().map(|e| {
+                        FieldError::new(format!("rows[{}].{}", n + 1, crate::import::column_of(&e.field)), e.message)
+                    }))
+                }
+                Err(CatalogError::AlreadyExists { field, detail }) => {
+                    errors.push(FieldError::new(format!("rows[{}].{field}", n + 1), detail))
+                }
+                Err(other) => return Err(other),
+            }
+            if errors.len() >= 200 {
+                break;
+            }
+            progress(n + 1);
+        }
+        if errors.is_empty() {
+            Ok(ImportReport { created })
+        } else {
+            let detail = format!("Nothing was imported: {} problem(s) in the file.", errors.len());
+            Err(CatalogError::Validation { detail, errors })
+        }
     })
 }
 

@@ -3,7 +3,7 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use pasar_auth::service::Bootstrap;
-use pasar_core::clock::{SharedClock, SystemClock};
+use pasar_core::clock::{Clock, SharedClock, SystemClock};
 use pasar_server::config::Config;
 use pasar_server::{init_logging, open_database, AdminSeed, Application};
 use std::path::PathBuf;
@@ -42,6 +42,15 @@ enum Command {
         /// Also add this many generated vendors waiting for curation (for benchmarks).
         #[arg(long, default_value_t = 0)]
         bulk_vendors: usize,
+    },
+    /// Import products from a CSV file for an approved vendor, all or nothing (see the
+    /// README for the columns). Every product is created as a draft.
+    ImportProducts {
+        /// The vendor's id.
+        #[arg(long)]
+        vendor: String,
+        /// The CSV file.
+        file: PathBuf,
     },
     /// The audit log.
     Audit {
@@ -121,6 +130,45 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 );
             }
             Ok(std::process::ExitCode::SUCCESS)
+        }
+        Command::ImportProducts { vendor, file } => {
+            let text = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let rows = text.iter().filter(|b| **b == b'\n').count().saturating_sub(1) as u64;
+            let pool = open_database(&config)?;
+            let mut conn = pool.get()?;
+            let bar = indicatif::ProgressBar::new(rows.max(1));
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows  {per_sec}  eta {eta}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            let started = Instant::now();
+            let result = pasar_catalog::service::import_products(
+                &mut conn,
+                &config.vendor_settings(),
+                SystemClock.now(),
+                None,
+                &vendor,
+                &text,
+                &|n| bar.set_position(n as u64),
+            );
+            bar.finish_and_clear();
+            match result {
+                Ok(report) => {
+                    println!(
+                        "Imported {} products as drafts in {:.1} s.",
+                        report.created,
+                        started.elapsed().as_secs_f64()
+                    );
+                    Ok(std::process::ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("Nothing was imported: {e}");
+                    for f in pasar_core::ErrorCode::field_errors(&e) {
+                        eprintln!("  {}: {}", f.field, f.message);
+                    }
+                    Ok(std::process::ExitCode::from(1))
+                }
+            }
         }
         Command::Audit { command: AuditCommand::Verify } => {
             let pool = open_database(&config)?;

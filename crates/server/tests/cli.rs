@@ -257,3 +257,36 @@ fn seed_demo_gives_every_role_a_login_and_a_small_marketplace() {
         assert!(queue.contains("Kue Melati"), "{queue}");
     }
 }
+
+#[test]
+fn import_products_loads_a_csv_file_for_a_vendor() {
+    for backend in backends() {
+        let dir = tempfile::tempdir().unwrap();
+        let pg = (backend == Backend::Postgres).then(TempPgDatabase::create);
+        let with_db = |mut c: Command| {
+            if let Some(db) = &pg {
+                c.env("DATABASE_URL", &db.url);
+            }
+            c
+        };
+        assert!(with_db(pasar(dir.path())).arg("seed-demo").output().unwrap().status.success());
+        let run = start(with_db(pasar(dir.path())));
+        let (_, body) = http(&run.addr, "GET", "/api/v1/vendors?limit=100", None, None);
+        let vendors: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let batik = vendors["items"].as_array().unwrap().iter().find(|v| v["name"] == "Batik Majapahit").unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/examples/products.csv");
+        let out =
+            with_db(pasar(dir.path())).args(["import-products", "--vendor", &batik]).arg(&example).output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("Imported 3 products"), "{out:?}");
+
+        let bad = dir.path().join("bad.csv");
+        std::fs::write(&bad, "name,category,unit,unit_price_idr\nKain,batik,kodi,1\n").unwrap();
+        let out = with_db(pasar(dir.path())).args(["import-products", "--vendor", &batik]).arg(&bad).output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("rows[1].unit"), "{out:?}");
+    }
+}
