@@ -323,7 +323,6 @@ pub async fn import_products(
     id: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    use futures_util::StreamExt;
     use pasar_core::Code;
     let AuthUser(actor) = user;
     let vendor = path_id::<OrganizationId>(&id, "vendor")?.to_string();
@@ -336,21 +335,7 @@ pub async fn import_products(
         return Err(ApiError::new(Code::UnsupportedMediaType, "Send the file as text/csv.")
             .with_field("content-type", "must be text/csv"));
     }
-    let limit = state.limits.upload_bytes;
-    let mut body = Vec::new();
-    let mut payload = payload;
-    while let Some(chunk) = payload.next().await {
-        let chunk =
-            chunk.map_err(|e| ApiError::new(Code::MalformedJson, format!("The body could not be read: {e}.")))?;
-        if body.len() + chunk.len() > limit {
-            return Err(ApiError::new(
-                Code::PayloadTooLarge,
-                format!("The file is larger than the {limit} bytes this server accepts."),
-            )
-            .with_field("file", format!("must be at most {limit} bytes")));
-        }
-        body.extend_from_slice(&chunk);
-    }
+    let body = crate::extract::read_limited(payload, state.limits.upload_bytes, Some("file")).await?;
     let st = state.clone();
     let now = state.now();
     let report = state

@@ -46,6 +46,28 @@ fn too_large(limit: usize) -> ApiError {
     )
 }
 
+/// Reads a whole body, refusing with 413 (naming `field`, if given) as soon as it
+/// passes `limit` bytes, so that no body is ever held beyond the limit.
+pub async fn read_limited<S>(mut payload: S, limit: usize, field: Option<&str>) -> Result<Vec<u8>, ApiError>
+where
+    S: futures_util::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>> + Unpin,
+{
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|e| ApiError::new(Code::MalformedJson, format!("The body could not be read: {e}.")))?;
+        if body.len() + chunk.len() > limit {
+            let err = too_large(limit);
+            return Err(match field {
+                Some(f) => err.with_field(f, format!("must be at most {limit} bytes")),
+                None => err,
+            });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// Turns a serde error into a problem naming the field.
 pub fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
     let path = e.path().to_string();
@@ -93,17 +115,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
         if declared.is_some_and(|n| n > limit) {
             return Box::pin(ready(Err(too_large(limit))));
         }
-        let mut payload = payload.take();
+        let payload = payload.take();
         Box::pin(async move {
-            let mut body = web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk
-                    .map_err(|e| ApiError::new(Code::MalformedJson, format!("The body could not be read: {e}.")))?;
-                if body.len() + chunk.len() > limit {
-                    return Err(too_large(limit));
-                }
-                body.extend_from_slice(&chunk);
-            }
+            let body = read_limited(payload, limit, None).await?;
             let mut de = serde_json::Deserializer::from_slice(&body);
             let value = serde_path_to_error::deserialize(&mut de).map_err(json_error)?;
             de.end().map_err(|e| {
