@@ -723,3 +723,17 @@ async fn staff_cannot_replace_the_bank_account_proof_either() {
             .expect(201);
     }
 }
+
+#[actix_web::test]
+async fn one_address_cannot_register_vendors_without_limit() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        let register = |i: usize| json!({ "email": format!("spam{i}@vendor.test"), "password": PASSWORD, "owner_name": "X", "legal_name": format!("UD Spam {i}"), "legal_form": "ud" });
+        for i in 0..10 {
+            app.post("/api/v1/vendors/register", None, register(i)).await.expect(201);
+        }
+        let r = app.post("/api/v1/vendors/register", None, register(10)).await;
+        assert!(r.header("retry-after").is_some(), "[{}]", app.name());
+        r.expect_problem(429, "too_many_requests");
+    }
+}

@@ -65,6 +65,7 @@ pub struct Registered {
         (status = 201, body = Registered),
         (status = 409, description = "Email already registered", body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many registrations from this address", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn register(
     state: web::Data<AppState>,
@@ -83,8 +84,10 @@ pub async fn register(
         trade_name: b.trade_name,
         legal_form: b.legal_form,
     };
-    let (vendor, owner) =
-        state.run(move |conn| vendors::register(conn, &st.auth, &st.vendors, now, input, rid.as_deref())).await?;
+    let address = crate::extract::client_address(&req);
+    let (vendor, owner) = state
+        .run(move |conn| vendors::register(conn, &st.auth, &st.vendors, now, input, rid.as_deref(), address.as_deref()))
+        .await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/vendors/{}", vendor.id)))
         .json(Registered { vendor, owner }))

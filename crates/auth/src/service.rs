@@ -276,8 +276,9 @@ pub fn login(
 
 /// Counts one attempt against each `(key, limit)`; returns the seconds to wait when a
 /// key is locked, or becomes locked because this attempt is one too many. Committed
-/// either way, so that refusals count.
-fn throttle_attempt(
+/// either way, so that refusals count. Logins, password checks and registrations (per
+/// address) use it.
+pub fn throttle_attempt(
     conn: &mut DbConn,
     settings: &AuthSettings,
     now: DateTime<Utc>,

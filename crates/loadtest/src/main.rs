@@ -213,7 +213,10 @@ fn vendors(
 ) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let dir = tempfile::tempdir()?;
+    // Every registration comes from this one address: lift the per-address limit.
+    std::env::set_var("PASAR__VENDORS__REGISTRATIONS_PER_ADDRESS", "65000");
     let (server, _) = start(bin, dir.path(), None)?;
+    std::env::remove_var("PASAR__VENDORS__REGISTRATIONS_PER_ADDRESS");
     let run = std::process::id();
     let make: http::MakeRequest = std::sync::Arc::new(move |n| {
         let body = serde_json::json!({

@@ -94,6 +94,7 @@ pub struct VendorsConfig {
     pub kecil_sales_idr: i64,
     pub menengah_sales_idr: i64,
     pub reminder_interval_secs: u64,
+    pub registrations_per_address: u16,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -302,6 +303,7 @@ impl Config {
                 .filter_map(|k| pasar_vendor_onboarding::model::DocumentKind::parse(k).ok())
                 .collect(),
             marketplace_name: self.marketplace.name.clone(),
+            registrations_per_address: v.registrations_per_address.max(1).into(),
         }
     }
 

@@ -36,6 +36,8 @@ pub struct VendorSettings {
     pub required_documents: Vec<DocumentKind>,
     /// Shown in mails.
     pub marketplace_name: String,
+    /// Registrations allowed from one address within the throttle window.
+    pub registrations_per_address: i32,
 }
 
 impl Default for VendorSettings {
@@ -45,6 +47,7 @@ impl Default for VendorSettings {
             region_codes: vec![RegionCode::parse("35.76").expect("valid code")],
             required_documents: vec![DocumentKind::Nib, DocumentKind::Npwp, DocumentKind::BankAccount],
             marketplace_name: "Pasar".into(),
+            registrations_per_address: 10,
         }
     }
 }
@@ -325,7 +328,17 @@ pub fn register(
     now: DateTime<Utc>,
     input: Registration,
     request_id: Option<&str>,
+    address: Option<&str>,
 ) -> Result<(VendorView, UserView), VendorError> {
+    // Each registration costs an argon2 hash and a mail: a few per address per window.
+    if let Some(addr) = address {
+        let key = format!("register:{addr}");
+        if let Some(retry_after_secs) =
+            auth::throttle_attempt(conn, auth_settings, now, &[(&key, settings.registrations_per_address)])?
+        {
+            return Err(VendorError::Auth(pasar_auth::AuthError::Throttled { retry_after_secs }));
+        }
+    }
     let mut errors = FieldErrors::new();
     let email = errors.check("email", Email::parse(&input.email));
     let password = errors.check("password", NewPassword::parse(&input.password));
