@@ -131,7 +131,7 @@ pub struct TokenPair {
 }
 
 fn corrupt(e: impl std::fmt::Display) -> AuthError {
-    AuthError::Db(pasar_db::DbError::Query(diesel::result::Error::DeserializationError(e.to_string().into())))
+    AuthError::Db(pasar_db::DbError::corrupt(e))
 }
 
 fn parse_stored_id<T: std::str::FromStr>(s: &str) -> Result<T, AuthError> {

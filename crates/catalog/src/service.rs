@@ -24,7 +24,7 @@ use serde_json::json;
 use std::collections::BTreeMap;
 
 fn corrupt(what: impl std::fmt::Display) -> CatalogError {
-    CatalogError::Db(pasar_db::DbError::Query(diesel::result::Error::DeserializationError(what.to_string().into())))
+    CatalogError::Db(pasar_db::DbError::corrupt(what))
 }
 
 fn audit_entry(
@@ -1044,9 +1044,15 @@ pub fn product_queue(
         format!("{}|{}", r.submitted_at.map(|t| t.and_utc().timestamp_micros()).unwrap_or(0), r.id)
     });
     let mut items = Vec::with_capacity(page.items.len());
+    // One vendor look-up per vendor on the page, not per product.
+    let mut vendors: BTreeMap<String, PublicVendorView> = BTreeMap::new();
     for row in page.items {
-        let (v, _) = vendor_public(conn, settings, &row.vendor_id)?;
-        items.push(view(row, &v, true)?);
+        if !vendors.contains_key(&row.vendor_id) {
+            let (v, _) = vendor_public(conn, settings, &row.vendor_id)?;
+            vendors.insert(row.vendor_id.clone(), v);
+        }
+        let v = &vendors[&row.vendor_id];
+        items.push(view(row, v, true)?);
     }
     Ok(Page { items, next_cursor: page.next_cursor })
 }

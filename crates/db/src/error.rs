@@ -23,6 +23,12 @@ impl DbError {
 }
 
 impl DbError {
+    /// A stored value the code cannot read back (an unknown enum value, a malformed id):
+    /// a bug or a hand-edited row, answered as a 500 and logged.
+    pub fn corrupt(what: impl std::fmt::Display) -> DbError {
+        DbError::Query(diesel::result::Error::DeserializationError(what.to_string().into()))
+    }
+
     /// Whether SQLite gave up waiting for another writer (after the busy timeout).
     pub fn is_busy(&self) -> bool {
         match self {

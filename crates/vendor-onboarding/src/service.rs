@@ -132,7 +132,7 @@ pub enum VendorReply {
 }
 
 fn corrupt(what: impl std::fmt::Display) -> VendorError {
-    VendorError::Db(pasar_db::DbError::Query(diesel::result::Error::DeserializationError(what.to_string().into())))
+    VendorError::Db(pasar_db::DbError::corrupt(what))
 }
 
 fn derived(settings: &VendorSettings, row: &VendorRow, form: LegalForm) -> (Option<Scale>, bool, bool) {
