@@ -8,4 +8,5 @@ mod catalog;
 mod conventions;
 mod mail;
 mod migrations;
+mod search;
 mod vendors;

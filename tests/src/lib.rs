@@ -73,6 +73,8 @@ pub struct TestApp {
     pub base: String,
     pub config: Config,
     pub pool: DbPool,
+    /// The search engine, to take it offline as an outage would.
+    pub search: std::sync::Arc<pasar_catalog::search::Switchable>,
     client: awc::Client,
     handle: actix_web::dev::ServerHandle,
     // Dropped after the server handle is stopped (field order matters for Drop).
@@ -94,6 +96,7 @@ impl TestApp {
             None => format!("sqlite://{}", dir.path().join("pasar.db").display()),
         };
         config.mail.poll_interval_ms = 50;
+        config.search.poll_interval_ms = 50;
         if let Some(url) = &options.smtp_url {
             config.mail.smtp_url = url.clone();
         }
@@ -112,9 +115,10 @@ impl TestApp {
         let base = format!("http://{}", app.addr());
         let pool = app.state.pool.clone();
         let handle = app.handle();
+        let search = app.search.clone();
         actix_web::rt::spawn(app.run_until_stopped());
         let client = awc::Client::builder().timeout(Duration::from_secs(60)).disable_redirects().finish();
-        TestApp { backend, base, config, pool, client, handle, _pg: pg, dir }
+        TestApp { backend, base, config, pool, search, client, handle, _pg: pg, dir }
     }
 
     pub fn name(&self) -> &'static str {

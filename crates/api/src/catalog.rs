@@ -8,19 +8,22 @@ use crate::vendors::ReasonRequest;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use pasar_catalog::model::ProductStatus;
+use pasar_catalog::search::{self, params, SearchDoc, SearchError, Sort};
 use pasar_catalog::service::{
     self as catalog, CategoryInput, CategoryView, PricePoint, ProductInput, ProductReview, ProductView,
 };
+use pasar_core::error::Code;
 use pasar_core::id::OrganizationId;
-use serde::Deserialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::{IntoParams, ToSchema};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/categories").route(web::get().to(list_categories)).route(web::post().to(create_category)),
     )
     .service(web::resource("/categories/{id}").route(web::patch().to(update_category)))
-    .service(web::resource("/products").route(web::post().to(create_product)))
+    .service(web::resource("/products").route(web::get().to(search_products)).route(web::post().to(create_product)))
     .service(
         web::resource("/products/{id}")
             .route(web::get().to(get_product))
@@ -34,6 +37,101 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/vendors/{id}/products").route(web::get().to(vendor_products)))
     .service(web::resource("/vendors/{id}/products/import").route(web::post().to(import_products)))
     .service(web::resource("/curation/products").route(web::get().to(product_queue)));
+}
+
+/// One search hit: the product as the index holds it, and why it ranks where it does.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchHit {
+    #[serde(flatten)]
+    pub product: SearchDoc,
+    /// The priority facts behind its place among equally relevant products.
+    pub why: String,
+}
+
+/// A page of search results.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchReply {
+    pub items: Vec<SearchHit>,
+    /// Every product that matches, not just this page.
+    pub total: u64,
+    pub page: usize,
+    pub per_page: usize,
+    pub total_pages: u64,
+    /// `facet → value → count` over every match: `category_id`, `regency` (the vendor's
+    /// kabupaten/kota), `umkk` and `pdn_priority` (`"true"`/`"false"`).
+    pub facets: BTreeMap<String, BTreeMap<String, u64>>,
+    pub sort: Sort,
+    /// How the items are ordered, first rule first: an explicit sort, then relevance,
+    /// then the purchasing priority of Perpres 46/2025, UMKK and local vendors.
+    pub ranking: Vec<&'static str>,
+}
+
+/// The search parameters (all optional; anything else is refused, naming it).
+#[derive(Debug, Deserialize, IntoParams)]
+#[allow(dead_code)]
+pub struct SearchParams {
+    /// Words to find in the name, brand, vendor or description; typos are forgiven.
+    q: Option<String>,
+    /// A category id or slug; its descendants are included.
+    category: Option<String>,
+    /// A region code (province `35`, regency `35.76`, …): vendors located there.
+    region: Option<String>,
+    /// A vendor id.
+    vendor: Option<String>,
+    umkk: Option<bool>,
+    pdn_priority: Option<bool>,
+    /// Minimum TKDN in basis points (0–10000).
+    min_tkdn_bp: Option<u32>,
+    /// Minimum unit price in rupiah.
+    min_price: Option<u64>,
+    /// Maximum unit price in rupiah.
+    max_price: Option<u64>,
+    /// Only products with stock.
+    in_stock: Option<bool>,
+    /// `relevance` (default), `price_asc`, `price_desc`, `tkdn_desc`, `newest`.
+    sort: Option<String>,
+    /// From 1.
+    page: Option<u32>,
+    /// 1–100, default 20.
+    per_page: Option<u32>,
+}
+
+/// Search the published catalogue (anyone). Typo-tolerant; filters, facets, sorts and
+/// pages; among equally relevant products, the purchasing priority decides.
+#[utoipa::path(get, path = "/api/v1/products", tag = "catalog", params(SearchParams),
+    responses(
+        (status = 200, body = SearchReply),
+        (status = 400, description = "A parameter is malformed or unknown; `errors` names it", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The search engine is unavailable", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn search_products(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let pairs: Vec<(String, String)> = query(&req)?;
+    let categories = if pairs.iter().any(|(k, _)| k == "category") {
+        state.run(|conn| pasar_catalog::store::categories(conn).map_err(pasar_catalog::CatalogError::from)).await?
+    } else {
+        Vec::new()
+    };
+    let q = params::parse(&pairs, &categories).map_err(|errors| {
+        let names: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        let mut e = ApiError::new(Code::InvalidQuery, format!("Bad search parameter(s): {}.", names.join(", ")));
+        e.errors = errors.clone();
+        e
+    })?;
+    let res = state.search.search(&q).await.map_err(|e| match e {
+        SearchError::Unavailable(why) => ApiError::unavailable(why),
+        SearchError::Engine(why) => ApiError::internal(why),
+    })?;
+    let per_page = q.per_page as u64;
+    Ok(HttpResponse::Ok().json(SearchReply {
+        items: res.hits.into_iter().map(|d| SearchHit { why: search::explain(&d), product: d }).collect(),
+        total: res.total,
+        page: q.page,
+        per_page: q.per_page,
+        total_pages: res.total.div_ceil(per_page),
+        facets: res.facets,
+        sort: q.sort,
+        ranking: search::ranking_rules(q.sort),
+    }))
 }
 
 fn product_id(raw: &str) -> Result<String, ApiError> {

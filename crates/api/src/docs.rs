@@ -57,6 +57,7 @@ ending `_bp`; ids are UUID v7 strings; lists take `limit` and `cursor` and answe
         catalog::list_categories,
         catalog::create_category,
         catalog::update_category,
+        catalog::search_products,
         catalog::create_product,
         catalog::get_product,
         catalog::update_product,

@@ -73,6 +73,15 @@ impl ApiError {
         }
     }
 
+    /// A dependency (the search engine) cannot answer now; worth retrying shortly.
+    pub fn unavailable(cause: impl Into<String>) -> Self {
+        ApiError {
+            cause: Some(cause.into()),
+            retry_after: Some(5),
+            ..ApiError::new(Code::Unavailable, "Search is unavailable right now; try again shortly.")
+        }
+    }
+
     /// A problem about one query parameter.
     pub fn invalid_query(field: &str, message: impl Into<String>) -> Self {
         let message = message.into();

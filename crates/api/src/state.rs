@@ -34,6 +34,8 @@ pub struct AppState {
     pub limits: Limits,
     /// Take the client address from `X-Forwarded-For` (only behind a proxy you run).
     pub trust_forwarded_for: bool,
+    /// The product search engine.
+    pub search: Arc<dyn pasar_catalog::search::SearchIndex>,
 }
 
 impl AppState {

@@ -1,9 +1,11 @@
 //! The catalogue: products, categories, the TKDN/BMP/PDN priority rules and search.
-//! The local-content rules live in [`model`]; products and search arrive with their issue.
+//! The local-content rules live in [`model`], products and curation in [`service`], search in
+//! [`search`].
 
 pub mod error;
 pub mod import;
 pub mod model;
+pub mod search;
 pub mod service;
 pub mod store;
 

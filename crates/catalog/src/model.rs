@@ -19,7 +19,7 @@ pub const PDN_PRIORITY: u32 = 4_000;
 pub const TKDN_25: u32 = 2_500;
 
 /// The priority tiers, best first: buyers must take the first tier that has a product.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PriorityTier {
     /// TKDN + BMP ≥ 40 % (and TKDN ≥ 25 %).

@@ -333,7 +333,7 @@ pub struct ProductView {
     pub updated_at: DateTime<Utc>,
 }
 
-fn local_content(tkdn: Option<i32>, bmp: Option<i32>) -> LocalContent {
+pub(crate) fn local_content(tkdn: Option<i32>, bmp: Option<i32>) -> LocalContent {
     LocalContent {
         tkdn: BasisPoints(tkdn.unwrap_or(0).max(0) as u32),
         bmp: BasisPoints(bmp.unwrap_or(0).max(0) as u32),
@@ -756,6 +756,7 @@ pub fn update_product(
         }
         row.updated_at = to_db(now);
         store::save_product(conn, &row)?;
+        pasar_db::search_queue::product(conn, now, &row.id)?;
         if row.unit_price_idr != before_price {
             store::insert_price(conn, &row.id, row.unit_price_idr, Some(&actor.user_id.to_string()), now)?;
         }
@@ -786,6 +787,7 @@ pub fn delete_product(conn: &mut DbConn, now: DateTime<Utc>, actor: &Actor, id: 
         row.deleted_at = Some(to_db(now));
         row.updated_at = to_db(now);
         store::save_product(conn, &row)?;
+        pasar_db::search_queue::product(conn, now, &row.id)?;
         audit_entry(conn, now, actor, ("product", id), "product.delete", None, json!({ "deleted": true }))
     })
 }
@@ -964,6 +966,7 @@ pub fn review_product(
         row.review_note = reason.clone();
         row.updated_at = to_db(now);
         store::save_product(conn, &row)?;
+        pasar_db::search_queue::product(conn, now, &row.id)?;
         audit_entry(
             conn,
             now,
@@ -1001,6 +1004,7 @@ pub fn take_down(
         row.review_note = Some(reason.clone());
         row.updated_at = to_db(now);
         store::save_product(conn, &row)?;
+        pasar_db::search_queue::product(conn, now, &row.id)?;
         audit_entry(
             conn,
             now,

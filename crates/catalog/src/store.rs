@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use pasar_db::schema::{categories, product_prices, products};
+use pasar_db::schema::{categories, product_images, product_prices, products};
 use pasar_db::time::to_db;
 use pasar_db::DbConn;
 
@@ -177,4 +177,93 @@ pub fn price_history(conn: &mut DbConn, product_id: &str) -> QueryResult<Vec<(i6
         .order((product_prices::changed_at.asc(), product_prices::id.asc()))
         .select((product_prices::unit_price_idr, product_prices::changed_at))
         .load(conn)
+}
+
+/// Products by id (deleted ones included: the index must learn they are gone).
+pub fn products_by_ids(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<ProductRow>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        out.extend(products::table.filter(products::id.eq_any(chunk)).select(ProductRow::as_select()).load(conn)?);
+    }
+    Ok(out)
+}
+
+/// The ids of a vendor's products (deleted ones included).
+pub fn vendor_product_ids(conn: &mut DbConn, vendor_id: &str) -> QueryResult<Vec<String>> {
+    products::table.filter(products::vendor_id.eq(vendor_id)).select(products::id).load(conn)
+}
+
+const VISIBLE: [&str; 2] = ["published", "changes_submitted"];
+
+/// Products buyers may see (as far as the product goes; the vendor is checked apart),
+/// by id, for rebuilding the index.
+pub fn visible_products_after(conn: &mut DbConn, after: Option<&str>, limit: i64) -> QueryResult<Vec<ProductRow>> {
+    let base = products::table
+        .filter(products::deleted_at.is_null())
+        .filter(products::status.eq_any(VISIBLE))
+        .select(ProductRow::as_select());
+    match after {
+        None => base.order(products::id.asc()).limit(limit).load(conn),
+        Some(a) => base.filter(products::id.gt(a.to_owned())).order(products::id.asc()).limit(limit).load(conn),
+    }
+}
+
+pub fn count_visible(conn: &mut DbConn) -> QueryResult<i64> {
+    products::table
+        .filter(products::deleted_at.is_null())
+        .filter(products::status.eq_any(VISIBLE))
+        .count()
+        .get_result(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = product_images)]
+pub struct ImageRow {
+    pub id: String,
+    pub product_id: String,
+    pub position: i32,
+    pub storage_key: String,
+    pub thumb_key: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub width: i32,
+    pub height: i32,
+    pub uploaded_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_image(conn: &mut DbConn, row: &ImageRow) -> QueryResult<()> {
+    diesel::insert_into(product_images::table).values(row).execute(conn).map(drop)
+}
+
+/// A product's images in display order.
+pub fn images(conn: &mut DbConn, product_id: &str) -> QueryResult<Vec<ImageRow>> {
+    product_images::table
+        .filter(product_images::product_id.eq(product_id))
+        .order((product_images::position.asc(), product_images::id.asc()))
+        .select(ImageRow::as_select())
+        .load(conn)
+}
+
+pub fn delete_image(conn: &mut DbConn, product_id: &str, id: &str) -> QueryResult<usize> {
+    diesel::delete(
+        product_images::table.filter(product_images::product_id.eq(product_id)).filter(product_images::id.eq(id)),
+    )
+    .execute(conn)
+}
+
+/// The cover image (first in order) of each of these products that has one.
+pub fn covers(conn: &mut DbConn, product_ids: &[String]) -> QueryResult<std::collections::HashMap<String, String>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in product_ids.chunks(500) {
+        let rows: Vec<(String, String)> = product_images::table
+            .filter(product_images::product_id.eq_any(chunk))
+            .order((product_images::product_id.asc(), product_images::position.desc(), product_images::id.desc()))
+            .select((product_images::product_id, product_images::id))
+            .load(conn)?;
+        // Ordered so that each product's first image comes last and wins.
+        out.extend(rows);
+    }
+    Ok(out)
 }

@@ -14,6 +14,7 @@ pub mod error;
 pub mod migrate;
 pub mod outbox;
 pub mod schema;
+pub mod search_queue;
 pub mod testing;
 pub mod time;
 pub mod tx;

@@ -251,6 +251,36 @@ diesel::table! {
 diesel::joinable!(products -> vendors (vendor_id));
 diesel::joinable!(product_prices -> products (product_id));
 
+diesel::table! {
+    search_queue (entity_kind, entity_id) {
+        entity_kind -> Text,
+        entity_id -> Text,
+        token -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        queued_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    product_images (id) {
+        id -> Text,
+        product_id -> Text,
+        position -> Integer,
+        storage_key -> Text,
+        thumb_key -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        width -> Integer,
+        height -> Integer,
+        uploaded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     users,
@@ -267,4 +297,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     categories,
     products,
     product_prices,
+    search_queue,
+    product_images,
 );

@@ -108,6 +108,9 @@ pub struct UploadsConfig {
 pub struct SearchConfig {
     pub meilisearch_url: String,
     pub meilisearch_api_key: String,
+    pub meilisearch_index: String,
+    pub dir: String,
+    pub poll_interval_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -243,6 +246,20 @@ impl Config {
         if v.reminder_interval_secs == 0 {
             return Err(invalid("vendors.reminder_interval_secs", "must be more than 0"));
         }
+        let search = &self.search;
+        let url = &search.meilisearch_url;
+        if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(invalid("search.meilisearch_url", "must start with http:// or https:// (or be empty)"));
+        }
+        let index_ok = !search.meilisearch_index.is_empty()
+            && search.meilisearch_index.len() <= 100
+            && search.meilisearch_index.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if !index_ok {
+            return Err(invalid("search.meilisearch_index", "must be 1 to 100 letters, digits, - or _"));
+        }
+        if search.poll_interval_ms == 0 {
+            return Err(invalid("search.poll_interval_ms", "must be more than 0"));
+        }
         if self.uploads.max_bytes < 1024 {
             return Err(invalid("uploads.max_bytes", "must be at least 1024"));
         }
@@ -264,6 +281,16 @@ impl Config {
             format!("http://{}", self.server.bind)
         } else {
             self.server.public_url.trim_end_matches('/').to_owned()
+        }
+    }
+
+    /// Where the embedded search engine keeps its index: `search.dir`, else
+    /// `<data.dir>/search`.
+    pub fn search_dir(&self) -> PathBuf {
+        if self.search.dir.is_empty() {
+            self.data.dir.join("search")
+        } else {
+            PathBuf::from(&self.search.dir)
         }
     }
 

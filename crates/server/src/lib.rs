@@ -7,6 +7,7 @@
 pub mod config;
 pub mod demo;
 pub mod mail;
+pub mod search;
 
 use anyhow::Context;
 use config::{Config, LogFormat};
@@ -129,7 +130,11 @@ pub struct Application {
     server: actix_web::dev::Server,
     addr: SocketAddr,
     mail: mail::MailWorker,
+    search_worker: search::SearchWorker,
     pub state: AppState,
+    /// The search engine, which tests (and operators) can take offline.
+    pub search: Arc<pasar_catalog::search::Switchable>,
+    pub search_engine: String,
     pub bootstrap: Bootstrap,
     pub mail_transport: String,
 }
@@ -140,6 +145,7 @@ impl Application {
         let pool = open_database(config)?;
         let keys = JwtKeys::from_secret(&jwt_secret(config)?);
         let bootstrap = ensure_admin(config, &pool, &clock, admin)?;
+        let search = Arc::new(pasar_catalog::search::Switchable::new(search::open_index(config)?));
         let state = AppState {
             pool: pool.clone(),
             keys,
@@ -149,6 +155,7 @@ impl Application {
             clock: clock.clone(),
             limits: Limits { json_bytes: config.server.json_limit_bytes, upload_bytes: config.uploads.max_bytes },
             trust_forwarded_for: config.server.trust_forwarded_for,
+            search: search.clone(),
         };
         let listener = TcpListener::bind(config.server.bind)
             .with_context(|| format!("cannot listen on {} (server.bind)", config.server.bind))?;
@@ -170,8 +177,16 @@ impl Application {
             reminder_interval: Duration::from_secs(config.vendors.reminder_interval_secs),
         };
         let poll = Duration::from_millis(config.mail.poll_interval_ms);
-        let mail = mail::MailWorker::start(pool, clock, transport, from, poll, chores);
-        Ok(Application { server, addr, mail, state, bootstrap, mail_transport })
+        let mail = mail::MailWorker::start(pool.clone(), clock.clone(), transport, from, poll, chores);
+        let search_worker = search::SearchWorker::start(
+            pool,
+            clock,
+            state.vendors.clone(),
+            search.clone(),
+            Duration::from_millis(config.search.poll_interval_ms),
+        );
+        let search_engine = search::describe(config);
+        Ok(Application { server, addr, mail, search_worker, state, search, bootstrap, mail_transport, search_engine })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -185,9 +200,10 @@ impl Application {
 
     /// Serves until stopped (Ctrl-C / SIGTERM stop it gracefully), then stops the workers.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let Application { server, mut mail, .. } = self;
+        let Application { server, mut mail, mut search_worker, .. } = self;
         let result = server.await;
         mail.stop();
+        search_worker.stop();
         result
     }
 }

@@ -157,7 +157,7 @@ fn housekeeping(pool: &DbPool, clock: &SharedClock) -> Result<(), DbError> {
     Ok(())
 }
 
-fn sleep_unless_stopped(flag: &AtomicBool, total: Duration) {
+pub(crate) fn sleep_unless_stopped(flag: &AtomicBool, total: Duration) {
     let step = Duration::from_millis(50).min(total);
     let mut slept = Duration::ZERO;
     while slept < total && !flag.load(Ordering::Relaxed) {

@@ -52,6 +52,9 @@ enum Command {
         /// The CSV file.
         file: PathBuf,
     },
+    /// Rebuild the search index from the database, with a progress bar. With the
+    /// embedded engine, stop the server first (it holds the index).
+    Reindex,
     /// The audit log.
     Audit {
         #[command(subcommand)]
@@ -136,11 +139,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             let rows = text.iter().filter(|b| **b == b'\n').count().saturating_sub(1) as u64;
             let pool = open_database(&config)?;
             let mut conn = pool.get()?;
-            let bar = indicatif::ProgressBar::new(rows.max(1));
-            bar.set_style(
-                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows  {per_sec}  eta {eta}")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-            );
+            let bar = progress_bar(rows, "rows");
             let started = Instant::now();
             let result = pasar_catalog::service::import_products(
                 &mut conn,
@@ -169,6 +168,30 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     Ok(std::process::ExitCode::from(1))
                 }
             }
+        }
+        Command::Reindex => {
+            let pool = open_database(&config)?;
+            let mut conn = pool.get()?;
+            let index = pasar_server::search::open_index(&config)?;
+            let total = pasar_catalog::store::count_visible(&mut conn)? as u64;
+            let bar = progress_bar(total, "products");
+            let started = Instant::now();
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let result = runtime.block_on(pasar_catalog::search::sync::rebuild(
+                &mut conn,
+                &config.vendor_settings(),
+                index.as_ref(),
+                SystemClock.now(),
+                &|done, _| bar.set_position(done),
+            ));
+            bar.finish_and_clear();
+            let n = result.context("rebuilding the search index")?;
+            println!(
+                "Rebuilt the {} search index: {n} products buyers can find, in {:.1} s.",
+                pasar_server::search::describe(&config),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(std::process::ExitCode::SUCCESS)
         }
         Command::Audit { command: AuditCommand::Verify } => {
             let pool = open_database(&config)?;
@@ -227,8 +250,18 @@ fn serve(config: Config) -> anyhow::Result<std::process::ExitCode> {
         println!("  Health:    {base}/health/ready");
         println!("  Database:  {}", config.database_url()?.redacted());
         println!("  Mail:      {}", app.mail_transport);
+        println!("  Search:    {}  (GET {base}/api/v1/products?q=…)", app.search_engine);
         println!("  Log in:    POST {base}/api/v1/auth/login");
         app.run_until_stopped().await?;
         Ok(std::process::ExitCode::SUCCESS)
     })
+}
+
+fn progress_bar(len: u64, unit: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len.max(1));
+    let template = format!("{{bar:40}} {{pos}}/{{len}} {unit}  {{per_sec}}  eta {{eta}}");
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(&template).unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
 }

@@ -279,6 +279,8 @@ fn save_transition(
 ) -> Result<VendorRow, VendorError> {
     row.updated_at = to_db(now);
     save_checked(conn, &row)?;
+    // What buyers find depends on the vendor's status: the search index must look again.
+    pasar_db::search_queue::vendor(conn, now, &row.id)?;
     let mut after = json!({ "status": row.status });
     if let (Some(after), serde_json::Value::Object(extra)) = (after.as_object_mut(), details) {
         after.extend(extra);
@@ -639,6 +641,8 @@ pub fn update_vendor(
         check_nib_free(conn, &row)?;
         row.updated_at = to_db(now);
         save_checked(conn, &row)?;
+        // The vendor's name, scale and region are part of its products' search entries.
+        pasar_db::search_queue::vendor(conn, now, &row.id)?;
         let after = VendorView::from_row(settings, row.clone())?;
         let bank = |v: &VendorView| {
             (

@@ -1,0 +1,491 @@
+//! The embedded search engine: a tantivy index on disk (`data/search` by default), so
+//! that a single `pasar` binary searches with nothing else installed.
+//!
+//! Relevance is built to match Meilisearch's bucket sort rather than BM25: each query
+//! word scores the best of a few fixed values (exact in the name 10, prefix 9, one typo
+//! 7, two typos 5; lower in the brand, vendor name and description), and a product's
+//! score is the sum over the words. Equal scores are then truly equally relevant, and
+//! the priority order breaks the tie, as it does with Meilisearch's custom ranking rules.
+
+use super::{SearchDoc, SearchError, SearchIndex, SearchQuery, SearchResults, Sort};
+use async_trait::async_trait;
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use tantivy::collector::{Collector, SegmentCollector, TopDocs};
+use tantivy::columnar::{ColumnValues, StrColumn};
+use tantivy::directory::MmapDirectory;
+use tantivy::query::{
+    AllQuery, BooleanQuery, ConstScoreQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery,
+    TermSetQuery,
+};
+use tantivy::schema::{
+    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED,
+    STRING,
+};
+use tantivy::tokenizer::{AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer};
+use tantivy::{
+    DocAddress, DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentReader, TantivyDocument, Term,
+};
+
+const TOKENIZER: &str = "pasar";
+/// Writer memory: enough for bulk loads without holding the whole catalogue in RAM.
+const WRITER_HEAP_BYTES: usize = 64 * 1024 * 1024;
+
+#[derive(Clone, Copy)]
+struct Fields {
+    id: Field,
+    name: Field,
+    brand: Field,
+    vendor_name: Field,
+    description: Field,
+    vendor_id: Field,
+    category_id: Field,
+    regions: Field,
+    regency: Field,
+    unit_price_idr: Field,
+    tkdn_bp: Field,
+    priority: Field,
+    published_at: Field,
+    umkk: Field,
+    pdn_priority: Field,
+    in_stock: Field,
+    source: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let words = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default().set_tokenizer(TOKENIZER).set_index_option(IndexRecordOption::Basic),
+    );
+    let number = || NumericOptions::default().set_indexed().set_fast();
+    let fields = Fields {
+        id: b.add_text_field("id", STRING),
+        name: b.add_text_field("name", words.clone()),
+        brand: b.add_text_field("brand", words.clone()),
+        vendor_name: b.add_text_field("vendor_name", words.clone()),
+        description: b.add_text_field("description", words),
+        vendor_id: b.add_text_field("vendor_id", STRING),
+        category_id: b.add_text_field("category_id", STRING | FAST),
+        regions: b.add_text_field("regions", STRING),
+        regency: b.add_text_field("regency", STRING | FAST),
+        unit_price_idr: b.add_i64_field("unit_price_idr", number()),
+        tkdn_bp: b.add_i64_field("tkdn_bp", number()),
+        priority: b.add_i64_field("priority", number()),
+        published_at: b.add_i64_field("published_at", number()),
+        umkk: b.add_bool_field("umkk", INDEXED | FAST),
+        pdn_priority: b.add_bool_field("pdn_priority", INDEXED | FAST),
+        in_stock: b.add_bool_field("in_stock", INDEXED),
+        source: b.add_bytes_field("source", STORED),
+    };
+    (b.build(), fields)
+}
+
+fn analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build()
+}
+
+fn engine_err(e: impl std::fmt::Display) -> SearchError {
+    SearchError::Engine(e.to_string())
+}
+
+struct Inner {
+    index: Index,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    fields: Fields,
+}
+
+/// The embedded engine. Cheap to clone; one per process (tantivy locks the directory
+/// for its writer).
+#[derive(Clone)]
+pub struct Embedded {
+    inner: Arc<Inner>,
+    path: Option<PathBuf>,
+}
+
+impl Embedded {
+    /// Opens the index under `dir`, creating it if needed. An index written with another
+    /// layout (an older Pasar) is discarded and started afresh: it is only a copy of the
+    /// database, and the server rebuilds an empty index at start-up.
+    pub fn open(dir: &Path) -> Result<Embedded, SearchError> {
+        std::fs::create_dir_all(dir).map_err(|e| engine_err(format!("{}: {e}", dir.display())))?;
+        let (schema, fields) = schema();
+        let open =
+            |schema: Schema| -> tantivy::Result<Index> { Index::open_or_create(MmapDirectory::open(dir)?, schema) };
+        let index = match open(schema.clone()) {
+            Ok(index) => index,
+            Err(tantivy::TantivyError::SchemaError(why)) => {
+                tracing::warn!(dir = %dir.display(), %why, "search index layout changed; starting it afresh");
+                for entry in std::fs::read_dir(dir).map_err(engine_err)?.flatten() {
+                    let p = entry.path();
+                    let _ = if p.is_dir() { std::fs::remove_dir_all(&p) } else { std::fs::remove_file(&p) };
+                }
+                open(schema).map_err(engine_err)?
+            }
+            Err(e) => return Err(engine_err(e)),
+        };
+        Self::from_index(index, fields, Some(dir.to_owned()))
+    }
+
+    /// An index in memory (tests).
+    pub fn in_memory() -> Result<Embedded, SearchError> {
+        let (schema, fields) = schema();
+        Self::from_index(Index::create_in_ram(schema), fields, None)
+    }
+
+    fn from_index(index: Index, fields: Fields, path: Option<PathBuf>) -> Result<Embedded, SearchError> {
+        index.tokenizers().register(TOKENIZER, analyzer());
+        let writer = index.writer_with_num_threads(1, WRITER_HEAP_BYTES).map_err(|e| match e {
+            tantivy::TantivyError::LockFailure(..) => SearchError::Unavailable(
+                "the search index is in use by another pasar process (stop the server first)".into(),
+            ),
+            other => engine_err(other),
+        })?;
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(engine_err)?;
+        Ok(Embedded { inner: Arc::new(Inner { index, reader, writer: Mutex::new(writer), fields }), path })
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Inner) -> Result<T, SearchError> + Send + 'static,
+    ) -> Result<T, SearchError> {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || f(&inner)).await.map_err(engine_err)?
+    }
+}
+
+impl Inner {
+    fn document(&self, doc: &SearchDoc) -> TantivyDocument {
+        let f = &self.fields;
+        let mut d = TantivyDocument::default();
+        d.add_text(f.id, &doc.id);
+        d.add_text(f.name, &doc.name);
+        d.add_text(f.brand, &doc.brand);
+        d.add_text(f.vendor_name, &doc.vendor_name);
+        d.add_text(f.description, &doc.description);
+        d.add_text(f.vendor_id, &doc.vendor_id);
+        d.add_text(f.category_id, &doc.category_id);
+        for r in &doc.regions {
+            d.add_text(f.regions, r);
+        }
+        if !doc.regency.is_empty() {
+            d.add_text(f.regency, &doc.regency);
+        }
+        d.add_i64(f.unit_price_idr, doc.unit_price_idr);
+        d.add_i64(f.tkdn_bp, doc.tkdn_bp);
+        d.add_i64(f.priority, doc.priority);
+        d.add_i64(f.published_at, doc.published_at);
+        d.add_bool(f.umkk, doc.umkk);
+        d.add_bool(f.pdn_priority, doc.pdn_priority);
+        d.add_bool(f.in_stock, doc.in_stock);
+        d.add_bytes(f.source, &serde_json::to_vec(doc).unwrap_or_default());
+        d
+    }
+
+    fn apply(&self, upsert: Vec<SearchDoc>, delete: Vec<String>) -> Result<(), SearchError> {
+        let mut writer = self.writer.lock().map_err(|_| engine_err("index writer poisoned"))?;
+        for id in &delete {
+            writer.delete_term(Term::from_field_text(self.fields.id, id));
+        }
+        for doc in &upsert {
+            writer.delete_term(Term::from_field_text(self.fields.id, &doc.id));
+            writer.add_document(self.document(doc)).map_err(engine_err)?;
+        }
+        writer.commit().map_err(engine_err)?;
+        drop(writer);
+        self.reader.reload().map_err(engine_err)
+    }
+
+    fn clear(&self) -> Result<(), SearchError> {
+        let mut writer = self.writer.lock().map_err(|_| engine_err("index writer poisoned"))?;
+        writer.delete_all_documents().map_err(engine_err)?;
+        writer.commit().map_err(engine_err)?;
+        drop(writer);
+        self.reader.reload().map_err(engine_err)
+    }
+
+    /// The words of `text` as the index holds them.
+    fn words(&self, text: &str) -> Vec<String> {
+        let mut analyzer = self.index.tokenizers().get(TOKENIZER).unwrap_or_else(analyzer);
+        let mut stream = analyzer.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            out.push(stream.token().text.clone());
+        }
+        out.truncate(10);
+        out
+    }
+
+    fn text_query(&self, text: &str) -> Vec<Box<dyn Query>> {
+        let f = &self.fields;
+        let words = self.words(text);
+        let last = words.len().saturating_sub(1);
+        words
+            .iter()
+            .enumerate()
+            .map(|(i, word)| {
+                let len = word.chars().count();
+                let mut variants: Vec<Box<dyn Query>> = Vec::new();
+                // (field, exact, prefix, one typo, two typos)
+                let weights = [
+                    (f.name, 10.0, 9.0, 7.0, 5.0),
+                    (f.brand, 4.0, 3.5, 3.0, 2.0),
+                    (f.vendor_name, 4.0, 3.5, 3.0, 2.0),
+                    (f.description, 2.0, 1.5, 1.0, 0.5),
+                ];
+                for (field, exact, prefix, one, two) in weights {
+                    let term = Term::from_field_text(field, word);
+                    let scored = |q: Box<dyn Query>, s: f32| -> Box<dyn Query> { Box::new(ConstScoreQuery::new(q, s)) };
+                    variants.push(scored(Box::new(TermQuery::new(term.clone(), IndexRecordOption::Basic)), exact));
+                    if i == last {
+                        variants.push(scored(Box::new(FuzzyTermQuery::new_prefix(term.clone(), 0, true)), prefix));
+                    }
+                    if len >= 4 {
+                        variants.push(scored(Box::new(FuzzyTermQuery::new(term.clone(), 1, true)), one));
+                    }
+                    if len >= 8 {
+                        variants.push(scored(Box::new(FuzzyTermQuery::new(term, 2, true)), two));
+                    }
+                }
+                Box::new(DisjunctionMaxQuery::new(variants)) as Box<dyn Query>
+            })
+            .collect()
+    }
+
+    fn filters(&self, q: &SearchQuery) -> Vec<Box<dyn Query>> {
+        let f = &self.fields;
+        let mut out: Vec<Box<dyn Query>> = Vec::new();
+        let term = |t: Term| -> Box<dyn Query> { Box::new(TermQuery::new(t, IndexRecordOption::Basic)) };
+        if !q.categories.is_empty() {
+            out.push(Box::new(TermSetQuery::new(q.categories.iter().map(|c| Term::from_field_text(f.category_id, c)))));
+        }
+        if let Some(r) = &q.region {
+            out.push(term(Term::from_field_text(f.regions, r)));
+        }
+        if let Some(v) = &q.vendor_id {
+            out.push(term(Term::from_field_text(f.vendor_id, v)));
+        }
+        for (field, value) in [(f.umkk, q.umkk), (f.pdn_priority, q.pdn_priority), (f.in_stock, q.in_stock)] {
+            if let Some(v) = value {
+                out.push(term(Term::from_field_bool(field, v)));
+            }
+        }
+        let range = |field: Field, lo: Option<i64>, hi: Option<i64>| -> Option<Box<dyn Query>> {
+            if lo.is_none() && hi.is_none() {
+                return None;
+            }
+            let bound =
+                |v: Option<i64>| v.map_or(Bound::Unbounded, |v| Bound::Included(Term::from_field_i64(field, v)));
+            Some(Box::new(RangeQuery::new(bound(lo), bound(hi))))
+        };
+        out.extend(range(f.tkdn_bp, q.min_tkdn_bp, None));
+        out.extend(range(f.unit_price_idr, q.min_price, q.max_price));
+        out
+    }
+
+    fn search(&self, q: &SearchQuery) -> Result<SearchResults, SearchError> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+            self.text_query(&q.text).into_iter().map(|w| (Occur::Must, w)).collect();
+        clauses.extend(self.filters(q).into_iter().map(|f| (Occur::Must, Box::new(ConstScoreQuery::new(f, 0.0)) as _)));
+        let query: Box<dyn Query> =
+            if clauses.is_empty() { Box::new(AllQuery) } else { Box::new(BooleanQuery::new(clauses)) };
+
+        let sort = q.sort;
+        let top = TopDocs::with_limit(q.per_page.max(1)).and_offset((q.page.max(1) - 1) * q.per_page).tweak_score(
+            move |segment: &SegmentReader| {
+                let ff = segment.fast_fields();
+                let col = |name: &str| -> Arc<dyn ColumnValues<i64>> {
+                    ff.i64(name).expect("numeric fields are in the schema").first_or_default_col(0)
+                };
+                let (price, tkdn, priority, published) =
+                    (col("unit_price_idr"), col("tkdn_bp"), col("priority"), col("published_at"));
+                move |doc: DocId, score: Score| -> [i64; 5] {
+                    let score = (score * 100.0).round() as i64;
+                    let (pr, pub_at) = (-priority.get_val(doc), published.get_val(doc));
+                    match sort {
+                        Sort::Relevance => [score, pr, pub_at, 0, 0],
+                        Sort::PriceAsc => [-price.get_val(doc), score, pr, pub_at, 0],
+                        Sort::PriceDesc => [price.get_val(doc), score, pr, pub_at, 0],
+                        Sort::TkdnDesc => [tkdn.get_val(doc), score, pr, pub_at, 0],
+                        Sort::Newest => [pub_at, score, pr, 0, 0],
+                    }
+                }
+            },
+        );
+        let searcher = self.reader.searcher();
+        let (top, facets) = searcher.search(&query, &(top, FacetCollector)).map_err(engine_err)?;
+        let mut hits = Vec::with_capacity(top.len());
+        for (_, address) in top {
+            hits.push(self.load(&searcher, address)?);
+        }
+        Ok(SearchResults { hits, total: facets.total, facets: facets.into_map() })
+    }
+
+    fn load(&self, searcher: &tantivy::Searcher, address: DocAddress) -> Result<SearchDoc, SearchError> {
+        let doc: TantivyDocument = searcher.doc(address).map_err(engine_err)?;
+        let bytes = doc.get_first(self.fields.source).and_then(|v| v.as_bytes()).unwrap_or_default();
+        serde_json::from_slice(bytes).map_err(engine_err)
+    }
+}
+
+/// Counts every match and its facet values, from the fast fields.
+struct FacetCollector;
+
+#[derive(Default)]
+struct FacetCounts {
+    total: u64,
+    category: HashMap<String, u64>,
+    regency: HashMap<String, u64>,
+    umkk: [u64; 2],
+    pdn: [u64; 2],
+}
+
+impl FacetCounts {
+    fn into_map(self) -> BTreeMap<String, BTreeMap<String, u64>> {
+        let bools = |c: [u64; 2]| -> BTreeMap<String, u64> {
+            [("false", c[0]), ("true", c[1])].into_iter().filter(|(_, n)| *n > 0).map(|(k, n)| (k.into(), n)).collect()
+        };
+        BTreeMap::from([
+            ("category_id".to_owned(), self.category.into_iter().collect()),
+            ("regency".to_owned(), self.regency.into_iter().collect()),
+            ("umkk".to_owned(), bools(self.umkk)),
+            ("pdn_priority".to_owned(), bools(self.pdn)),
+        ])
+    }
+}
+
+struct FacetSegment {
+    total: u64,
+    category: Option<(StrColumn, Vec<u64>)>,
+    regency: Option<(StrColumn, Vec<u64>)>,
+    umkk: Arc<dyn ColumnValues<bool>>,
+    pdn: Arc<dyn ColumnValues<bool>>,
+    umkk_counts: [u64; 2],
+    pdn_counts: [u64; 2],
+}
+
+impl Collector for FacetCollector {
+    type Fruit = FacetCounts;
+    type Child = FacetSegment;
+
+    fn for_segment(&self, _: tantivy::SegmentOrdinal, segment: &SegmentReader) -> tantivy::Result<FacetSegment> {
+        let ff = segment.fast_fields();
+        let strs = |name: &str| -> tantivy::Result<Option<(StrColumn, Vec<u64>)>> {
+            Ok(ff.str(name)?.map(|c| {
+                let n = c.num_terms();
+                (c, vec![0; n])
+            }))
+        };
+        Ok(FacetSegment {
+            total: 0,
+            category: strs("category_id")?,
+            regency: strs("regency")?,
+            umkk: ff.bool("umkk")?.first_or_default_col(false),
+            pdn: ff.bool("pdn_priority")?.first_or_default_col(false),
+            umkk_counts: [0; 2],
+            pdn_counts: [0; 2],
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<FacetCounts>) -> tantivy::Result<FacetCounts> {
+        let mut out = FacetCounts::default();
+        for f in fruits {
+            out.total += f.total;
+            for (k, n) in f.category {
+                *out.category.entry(k).or_default() += n;
+            }
+            for (k, n) in f.regency {
+                *out.regency.entry(k).or_default() += n;
+            }
+            for i in 0..2 {
+                out.umkk[i] += f.umkk[i];
+                out.pdn[i] += f.pdn[i];
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl SegmentCollector for FacetSegment {
+    type Fruit = FacetCounts;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        self.total += 1;
+        for (col, counts) in [&mut self.category, &mut self.regency].into_iter().flatten() {
+            for ord in col.term_ords(doc) {
+                if let Some(c) = counts.get_mut(ord as usize) {
+                    *c += 1;
+                }
+            }
+        }
+        self.umkk_counts[usize::from(self.umkk.get_val(doc))] += 1;
+        self.pdn_counts[usize::from(self.pdn.get_val(doc))] += 1;
+    }
+
+    fn harvest(self) -> FacetCounts {
+        let names = |col: Option<(StrColumn, Vec<u64>)>| -> HashMap<String, u64> {
+            let mut out = HashMap::new();
+            if let Some((col, counts)) = col {
+                for (ord, n) in counts.into_iter().enumerate().filter(|(_, n)| *n > 0) {
+                    let mut s = String::new();
+                    if col.ord_to_str(ord as u64, &mut s).unwrap_or(false) && !s.is_empty() {
+                        out.insert(s, n);
+                    }
+                }
+            }
+            out
+        };
+        FacetCounts {
+            total: self.total,
+            category: names(self.category),
+            regency: names(self.regency),
+            umkk: self.umkk_counts,
+            pdn: self.pdn_counts,
+        }
+    }
+}
+
+#[async_trait]
+impl SearchIndex for Embedded {
+    fn engine(&self) -> &'static str {
+        "embedded"
+    }
+
+    async fn prepare(&self) -> Result<(), SearchError> {
+        Ok(())
+    }
+
+    async fn apply(&self, upsert: Vec<SearchDoc>, delete: Vec<String>) -> Result<(), SearchError> {
+        if upsert.is_empty() && delete.is_empty() {
+            return Ok(());
+        }
+        self.blocking(move |i| i.apply(upsert, delete)).await
+    }
+
+    async fn clear(&self) -> Result<(), SearchError> {
+        self.blocking(|i| i.clear()).await
+    }
+
+    async fn count(&self) -> Result<u64, SearchError> {
+        Ok(self.inner.reader.searcher().num_docs())
+    }
+
+    async fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
+        let query = query.clone();
+        self.blocking(move |i| i.search(&query)).await
+    }
+}

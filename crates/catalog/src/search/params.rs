@@ -1,0 +1,212 @@
+//! The buyer's search parameters, checked: every bad one is named, none is guessed.
+
+use super::{SearchQuery, Sort};
+use crate::store::CategoryRow;
+use pasar_core::error::{FieldError, FieldErrors};
+use pasar_core::RegionCode;
+
+/// The parameters `GET /products` understands.
+pub const PARAMS: [&str; 13] = [
+    "q",
+    "category",
+    "region",
+    "vendor",
+    "umkk",
+    "pdn_priority",
+    "min_tkdn_bp",
+    "min_price",
+    "max_price",
+    "in_stock",
+    "sort",
+    "page",
+    "per_page",
+];
+
+pub const DEFAULT_PER_PAGE: usize = 20;
+pub const MAX_PER_PAGE: usize = 100;
+/// How deep pages go (`page * per_page`): enough to browse, not to scrape.
+pub const MAX_DEPTH: usize = 10_000;
+const MAX_QUERY_CHARS: usize = 200;
+
+fn boolean(e: &mut FieldErrors, field: &str, v: &str) -> Option<bool> {
+    match v {
+        "true" | "1" => Some(true),
+        "false" | "0" => Some(false),
+        _ => {
+            e.add(field, "must be true or false");
+            None
+        }
+    }
+}
+
+fn number(e: &mut FieldErrors, field: &str, v: &str, min: i64, max: i64) -> Option<i64> {
+    match v.parse::<i64>() {
+        Ok(n) if n < min => e.add(field, format!("must be at least {min}")),
+        Ok(n) if n > max => e.add(field, format!("must be at most {max}")),
+        Ok(n) => return Some(n),
+        Err(_) => e.add(field, "must be a whole number"),
+    }
+    None
+}
+
+/// A category (by id or slug) and all its descendants.
+fn category_and_descendants(categories: &[CategoryRow], key: &str) -> Option<Vec<String>> {
+    let root = categories.iter().find(|c| c.id == key || c.slug == key)?;
+    let mut out = vec![root.id.clone()];
+    let mut i = 0;
+    while i < out.len() {
+        let parent = out[i].clone();
+        out.extend(categories.iter().filter(|c| c.parent_id.as_deref() == Some(&parent)).map(|c| c.id.clone()));
+        i += 1;
+    }
+    Some(out)
+}
+
+/// Parses the query-string pairs into a question for the index.
+pub fn parse(pairs: &[(String, String)], categories: &[CategoryRow]) -> Result<SearchQuery, Vec<FieldError>> {
+    let mut e = FieldErrors::new();
+    let mut q = SearchQuery { page: 1, per_page: DEFAULT_PER_PAGE, ..SearchQuery::default() };
+    let mut seen: Vec<&str> = Vec::new();
+    for (key, value) in pairs {
+        let key = key.as_str();
+        if !PARAMS.contains(&key) {
+            let shown: String = key.chars().take(40).collect();
+            e.add(shown, format!("unknown parameter; expected one of {}", PARAMS.join(", ")));
+            continue;
+        }
+        if seen.contains(&key) {
+            e.add(key, "is given more than once");
+            continue;
+        }
+        seen.push(key);
+        let v = value.trim();
+        match key {
+            "q" => {
+                if v.chars().count() > MAX_QUERY_CHARS {
+                    e.add("q", format!("must be at most {MAX_QUERY_CHARS} characters"));
+                } else {
+                    q.text = v.to_owned();
+                }
+            }
+            "category" => match category_and_descendants(categories, v) {
+                Some(ids) => q.categories = ids,
+                None => e.add("category", "no such category (give its id or slug)"),
+            },
+            "region" => match RegionCode::parse(v) {
+                Ok(r) => q.region = Some(r.as_str().to_owned()),
+                Err(m) => e.add("region", m),
+            },
+            "vendor" => match uuid::Uuid::parse_str(v) {
+                Ok(id) => q.vendor_id = Some(id.to_string()),
+                Err(_) => e.add("vendor", "must be a vendor id (a UUID)"),
+            },
+            "umkk" => q.umkk = boolean(&mut e, key, v),
+            "pdn_priority" => q.pdn_priority = boolean(&mut e, key, v),
+            "in_stock" => q.in_stock = boolean(&mut e, key, v),
+            "min_tkdn_bp" => q.min_tkdn_bp = number(&mut e, key, v, 0, 10_000),
+            "min_price" => q.min_price = number(&mut e, key, v, 0, i64::MAX / 2),
+            "max_price" => q.max_price = number(&mut e, key, v, 0, i64::MAX / 2),
+            "sort" => match Sort::ALL.iter().find(|(name, _)| *name == v) {
+                Some((_, s)) => q.sort = *s,
+                None => e.add(
+                    "sort",
+                    format!(
+                        "unknown sort; expected one of {}",
+                        Sort::ALL.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                    ),
+                ),
+            },
+            "page" => q.page = number(&mut e, key, v, 1, MAX_DEPTH as i64).unwrap_or(1) as usize,
+            "per_page" => {
+                q.per_page = number(&mut e, key, v, 1, MAX_PER_PAGE as i64).unwrap_or(DEFAULT_PER_PAGE as i64) as usize
+            }
+            _ => unreachable!("every known parameter is handled"),
+        }
+    }
+    if let (Some(lo), Some(hi)) = (q.min_price, q.max_price) {
+        if lo > hi {
+            e.add("max_price", "must not be below min_price");
+        }
+    }
+    if e.is_empty() && q.page.saturating_mul(q.per_page) > MAX_DEPTH {
+        e.add("page", format!("results go {MAX_DEPTH} deep; narrow the search instead"));
+    }
+    e.finish()?;
+    Ok(q)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    fn cat(id: &str, parent: Option<&str>, slug: &str) -> CategoryRow {
+        let t = chrono::DateTime::UNIX_EPOCH.naive_utc();
+        CategoryRow {
+            id: id.into(),
+            parent_id: parent.map(Into::into),
+            slug: slug.into(),
+            name: slug.into(),
+            kbli_prefixes: String::new(),
+            position: 0,
+            active: true,
+            created_at: t,
+            updated_at: t,
+        }
+    }
+
+    #[test]
+    fn parses_every_filter() {
+        let cats = vec![cat("a", None, "atk"), cat("b", Some("a"), "kertas"), cat("c", Some("b"), "hvs")];
+        let q = parse(
+            &pairs(&[
+                ("q", " kursi kantor "),
+                ("category", "atk"),
+                ("region", "35.76"),
+                ("umkk", "true"),
+                ("pdn_priority", "0"),
+                ("min_tkdn_bp", "2500"),
+                ("min_price", "1000"),
+                ("max_price", "5000"),
+                ("in_stock", "true"),
+                ("sort", "price_asc"),
+                ("page", "2"),
+                ("per_page", "50"),
+            ]),
+            &cats,
+        )
+        .unwrap();
+        assert_eq!(q.text, "kursi kantor");
+        assert_eq!(q.categories, vec!["a", "b", "c"]);
+        assert_eq!(q.region.as_deref(), Some("35.76"));
+        assert_eq!((q.umkk, q.pdn_priority, q.in_stock), (Some(true), Some(false), Some(true)));
+        assert_eq!((q.min_price, q.max_price, q.min_tkdn_bp), (Some(1000), Some(5000), Some(2500)));
+        assert_eq!((q.sort, q.page, q.per_page), (Sort::PriceAsc, 2, 50));
+    }
+
+    #[test]
+    fn names_every_bad_parameter() {
+        let errs = parse(
+            &pairs(&[
+                ("sort", "cheapest"),
+                ("min_price", "-1"),
+                ("min_tkdn_bp", "10001"),
+                ("umkk", "yes"),
+                ("colour", "red"),
+                ("category", "nope"),
+                ("region", "jatim"),
+            ]),
+            &[],
+        )
+        .unwrap_err();
+        let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, vec!["sort", "min_price", "min_tkdn_bp", "umkk", "colour", "category", "region"]);
+        let deep = parse(&pairs(&[("page", "101"), ("per_page", "100")]), &[]).unwrap_err();
+        assert_eq!(deep[0].field, "page");
+        let range = parse(&pairs(&[("min_price", "10"), ("max_price", "5")]), &[]).unwrap_err();
+        assert_eq!(range[0].field, "max_price");
+    }
+}

@@ -1,0 +1,197 @@
+//! Keeping an index in step with the database, which is the truth: the queue worker's
+//! round ([`apply_due`]) and the full rebuild ([`rebuild`]).
+
+use super::{SearchDoc, SearchError, SearchIndex};
+use crate::model::ProductStatus;
+use crate::service::local_content;
+use crate::store::{self, ProductRow};
+use crate::CatalogError;
+use chrono::{DateTime, TimeDelta, Utc};
+use pasar_db::search_queue::{self, Entry};
+use pasar_db::{write_tx, DbConn, DbError};
+use pasar_vendor_onboarding::model::VendorStatus;
+use pasar_vendor_onboarding::service::{PublicVendorView, VendorSettings};
+use std::collections::{BTreeSet, HashMap};
+
+/// Entries applied per round.
+pub const BATCH: i64 = 500;
+/// Products per round of a rebuild.
+const REBUILD_BATCH: i64 = 1_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    #[error(transparent)]
+    Search(#[from] SearchError),
+}
+
+impl From<diesel::result::Error> for SyncError {
+    fn from(e: diesel::result::Error) -> Self {
+        SyncError::Db(e.into())
+    }
+}
+
+/// The thumbnail of a product's cover image.
+pub fn thumbnail_url(product_id: &str, image_id: &str) -> String {
+    format!("/api/v1/products/{product_id}/images/{image_id}/thumbnail")
+}
+
+/// Every level of a region code: `35.76.01` → `35`, `35.76`, `35.76.01`.
+fn region_levels(code: &str) -> Vec<String> {
+    let parts: Vec<&str> = code.split('.').collect();
+    (1..=parts.len()).map(|n| parts[..n].join(".")).collect()
+}
+
+/// Splits `rows` into the documents buyers may find and the ids the index must drop
+/// (deleted, not published, or the vendor not approved). `missing` ids (no such row)
+/// are dropped too.
+pub fn documents(
+    conn: &mut DbConn,
+    settings: &VendorSettings,
+    rows: Vec<ProductRow>,
+) -> Result<(Vec<SearchDoc>, Vec<String>), SyncError> {
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let covers = store::covers(conn, &ids)?;
+    let mut vendors: HashMap<String, Option<PublicVendorView>> = HashMap::new();
+    let (mut docs, mut gone) = (Vec::new(), Vec::new());
+    for row in rows {
+        if !vendors.contains_key(&row.vendor_id) {
+            let v = pasar_vendor_onboarding::store::find_vendor(conn, &row.vendor_id)?
+                .filter(|v| v.status == VendorStatus::Approved.as_str())
+                .map(|v| PublicVendorView::from_row(settings, v))
+                .transpose()
+                .map_err(|e| DbError::corrupt(e.to_string()))?;
+            vendors.insert(row.vendor_id.clone(), v);
+        }
+        let visible = row.deleted_at.is_none() && ProductStatus::parse(&row.status).is_ok_and(|s| s.is_visible());
+        match (&vendors[&row.vendor_id], visible, &row.published_name) {
+            (Some(vendor), true, Some(name)) => {
+                let lc = local_content(row.published_tkdn_bp, row.published_bmp_bp);
+                let region = vendor.region_code.clone().unwrap_or_default();
+                let regions = if region.is_empty() { Vec::new() } else { region_levels(&region) };
+                docs.push(SearchDoc {
+                    vendor_id: row.vendor_id.clone(),
+                    vendor_name: vendor.name.clone(),
+                    name: name.clone(),
+                    brand: row.brand.clone().unwrap_or_default(),
+                    description: row.description.chars().take(300).collect(),
+                    category_id: row.published_category_id.clone().unwrap_or_else(|| row.category_id.clone()),
+                    regency: regions.get(1).cloned().unwrap_or_default(),
+                    regions,
+                    unit: row.unit.clone(),
+                    unit_price_idr: row.unit_price_idr,
+                    min_order: row.min_order.into(),
+                    stock: row.stock.into(),
+                    in_stock: row.stock > 0,
+                    tkdn_bp: lc.tkdn.0.into(),
+                    bmp_bp: lc.bmp.0.into(),
+                    pdn_priority: lc.pdn_priority(),
+                    tkdn_25: lc.tkdn_25(),
+                    priority_tier: lc.tier(),
+                    umkk: vendor.umkk,
+                    local: vendor.local,
+                    priority: SearchDoc::priority_of(&lc, vendor.umkk, vendor.local),
+                    published_at: row.published_at.map(|t| t.and_utc().timestamp()).unwrap_or(0),
+                    thumbnail_url: covers.get(&row.id).map(|img| thumbnail_url(&row.id, img)),
+                    id: row.id,
+                });
+            }
+            _ => gone.push(row.id),
+        }
+    }
+    Ok((docs, gone))
+}
+
+/// The products behind a batch of queue entries.
+fn expand(conn: &mut DbConn, entries: &[Entry]) -> Result<Vec<String>, SyncError> {
+    let mut ids = BTreeSet::new();
+    for e in entries {
+        match e.entity_kind.as_str() {
+            search_queue::VENDOR => ids.extend(store::vendor_product_ids(conn, &e.entity_id)?),
+            _ => {
+                ids.insert(e.entity_id.clone());
+            }
+        }
+    }
+    Ok(ids.into_iter().collect())
+}
+
+/// One round of the queue worker: claims due entries, applies them to the index and
+/// removes them, or schedules a retry if the engine failed. Returns how many entries it
+/// took (0: nothing was due).
+pub async fn apply_due(
+    conn: &mut DbConn,
+    settings: &VendorSettings,
+    index: &dyn SearchIndex,
+    now: DateTime<Utc>,
+) -> Result<usize, SyncError> {
+    let entries =
+        write_tx(conn, |c| search_queue::claim_due(c, now, TimeDelta::minutes(5), BATCH).map_err(DbError::from))?;
+    if entries.is_empty() {
+        return Ok(0);
+    }
+    let ids = expand(conn, &entries)?;
+    let rows = store::products_by_ids(conn, &ids)?;
+    let found: BTreeSet<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let missing: Vec<String> = ids.iter().filter(|id| !found.contains(id.as_str())).cloned().collect();
+    let (docs, mut gone) = documents(conn, settings, rows)?;
+    gone.extend(missing);
+    let (upserts, deletes) = (docs.len(), gone.len());
+    let result = index.apply(docs, gone).await;
+    write_tx(conn, |c| {
+        for e in &entries {
+            match &result {
+                Ok(()) => search_queue::done(c, e)?,
+                Err(err) => search_queue::failed(c, e, now, &err.to_string())?,
+            }
+        }
+        Ok::<_, DbError>(())
+    })?;
+    match result {
+        Ok(()) => {
+            tracing::debug!(entries = entries.len(), upserts, deletes, "search index updated");
+            Ok(entries.len())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Rebuilds the index from the database: empties it, then adds every product buyers
+/// may see, telling `progress(done, total)` as it goes. Queue entries older than the
+/// rebuild are dropped (it covers them); newer ones stay for the worker.
+pub async fn rebuild(
+    conn: &mut DbConn,
+    settings: &VendorSettings,
+    index: &dyn SearchIndex,
+    now: DateTime<Utc>,
+    progress: &dyn Fn(u64, u64),
+) -> Result<u64, SyncError> {
+    index.prepare().await?;
+    let total = store::count_visible(conn)? as u64;
+    index.clear().await?;
+    let mut after: Option<String> = None;
+    let mut done = 0u64;
+    loop {
+        let rows = store::visible_products_after(conn, after.as_deref(), REBUILD_BATCH)?;
+        let Some(last) = rows.last() else { break };
+        after = Some(last.id.clone());
+        done += rows.len() as u64;
+        let (docs, _) = documents(conn, settings, rows)?;
+        index.apply(docs, Vec::new()).await?;
+        progress(done, total);
+    }
+    write_tx(conn, |c| search_queue::clear_before(c, now).map_err(DbError::from))?;
+    Ok(index.count().await?)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn region_levels_cover_every_prefix() {
+        assert_eq!(super::region_levels("35.76.01"), vec!["35", "35.76", "35.76.01"]);
+        assert_eq!(super::region_levels("35"), vec!["35"]);
+    }
+}

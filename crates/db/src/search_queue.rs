@@ -1,0 +1,179 @@
+//! The search index queue: what the search engine still has to learn, written inside the
+//! business transaction that causes it, applied afterwards by a worker.
+//!
+//! One entry per entity (a product, or a vendor whose every product must be looked at
+//! again). A change made before the worker comes round renews the entry's `token`; the
+//! worker removes an entry only if it still holds the token it read, so a change made
+//! while it worked is applied on the next round. Claims take a lease (`locked_until`),
+//! with `FOR UPDATE SKIP LOCKED` on PostgreSQL, so two instances never apply the same
+//! entry at once and an older state never overwrites a newer one.
+
+use crate::schema::search_queue;
+use crate::{per_backend, time, DbConn};
+use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
+use diesel::prelude::*;
+use diesel::upsert::excluded;
+
+pub const PRODUCT: &str = "product";
+pub const VENDOR: &str = "vendor";
+
+#[derive(Insertable)]
+#[diesel(table_name = search_queue)]
+struct NewEntry<'a> {
+    entity_kind: &'a str,
+    entity_id: &'a str,
+    token: String,
+    attempts: i32,
+    next_attempt_at: NaiveDateTime,
+    queued_at: NaiveDateTime,
+}
+
+/// An entry claimed by a worker.
+#[derive(Debug, Clone, Queryable)]
+pub struct Entry {
+    pub entity_kind: String,
+    pub entity_id: String,
+    pub token: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+}
+
+/// Queues `(kind, id)` for the index. Call inside the business transaction.
+pub fn enqueue(conn: &mut DbConn, now: DateTime<Utc>, kind: &str, id: &str) -> QueryResult<()> {
+    let at = time::to_db(now);
+    let entry = NewEntry {
+        entity_kind: kind,
+        entity_id: id,
+        token: uuid::Uuid::now_v7().to_string(),
+        attempts: 0,
+        next_attempt_at: at,
+        queued_at: at,
+    };
+    per_backend!(conn, |c| diesel::insert_into(search_queue::table)
+        .values(&entry)
+        .on_conflict((search_queue::entity_kind, search_queue::entity_id))
+        .do_update()
+        .set((
+            search_queue::token.eq(excluded(search_queue::token)),
+            search_queue::attempts.eq(0),
+            search_queue::next_attempt_at.eq(excluded(search_queue::next_attempt_at)),
+            search_queue::last_error.eq(None::<String>),
+            search_queue::queued_at.eq(excluded(search_queue::queued_at)),
+        ))
+        .execute(c))
+    .map(drop)
+}
+
+/// Queues a product.
+pub fn product(conn: &mut DbConn, now: DateTime<Utc>, id: &str) -> QueryResult<()> {
+    enqueue(conn, now, PRODUCT, id)
+}
+
+/// Queues every product of a vendor (its status, name, scale or region changed).
+pub fn vendor(conn: &mut DbConn, now: DateTime<Utc>, id: &str) -> QueryResult<()> {
+    enqueue(conn, now, VENDOR, id)
+}
+
+/// Claims up to `limit` due entries for `lease`. Call inside a write transaction and
+/// apply them after it commits.
+pub fn claim_due(conn: &mut DbConn, now: DateTime<Utc>, lease: TimeDelta, limit: i64) -> QueryResult<Vec<Entry>> {
+    let now_db = time::to_db(now);
+    let due = search_queue::table
+        .filter(search_queue::next_attempt_at.le(now_db))
+        .filter(search_queue::locked_until.is_null().or(search_queue::locked_until.le(now_db)))
+        .order(search_queue::next_attempt_at.asc())
+        .limit(limit)
+        .select((
+            search_queue::entity_kind,
+            search_queue::entity_id,
+            search_queue::token,
+            search_queue::attempts,
+            search_queue::last_error,
+        ));
+    let entries: Vec<Entry> = match conn {
+        DbConn::Pg(pg) => due.for_update().skip_locked().load(pg)?,
+        DbConn::Sqlite(sqlite) => due.load(sqlite)?,
+    };
+    for chunk in entries.chunks(500) {
+        for kind in [PRODUCT, VENDOR] {
+            let ids: Vec<&str> = chunk.iter().filter(|e| e.entity_kind == kind).map(|e| e.entity_id.as_str()).collect();
+            if ids.is_empty() {
+                continue;
+            }
+            diesel::update(
+                search_queue::table
+                    .filter(search_queue::entity_kind.eq(kind))
+                    .filter(search_queue::entity_id.eq_any(ids)),
+            )
+            .set((
+                search_queue::locked_until.eq(Some(time::to_db(now + lease))),
+                search_queue::attempts.eq(search_queue::attempts + 1),
+            ))
+            .execute(conn)?;
+        }
+    }
+    Ok(entries)
+}
+
+/// Removes an applied entry, unless a newer change renewed it meanwhile (then it is
+/// released for the next round).
+pub fn done(conn: &mut DbConn, entry: &Entry) -> QueryResult<()> {
+    let key = search_queue::table
+        .filter(search_queue::entity_kind.eq(&entry.entity_kind))
+        .filter(search_queue::entity_id.eq(&entry.entity_id));
+    let removed = diesel::delete(key.filter(search_queue::token.eq(&entry.token))).execute(conn)?;
+    if removed == 0 {
+        diesel::update(key).set(search_queue::locked_until.eq(None::<NaiveDateTime>)).execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Records a failed attempt and schedules the next one.
+pub fn failed(conn: &mut DbConn, entry: &Entry, now: DateTime<Utc>, error: &str) -> QueryResult<()> {
+    let error: String = error.chars().take(2_000).collect();
+    diesel::update(
+        search_queue::table
+            .filter(search_queue::entity_kind.eq(&entry.entity_kind))
+            .filter(search_queue::entity_id.eq(&entry.entity_id)),
+    )
+    .set((
+        search_queue::next_attempt_at.eq(time::to_db(now + backoff(entry.attempts + 1))),
+        search_queue::locked_until.eq(None::<NaiveDateTime>),
+        search_queue::last_error.eq(Some(error)),
+    ))
+    .execute(conn)
+    .map(drop)
+}
+
+/// The wait before attempt `attempts + 1`: 1 s, 2 s, 4 s, … capped at 30 s. Short: a
+/// search engine that is back should be caught up within half a minute.
+pub fn backoff(attempts: i32) -> TimeDelta {
+    let exp = attempts.clamp(1, 10) as u32 - 1;
+    TimeDelta::seconds((1i64 << exp).min(30))
+}
+
+/// How many entries wait, and the oldest one's age in seconds (readiness and operators).
+pub fn backlog(conn: &mut DbConn, now: DateTime<Utc>) -> QueryResult<(i64, i64)> {
+    let n: i64 = search_queue::table.count().get_result(conn)?;
+    let oldest: Option<NaiveDateTime> =
+        search_queue::table.select(diesel::dsl::min(search_queue::queued_at)).first(conn)?;
+    let age = oldest.map(|t| (time::to_db(now) - t).num_seconds().max(0)).unwrap_or(0);
+    Ok((n, age))
+}
+
+/// Empties the queue (`pasar reindex` rebuilds everything from the database anyway).
+pub fn clear_before(conn: &mut DbConn, before: DateTime<Utc>) -> QueryResult<usize> {
+    diesel::delete(search_queue::table.filter(search_queue::queued_at.lt(time::to_db(before)))).execute(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_caps() {
+        assert_eq!(backoff(1), TimeDelta::seconds(1));
+        assert_eq!(backoff(3), TimeDelta::seconds(4));
+        assert_eq!(backoff(9), TimeDelta::seconds(30));
+    }
+}

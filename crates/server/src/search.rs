@@ -1,0 +1,137 @@
+//! The search engine and the worker that keeps it in step with the database.
+//!
+//! The worker applies the search queue (written by every product and vendor change in
+//! its own transaction). While the engine is unreachable it keeps retrying with
+//! back-off; nothing is lost, because the queue is in the database. At start, an empty
+//! index over a database with published products (a new engine, a wiped folder) is
+//! rebuilt.
+
+use crate::config::Config;
+use crate::mail::sleep_unless_stopped;
+use anyhow::Context;
+use pasar_catalog::search::embedded::Embedded;
+use pasar_catalog::search::meili::Meili;
+use pasar_catalog::search::{sync, SearchIndex};
+use pasar_core::clock::SharedClock;
+use pasar_db::DbPool;
+use pasar_vendor_onboarding::service::VendorSettings;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The engine the configuration names: Meilisearch when `search.meilisearch_url` is set,
+/// else the embedded index under `search.dir`.
+pub fn open_index(config: &Config) -> anyhow::Result<Arc<dyn SearchIndex>> {
+    let s = &config.search;
+    if s.meilisearch_url.is_empty() {
+        let dir = config.search_dir();
+        let index = Embedded::open(&dir).with_context(|| format!("opening the search index in {}", dir.display()))?;
+        Ok(Arc::new(index))
+    } else {
+        let key = Some(s.meilisearch_api_key.as_str()).filter(|k| !k.is_empty());
+        Ok(Arc::new(Meili::new(&s.meilisearch_url, key, &s.meilisearch_index).context("search.meilisearch_url")?))
+    }
+}
+
+pub fn describe(config: &Config) -> String {
+    if config.search.meilisearch_url.is_empty() {
+        format!("embedded, index in {}", config.search_dir().display())
+    } else {
+        format!("Meilisearch at {} (index {})", config.search.meilisearch_url, config.search.meilisearch_index)
+    }
+}
+
+/// The worker's handle: stops the thread when told to, or when dropped.
+pub struct SearchWorker {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl SearchWorker {
+    pub fn start(
+        pool: DbPool,
+        clock: SharedClock,
+        vendors: Arc<VendorSettings>,
+        index: Arc<dyn SearchIndex>,
+        poll: Duration,
+    ) -> SearchWorker {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("pasar-search".into())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                    Ok(rt) => rt,
+                    Err(e) => return tracing::error!(error = %e, "search worker could not start"),
+                };
+                let mut worker = Worker { pool, clock, vendors, index, ready: false, failing: false };
+                while !flag.load(Ordering::Relaxed) {
+                    let busy = runtime.block_on(worker.round());
+                    if !busy {
+                        sleep_unless_stopped(&flag, poll);
+                    }
+                }
+            })
+            .ok();
+        SearchWorker { stop, thread }
+    }
+
+    pub fn stop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for SearchWorker {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+struct Worker {
+    pool: DbPool,
+    clock: SharedClock,
+    vendors: Arc<VendorSettings>,
+    index: Arc<dyn SearchIndex>,
+    /// Settings applied and the index checked since start.
+    ready: bool,
+    /// Whether the last round failed (to log a change of state once, not every round).
+    failing: bool,
+}
+
+impl Worker {
+    /// One round; `true` if there may be more to do at once.
+    async fn round(&mut self) -> bool {
+        let result = self.try_round().await;
+        match (&result, self.failing) {
+            (Err(e), false) => tracing::warn!(error = %e, "search index update failed; will retry"),
+            (Ok(_), true) => tracing::info!("search index reachable again; catching up"),
+            _ => {}
+        }
+        self.failing = result.is_err();
+        result.unwrap_or(false)
+    }
+
+    async fn try_round(&mut self) -> anyhow::Result<bool> {
+        let mut conn = self.pool.get()?;
+        if !self.ready {
+            self.index.prepare().await?;
+            let visible = pasar_catalog::store::count_visible(&mut conn)?;
+            if visible > 0 && self.index.count().await? == 0 {
+                tracing::info!(
+                    products = visible,
+                    engine = self.index.engine(),
+                    "search index is empty; rebuilding it"
+                );
+                let n =
+                    sync::rebuild(&mut conn, &self.vendors, self.index.as_ref(), self.clock.now(), &|_, _| {}).await?;
+                tracing::info!(documents = n, "search index rebuilt");
+            }
+            self.ready = true;
+        }
+        let n = sync::apply_due(&mut conn, &self.vendors, self.index.as_ref(), self.clock.now()).await?;
+        Ok(n > 0)
+    }
+}
