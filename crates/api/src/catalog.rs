@@ -437,7 +437,9 @@ pub async fn import_products(
     let st = state.clone();
     let now = state.now();
     let report = state
-        .run(move |conn| catalog::import_products(conn, &st.vendors, now, Some(&actor), &vendor, &body, &|_| {}))
+        .run(move |conn| {
+            catalog::import_products(conn, &st.vendors, now, catalog::Importer::User(&actor), &vendor, &body, &|_| {})
+        })
         .await?;
     Ok(HttpResponse::Created().json(report))
 }

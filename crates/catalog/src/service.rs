@@ -664,6 +664,52 @@ pub struct ImportReport {
     pub created: usize,
 }
 
+/// Who imports, and how.
+#[derive(Debug, Clone, Copy)]
+pub enum Importer<'a> {
+    /// A vendor's user, through the API: products arrive as drafts for the curator.
+    User(&'a Actor),
+    /// The operator, on the command line. `publish` puts the products on sale at once,
+    /// for moving a catalogue that was curated elsewhere (audited as such).
+    Operator { publish: bool },
+}
+
+/// Makes the working copy the approved version buyers see.
+fn publish_working_copy(row: &mut ProductRow, now: DateTime<Utc>) {
+    row.published_name = Some(row.name.clone());
+    row.published_category_id = Some(row.category_id.clone());
+    row.published_tkdn_certificate = row.tkdn_certificate.clone();
+    row.published_tkdn_bp = row.tkdn_bp;
+    row.published_bmp_bp = row.bmp_bp;
+    row.published_tkdn_valid_until = row.tkdn_valid_until.clone();
+    row.published_at = Some(to_db(now));
+    row.status = ProductStatus::Published.as_str().into();
+}
+
+/// Publishes a freshly imported product as approved by the operator (command line).
+fn publish_imported(conn: &mut DbConn, now: DateTime<Utc>, id: &str) -> Result<(), CatalogError> {
+    let mut row = store::find_product(conn, id)?.ok_or(CatalogError::NotFound("product"))?;
+    publish_working_copy(&mut row, now);
+    store::save_product(conn, &row)?;
+    pasar_db::search_queue::product(conn, now, id)?;
+    audit::append(
+        conn,
+        now,
+        AuditEntry {
+            actor_id: None,
+            action: "product.review",
+            entity_type: "product",
+            entity_id: id,
+            before: Some(json!({ "status": "draft" })),
+            after: Some(
+                json!({ "status": "published", "decision": "approve", "reason": "published on import by the operator" }),
+            ),
+            request_id: None,
+        },
+    )?;
+    Ok(())
+}
+
 /// Imports products from CSV, all or nothing: every row is checked by the same rules as
 /// `POST /products`; any bad row fails the whole import, with every problem listed as
 /// `rows[N].column` (N counts data rows from 1). `actor` is `None` for the command line.
@@ -672,12 +718,16 @@ pub fn import_products(
     conn: &mut DbConn,
     settings: &VendorSettings,
     now: DateTime<Utc>,
-    actor: Option<&Actor>,
+    importer: Importer<'_>,
     vendor_id: &str,
     csv_text: &[u8],
     progress: &dyn Fn(usize),
 ) -> Result<ImportReport, CatalogError> {
     let rows = crate::import::parse(csv_text).map_err(CatalogError::invalid)?;
+    let (actor, publish) = match importer {
+        Importer::User(a) => (Some(a), false),
+        Importer::Operator { publish } => (None, publish),
+    };
     write_tx(conn, |conn| {
         let vendor = match actor {
             Some(a) => selling_vendor(conn, a, vendor_id)?,
@@ -694,6 +744,10 @@ pub fn import_products(
                 input.category_id = Some(id.clone());
             }
             match insert_draft(conn, &vendor, &public, now, actor, input) {
+                Ok(p) if publish => {
+                    publish_imported(conn, now, &p.id)?;
+                    created += 1
+                }
                 Ok(_) => created += 1,
                 Err(CatalogError::Validation { errors: row_errors, .. }) => {
                     errors.extend(row_errors.into_iter().map(|e| {
@@ -942,16 +996,7 @@ pub fn review_product(
             )));
         }
         match (approve, status) {
-            (true, _) => {
-                row.published_name = Some(row.name.clone());
-                row.published_category_id = Some(row.category_id.clone());
-                row.published_tkdn_certificate = row.tkdn_certificate.clone();
-                row.published_tkdn_bp = row.tkdn_bp;
-                row.published_bmp_bp = row.bmp_bp;
-                row.published_tkdn_valid_until = row.tkdn_valid_until.clone();
-                row.published_at = Some(to_db(now));
-                row.status = ProductStatus::Published.as_str().into();
-            }
+            (true, _) => publish_working_copy(&mut row, now),
             (false, ProductStatus::ChangesSubmitted) => {
                 row.name = row.published_name.clone().unwrap_or_default();
                 row.category_id = row.published_category_id.clone().unwrap_or_default();

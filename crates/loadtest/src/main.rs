@@ -12,6 +12,7 @@
 //! Every run is bounded in time and talks to loopback only.
 
 mod http;
+mod search;
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
@@ -63,6 +64,21 @@ enum Cmd {
         /// Vendors waiting for curation while the queue is measured.
         #[arg(long, default_value_t = 10_000)]
         waiting: usize,
+    },
+    /// The catalogue at scale: import generated products (published) while the server
+    /// runs, time until search finds them all, then search with a query and two filters.
+    Search {
+        #[arg(long, default_value = "target/release/pasar")]
+        bin: PathBuf,
+        #[arg(long, default_value_t = 100_000)]
+        products: usize,
+        #[arg(long, default_value_t = 32)]
+        connections: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Use this Meilisearch (e.g. http://127.0.0.1:7700) instead of the embedded engine.
+        #[arg(long)]
+        meilisearch_url: Option<String>,
     },
     /// Drive one endpoint of a running server.
     Http {
@@ -194,6 +210,14 @@ fn main() -> anyhow::Result<()> {
             let me = rt.block_on(http::drive(&server.addr, "/api/v1/me", Some(&token), connections, window))?;
             println!("GET /api/v1/me, {connections} connections, {seconds} s: {me}");
             println!("resident memory after load: {:.1} MiB", rss_kib(server.child.id())? as f64 / 1024.0);
+        }
+        Cmd::Search { bin, products, connections, seconds, meilisearch_url } => {
+            if let Some(url) = meilisearch_url {
+                // A fresh index per run, so that runs do not see each other's products.
+                std::env::set_var("PASAR__SEARCH__MEILISEARCH_URL", url);
+                std::env::set_var("PASAR__SEARCH__MEILISEARCH_INDEX", format!("load_{}", std::process::id()));
+            }
+            search::run(&bin, products, connections, seconds)?
         }
         Cmd::Vendors { bin, connections, queue_connections, seconds, waiting } => {
             vendors(&bin, connections, queue_connections, seconds, waiting)?

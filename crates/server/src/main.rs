@@ -49,6 +49,11 @@ enum Command {
         /// The vendor's id.
         #[arg(long)]
         vendor: String,
+        /// Publish the products at once instead of leaving drafts for the curator: for
+        /// moving a catalogue that was curated elsewhere. Audited as the operator's
+        /// approval.
+        #[arg(long)]
+        publish: bool,
         /// The CSV file.
         file: PathBuf,
     },
@@ -134,7 +139,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             }
             Ok(std::process::ExitCode::SUCCESS)
         }
-        Command::ImportProducts { vendor, file } => {
+        Command::ImportProducts { vendor, file, publish } => {
             let text = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let rows = text.iter().filter(|b| **b == b'\n').count().saturating_sub(1) as u64;
             let pool = open_database(&config)?;
@@ -145,7 +150,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 &mut conn,
                 &config.vendor_settings(),
                 SystemClock.now(),
-                None,
+                pasar_catalog::service::Importer::Operator { publish },
                 &vendor,
                 &text,
                 &|n| bar.set_position(n as u64),
@@ -154,8 +159,9 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             match result {
                 Ok(report) => {
                     println!(
-                        "Imported {} products as drafts in {:.1} s.",
+                        "Imported {} products {} in {:.1} s.",
                         report.created,
+                        if publish { "and published them" } else { "as drafts" },
                         started.elapsed().as_secs_f64()
                     );
                     Ok(std::process::ExitCode::SUCCESS)
@@ -187,7 +193,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             bar.finish_and_clear();
             let n = result.context("rebuilding the search index")?;
             println!(
-                "Rebuilt the {} search index: {n} products buyers can find, in {:.1} s.",
+                "Rebuilt the search index ({}): {n} products buyers can find, in {:.1} s.",
                 pasar_server::search::describe(&config),
                 started.elapsed().as_secs_f64()
             );

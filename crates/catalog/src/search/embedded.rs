@@ -3,22 +3,23 @@
 //!
 //! Relevance is built to match Meilisearch's bucket sort rather than BM25: each query
 //! word scores the best of a few fixed values (exact in the name 10, prefix 9, one typo
-//! 7, two typos 5; lower in the brand, vendor name and description), and a product's
-//! score is the sum over the words. Equal scores are then truly equally relevant, and
+//! 7, two typos 5; 3, 2.5 and 2 in the brand, vendor name and description), and a
+//! product's score is the sum over the words. Equal scores are then truly equally relevant, and
 //! the priority order breaks the tie, as it does with Meilisearch's custom ranking rules.
 
 use super::{SearchDoc, SearchError, SearchIndex, SearchQuery, SearchResults, Sort};
 use async_trait::async_trait;
+use levenshtein_automata::{Distance, LevenshteinAutomatonBuilder, DFA, SINK_STATE};
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use tantivy::collector::{Collector, SegmentCollector, TopDocs};
 use tantivy::columnar::{ColumnValues, StrColumn};
 use tantivy::directory::MmapDirectory;
+use tantivy::indexer::LogMergePolicy;
 use tantivy::query::{
-    AllQuery, BooleanQuery, ConstScoreQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery,
-    TermSetQuery,
+    AllQuery, BooleanQuery, ConstScoreQuery, DisjunctionMaxQuery, Occur, Query, RangeQuery, TermQuery,
 };
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED,
@@ -37,9 +38,9 @@ const WRITER_HEAP_BYTES: usize = 64 * 1024 * 1024;
 struct Fields {
     id: Field,
     name: Field,
-    brand: Field,
-    vendor_name: Field,
-    description: Field,
+    /// The brand, the vendor's name and the description, in one field: fewer fields
+    /// mean fewer typo automata to run per query word.
+    other: Field,
     vendor_id: Field,
     category_id: Field,
     regions: Field,
@@ -63,9 +64,7 @@ fn schema() -> (Schema, Fields) {
     let fields = Fields {
         id: b.add_text_field("id", STRING),
         name: b.add_text_field("name", words.clone()),
-        brand: b.add_text_field("brand", words.clone()),
-        vendor_name: b.add_text_field("vendor_name", words.clone()),
-        description: b.add_text_field("description", words),
+        other: b.add_text_field("other", words),
         vendor_id: b.add_text_field("vendor_id", STRING),
         category_id: b.add_text_field("category_id", STRING | FAST),
         regions: b.add_text_field("regions", STRING),
@@ -141,12 +140,18 @@ impl Embedded {
 
     fn from_index(index: Index, fields: Fields, path: Option<PathBuf>) -> Result<Embedded, SearchError> {
         index.tokenizers().register(TOKENIZER, analyzer());
-        let writer = index.writer_with_num_threads(1, WRITER_HEAP_BYTES).map_err(|e| match e {
+        let writer: IndexWriter = index.writer_with_num_threads(1, WRITER_HEAP_BYTES).map_err(|e| match e {
             tantivy::TantivyError::LockFailure(..) => SearchError::Unavailable(
                 "the search index is in use by another pasar process (stop the server first)".into(),
             ),
             other => engine_err(other),
         })?;
+        // Every segment costs each query its own pass, so merge sooner than tantivy's
+        // default (8 segments a level), and purge replaced documents early.
+        let mut policy = LogMergePolicy::default();
+        policy.set_min_num_segments(3);
+        policy.set_del_docs_ratio_before_merge(0.3);
+        writer.set_merge_policy(Box::new(policy));
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(engine_err)?;
         Ok(Embedded { inner: Arc::new(Inner { index, reader, writer: Mutex::new(writer), fields }), path })
     }
@@ -170,9 +175,9 @@ impl Inner {
         let mut d = TantivyDocument::default();
         d.add_text(f.id, &doc.id);
         d.add_text(f.name, &doc.name);
-        d.add_text(f.brand, &doc.brand);
-        d.add_text(f.vendor_name, &doc.vendor_name);
-        d.add_text(f.description, &doc.description);
+        for text in [&doc.brand, &doc.vendor_name, &doc.description] {
+            d.add_text(f.other, text);
+        }
         d.add_text(f.vendor_id, &doc.vendor_id);
         d.add_text(f.category_id, &doc.category_id);
         for r in &doc.regions {
@@ -206,6 +211,30 @@ impl Inner {
         self.reader.reload().map_err(engine_err)
     }
 
+    /// Merges every segment into one and waits for it (after a rebuild). A merge the
+    /// merge policy started meanwhile can make ours fail; then try again with the
+    /// segments as they are now.
+    fn compact(&self) -> Result<(), SearchError> {
+        for attempt in 0..10 {
+            let ids = self.index.searchable_segment_ids().map_err(engine_err)?;
+            if ids.len() <= 1 {
+                break;
+            }
+            let mut writer = self.writer.lock().map_err(|_| engine_err("index writer poisoned"))?;
+            let merge = writer.merge(&ids);
+            drop(writer);
+            match merge.wait() {
+                Ok(_) => break,
+                Err(e) if attempt < 9 => {
+                    tracing::debug!(error = %e, "segment merge raced a background merge; retrying");
+                    std::thread::sleep(std::time::Duration::from_millis(200));
+                }
+                Err(e) => return Err(engine_err(e)),
+            }
+        }
+        self.reader.reload().map_err(engine_err)
+    }
+
     fn clear(&self) -> Result<(), SearchError> {
         let mut writer = self.writer.lock().map_err(|_| engine_err("index writer poisoned"))?;
         writer.delete_all_documents().map_err(engine_err)?;
@@ -226,48 +255,44 @@ impl Inner {
         out
     }
 
-    fn text_query(&self, text: &str) -> Vec<Box<dyn Query>> {
+    /// One clause per query word: the best of the index terms the word stands for.
+    ///
+    /// The terms are found once per word and field, by one typo automaton (and a
+    /// dictionary range for the prefix of the last word) over each segment's term
+    /// dictionary; the query then holds plain term queries, which intersect by skipping
+    /// through postings. tantivy's own fuzzy queries would run an automaton per variant
+    /// and read every matching posting into a bitset, for every query.
+    fn text_query(&self, searcher: &tantivy::Searcher, text: &str) -> Result<Vec<Box<dyn Query>>, SearchError> {
         let f = &self.fields;
         let words = self.words(text);
         let last = words.len().saturating_sub(1);
-        words
-            .iter()
-            .enumerate()
-            .map(|(i, word)| {
-                let len = word.chars().count();
-                let mut variants: Vec<Box<dyn Query>> = Vec::new();
-                // (field, exact, prefix, one typo, two typos)
-                let weights = [
-                    (f.name, 10.0, 9.0, 7.0, 5.0),
-                    (f.brand, 4.0, 3.5, 3.0, 2.0),
-                    (f.vendor_name, 4.0, 3.5, 3.0, 2.0),
-                    (f.description, 2.0, 1.5, 1.0, 0.5),
-                ];
-                for (field, exact, prefix, one, two) in weights {
-                    let term = Term::from_field_text(field, word);
-                    let scored = |q: Box<dyn Query>, s: f32| -> Box<dyn Query> { Box::new(ConstScoreQuery::new(q, s)) };
-                    variants.push(scored(Box::new(TermQuery::new(term.clone(), IndexRecordOption::Basic)), exact));
-                    if i == last {
-                        variants.push(scored(Box::new(FuzzyTermQuery::new_prefix(term.clone(), 0, true)), prefix));
-                    }
-                    if len >= 4 {
-                        variants.push(scored(Box::new(FuzzyTermQuery::new(term.clone(), 1, true)), one));
-                    }
-                    if len >= 8 {
-                        variants.push(scored(Box::new(FuzzyTermQuery::new(term, 2, true)), two));
-                    }
+        let mut clauses = Vec::with_capacity(words.len());
+        for (i, word) in words.iter().enumerate() {
+            let mut variants: Vec<Box<dyn Query>> = Vec::new();
+            for (field, weights) in [(f.name, NAME_WEIGHTS), (f.other, OTHER_WEIGHTS)] {
+                for (term, score) in expand(searcher, field, word, i == last, &weights)? {
+                    let query = TermQuery::new(Term::from_field_text(field, &term), IndexRecordOption::Basic);
+                    variants.push(Box::new(ConstScoreQuery::new(Box::new(query), score)));
                 }
-                Box::new(DisjunctionMaxQuery::new(variants)) as Box<dyn Query>
-            })
-            .collect()
+            }
+            clauses.push(Box::new(DisjunctionMaxQuery::new(variants)) as Box<dyn Query>);
+        }
+        Ok(clauses)
     }
 
     fn filters(&self, q: &SearchQuery) -> Vec<Box<dyn Query>> {
         let f = &self.fields;
         let mut out: Vec<Box<dyn Query>> = Vec::new();
         let term = |t: Term| -> Box<dyn Query> { Box::new(TermQuery::new(t, IndexRecordOption::Basic)) };
-        if !q.categories.is_empty() {
-            out.push(Box::new(TermSetQuery::new(q.categories.iter().map(|c| Term::from_field_text(f.category_id, c)))));
+        // Plain term queries, not a TermSetQuery: that one builds an automaton per query
+        // and reads every posting of a big category into a bitset, where an
+        // intersection only needs to skip through it.
+        match q.categories.as_slice() {
+            [] => {}
+            [one] => out.push(term(Term::from_field_text(f.category_id, one))),
+            many => out.push(Box::new(BooleanQuery::new(
+                many.iter().map(|c| (Occur::Should, term(Term::from_field_text(f.category_id, c)))).collect(),
+            ))),
         }
         if let Some(r) = &q.region {
             out.push(term(Term::from_field_text(f.regions, r)));
@@ -294,8 +319,9 @@ impl Inner {
     }
 
     fn search(&self, q: &SearchQuery) -> Result<SearchResults, SearchError> {
+        let searcher = self.reader.searcher();
         let mut clauses: Vec<(Occur, Box<dyn Query>)> =
-            self.text_query(&q.text).into_iter().map(|w| (Occur::Must, w)).collect();
+            self.text_query(&searcher, &q.text)?.into_iter().map(|w| (Occur::Must, w)).collect();
         clauses.extend(self.filters(q).into_iter().map(|f| (Occur::Must, Box::new(ConstScoreQuery::new(f, 0.0)) as _)));
         let query: Box<dyn Query> =
             if clauses.is_empty() { Box::new(AllQuery) } else { Box::new(BooleanQuery::new(clauses)) };
@@ -322,7 +348,6 @@ impl Inner {
                 }
             },
         );
-        let searcher = self.reader.searcher();
         let (top, facets) = searcher.search(&query, &(top, FacetCollector)).map_err(engine_err)?;
         let mut hits = Vec::with_capacity(top.len());
         for (_, address) in top {
@@ -336,6 +361,96 @@ impl Inner {
         let bytes = doc.get_first(self.fields.source).and_then(|v| v.as_bytes()).unwrap_or_default();
         serde_json::from_slice(bytes).map_err(engine_err)
     }
+}
+
+/// What a match is worth, by how it matches: (exact, prefix, one typo, two typos).
+type Weights = [f32; 4];
+const NAME_WEIGHTS: Weights = [10.0, 9.0, 7.0, 5.0];
+/// Brand, vendor name and description: no two-typo matches there.
+const OTHER_WEIGHTS: Weights = [3.0, 2.5, 2.0, 0.0];
+/// A short last word could be the prefix of thousands of terms; the first ones do.
+const MAX_PREFIX_TERMS: usize = 100;
+
+fn lev_builder(distance: u8) -> &'static LevenshteinAutomatonBuilder {
+    static ONE: OnceLock<LevenshteinAutomatonBuilder> = OnceLock::new();
+    static TWO: OnceLock<LevenshteinAutomatonBuilder> = OnceLock::new();
+    let cell = if distance >= 2 { &TWO } else { &ONE };
+    cell.get_or_init(|| LevenshteinAutomatonBuilder::new(distance.min(2), true))
+}
+
+/// A Levenshtein DFA as an automaton over the term dictionary.
+struct Typos<'a>(&'a DFA);
+
+impl tantivy_fst::Automaton for Typos<'_> {
+    type State = u32;
+    fn start(&self) -> u32 {
+        self.0.initial_state()
+    }
+    fn is_match(&self, state: &u32) -> bool {
+        matches!(self.0.distance(*state), Distance::Exact(_))
+    }
+    fn can_match(&self, state: &u32) -> bool {
+        *state != SINK_STATE
+    }
+    fn accept(&self, state: &u32, byte: u8) -> u32 {
+        self.0.transition(*state, byte)
+    }
+}
+
+/// The terms of `field` that `word` stands for, each with its score: the word itself,
+/// words within the allowed typos (one from 4 letters, two from 8 where the weights
+/// allow it) and, for the last word, words it begins.
+fn expand(
+    searcher: &tantivy::Searcher,
+    field: Field,
+    word: &str,
+    prefix: bool,
+    weights: &Weights,
+) -> Result<Vec<(String, f32)>, SearchError> {
+    let len = word.chars().count();
+    let distance: u8 = match len {
+        0..=3 => 0,
+        4..=7 => 1,
+        _ if weights[3] > 0.0 => 2,
+        _ => 1,
+    };
+    let mut best: HashMap<String, f32> = HashMap::new();
+    let mut offer = |term: &[u8], score: f32| {
+        if let Ok(t) = std::str::from_utf8(term) {
+            let entry = best.entry(t.to_owned()).or_insert(score);
+            *entry = entry.max(score);
+        }
+    };
+    let dfa = (distance > 0).then(|| lev_builder(distance).build_dfa(word));
+    for segment in searcher.segment_readers() {
+        let index = segment.inverted_index(field).map_err(engine_err)?;
+        let terms = index.terms();
+        if terms.term_ord(word.as_bytes()).map_err(engine_err)?.is_some() {
+            offer(word.as_bytes(), weights[0]);
+        }
+        if let Some(dfa) = &dfa {
+            let mut stream = terms.search(Typos(dfa)).into_stream().map_err(engine_err)?;
+            while stream.advance() {
+                let score = match dfa.eval(stream.key()) {
+                    Distance::Exact(0) => weights[0],
+                    Distance::Exact(1) => weights[2],
+                    _ => weights[3],
+                };
+                offer(stream.key(), score);
+            }
+        }
+        if prefix {
+            let mut upper = word.as_bytes().to_vec();
+            upper.push(0xFF);
+            let mut stream = terms.range().ge(word.as_bytes()).lt(&upper).into_stream().map_err(engine_err)?;
+            let mut n = 0;
+            while n < MAX_PREFIX_TERMS && stream.advance() {
+                offer(stream.key(), weights[1]);
+                n += 1;
+            }
+        }
+    }
+    Ok(best.into_iter().collect())
 }
 
 /// Counts every match and its facet values, from the fast fields.
@@ -478,6 +593,10 @@ impl SearchIndex for Embedded {
 
     async fn clear(&self) -> Result<(), SearchError> {
         self.blocking(|i| i.clear()).await
+    }
+
+    async fn compact(&self) -> Result<(), SearchError> {
+        self.blocking(|i| i.compact()).await
     }
 
     async fn count(&self) -> Result<u64, SearchError> {

@@ -149,6 +149,11 @@ pub trait SearchIndex: Send + Sync {
     async fn apply(&self, upsert: Vec<SearchDoc>, delete: Vec<String>) -> Result<(), SearchError>;
     /// Removes every document.
     async fn clear(&self) -> Result<(), SearchError>;
+    /// Tidies the index after a bulk load (the embedded engine merges its segments);
+    /// engines that manage this themselves do nothing.
+    async fn compact(&self) -> Result<(), SearchError> {
+        Ok(())
+    }
     /// How many documents the index holds.
     async fn count(&self) -> Result<u64, SearchError>;
     async fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError>;
@@ -196,6 +201,10 @@ impl SearchIndex for Switchable {
     async fn clear(&self) -> Result<(), SearchError> {
         self.check()?;
         self.inner.clear().await
+    }
+    async fn compact(&self) -> Result<(), SearchError> {
+        self.check()?;
+        self.inner.compact().await
     }
     async fn count(&self) -> Result<u64, SearchError> {
         self.check()?;

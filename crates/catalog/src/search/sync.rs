@@ -183,6 +183,7 @@ pub async fn rebuild(
         index.apply(docs, Vec::new()).await?;
         progress(done, total);
     }
+    index.compact().await?;
     write_tx(conn, |c| search_queue::clear_before(c, now).map_err(DbError::from))?;
     Ok(index.count().await?)
 }

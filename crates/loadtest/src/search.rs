@@ -1,0 +1,202 @@
+//! The catalogue at scale: imports generated products through `pasar import-products
+//! --publish` while the server runs, times how long until the search index holds them
+//! all, then measures searches (a query and two filters) at the API.
+
+use crate::{http, pasar, rss_kib, start};
+use anyhow::Context;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+const NOUNS: [&str; 24] = [
+    "Kursi",
+    "Meja",
+    "Lemari",
+    "Rak",
+    "Kertas",
+    "Pulpen",
+    "Map",
+    "Spidol",
+    "Batik",
+    "Kain",
+    "Seragam",
+    "Kemeja",
+    "Kopi",
+    "Teh",
+    "Keripik",
+    "Sambal",
+    "Tas",
+    "Vas",
+    "Keranjang",
+    "Lampu",
+    "Printer",
+    "Tinta",
+    "Office Chair",
+    "Paper",
+];
+const WORDS: [&str; 24] = [
+    "Kantor",
+    "Lipat",
+    "Jati",
+    "Tulis",
+    "Cap",
+    "Hitam",
+    "Biru",
+    "Premium",
+    "Ekonomis",
+    "Anyaman",
+    "Kuningan",
+    "Bambu",
+    "Robusta",
+    "Arabika",
+    "Pedas",
+    "Manis",
+    "Sekolah",
+    "Dinas",
+    "Lengan Panjang",
+    "Motif Surya",
+    "A4",
+    "Folio",
+    "Ergonomic",
+    "Recycled",
+];
+
+/// A vendor of the demo marketplace and the category slugs its KBLI codes open.
+struct Seller {
+    id: String,
+    slugs: Vec<String>,
+}
+
+fn allows(prefixes: &[String], kbli: &[String]) -> bool {
+    prefixes.is_empty() || kbli.iter().any(|k| prefixes.iter().any(|p| k.starts_with(p.as_str())))
+}
+
+async fn sellers(addr: &str) -> anyhow::Result<Vec<Seller>> {
+    let cats: serde_json::Value =
+        serde_json::from_slice(&http::request(addr, "GET", "/api/v1/categories", None, None).await?.body)?;
+    let vendors: serde_json::Value =
+        serde_json::from_slice(&http::request(addr, "GET", "/api/v1/vendors?limit=100", None, None).await?.body)?;
+    let strings = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array().into_iter().flatten().filter_map(|s| s.as_str().map(str::to_owned)).collect()
+    };
+    let mut out = Vec::new();
+    for v in vendors["items"].as_array().context("vendor directory")? {
+        let kbli = strings(&v["kbli_codes"]);
+        let slugs: Vec<String> = cats
+            .as_array()
+            .context("categories")?
+            .iter()
+            .filter(|c| allows(&strings(&c["kbli_prefixes"]), &kbli))
+            .filter_map(|c| c["slug"].as_str().map(str::to_owned))
+            .collect();
+        if !slugs.is_empty() {
+            out.push(Seller { id: v["id"].as_str().context("vendor id")?.to_owned(), slugs });
+        }
+    }
+    anyhow::ensure!(!out.is_empty(), "no approved vendor can list anything");
+    Ok(out)
+}
+
+/// A CSV of `n` products for `seller`, numbered from `first`.
+fn csv(seller: &Seller, first: usize, n: usize) -> String {
+    let mut out =
+        String::from("name,category,unit,unit_price_idr,stock,sku,tkdn_certificate,tkdn_bp,bmp_bp,tkdn_valid_until\n");
+    for i in first..first + n {
+        // A cheap deterministic spread of names, prices, stock and TKDN.
+        let h = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let noun = NOUNS[(h >> 7) as usize % NOUNS.len()];
+        let word = WORDS[(h >> 17) as usize % WORDS.len()];
+        let word2 = WORDS[(h >> 27) as usize % WORDS.len()];
+        let slug = &seller.slugs[(h >> 37) as usize % seller.slugs.len()];
+        let price = 1_000 + (h >> 41) % 5_000_000;
+        let stock = (h >> 23) % 50;
+        let tkdn = match (h >> 13) % 4 {
+            0 => String::from(",,,"),
+            k => format!("TKDN-{i}/2026,{},{},2030-12-31", k * 1_800, (h >> 3) % 1_501),
+        };
+        let _ = writeln!(out, "{noun} {word} {word2} {i},{slug},pcs,{price},{stock},SKU-{i},{tkdn}");
+    }
+    out
+}
+
+/// The searches: a query (some with typos) and two filters each.
+const QUERIES: [&str; 8] = [
+    "q=kursi%20kantor&umkk=true&in_stock=true",
+    "q=kurs%20kantr&category=furnitur&min_tkdn_bp=1800",
+    "q=batik%20tulis&pdn_priority=true&in_stock=true",
+    "q=kertas%20a4&category=atk&min_price=10000",
+    "q=kopi%20robusta&umkk=true&max_price=1000000",
+    "q=keranjang%20bambu&region=35.76&in_stock=true",
+    "q=office%20chair&min_tkdn_bp=3600&umkk=true",
+    "q=sambal%20pedas&category=makanan-minuman&in_stock=true",
+];
+
+pub fn run(bin: &PathBuf, products: usize, connections: usize, seconds: u64) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let dir = tempfile::tempdir()?;
+    let out = pasar(bin, dir.path()).arg("seed-demo").output()?;
+    anyhow::ensure!(out.status.success(), "seed-demo failed: {}", String::from_utf8_lossy(&out.stderr));
+    let (server, _) = start(bin, dir.path(), None)?;
+    let pid = server.child.id();
+    let sellers = rt.block_on(sellers(&server.addr))?;
+    let per = products.div_ceil(sellers.len());
+    let mut files = Vec::new();
+    for (k, s) in sellers.iter().enumerate() {
+        let n = per.min(products - (k * per).min(products));
+        if n == 0 {
+            break;
+        }
+        let path = dir.path().join(format!("products-{k}.csv"));
+        std::fs::write(&path, csv(s, k * per, n))?;
+        files.push((s.id.clone(), path));
+    }
+    println!(
+        "{products} generated products for {} vendors; importing with --publish while the server runs",
+        files.len()
+    );
+
+    let started = Instant::now();
+    let mut peak = rss_kib(pid)?;
+    for (vendor, path) in &files {
+        let out = pasar(bin, dir.path())
+            .args(["import-products", "--publish", "--vendor", vendor])
+            .arg(path)
+            .output()
+            .context("running pasar import-products")?;
+        anyhow::ensure!(out.status.success(), "import failed: {}", String::from_utf8_lossy(&out.stderr));
+        peak = peak.max(rss_kib(pid)?);
+    }
+    let imported = started.elapsed();
+    println!("import of {products} products (database, audit, price history, queue): {:.1} s", imported.as_secs_f64());
+    let total = |rt: &tokio::runtime::Runtime| -> anyhow::Result<u64> {
+        let r = rt.block_on(http::request(&server.addr, "GET", "/api/v1/products?per_page=1", None, None))?;
+        let v: serde_json::Value = serde_json::from_slice(&r.body)?;
+        Ok(v["total"].as_u64().unwrap_or(0))
+    };
+    while total(&rt)? < products as u64 {
+        anyhow::ensure!(started.elapsed() < Duration::from_secs(900), "the index did not catch up in 15 minutes");
+        peak = peak.max(rss_kib(pid)?);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let indexed = started.elapsed();
+    println!(
+        "import + indexing until every product is searchable: {:.1} s (indexing finished {:.1} s after the import)",
+        indexed.as_secs_f64(),
+        (indexed - imported).as_secs_f64()
+    );
+    println!("server resident memory: peak {:.1} MiB during import and indexing", peak as f64 / 1024.0);
+
+    let make: http::MakeRequest =
+        std::sync::Arc::new(|n| ("GET", format!("/api/v1/products?{}", QUERIES[n as usize % QUERIES.len()]), None));
+    for q in QUERIES {
+        let r = rt.block_on(http::request(&server.addr, "GET", &format!("/api/v1/products?{q}"), None, None))?;
+        let v: serde_json::Value = serde_json::from_slice(&r.body)?;
+        println!("  {q}: {} → {} matches", r.status, v["total"]);
+    }
+    let one = rt.block_on(http::drive_with(&server.addr, None, 1, Duration::from_secs(seconds), make.clone()))?;
+    println!("search (a query and two filters), 1 connection, {seconds} s: {one}");
+    let many = rt.block_on(http::drive_with(&server.addr, None, connections, Duration::from_secs(seconds), make))?;
+    println!("search (a query and two filters), {connections} connections, {seconds} s: {many}");
+    println!("server resident memory after the search load: {:.1} MiB", rss_kib(pid)? as f64 / 1024.0);
+    Ok(())
+}
