@@ -1,7 +1,7 @@
 //! The catalogue: categories, products with local content, price history, curation,
 //! and who sees what.
 
-use pasar_tests::{backends, Options, TestApp, World};
+use pasar_tests::{backends, Options, TestApp, World, PDF, PNG};
 use serde_json::json;
 
 const ATK: &str = "0193a000-0000-7000-8000-000000000002";
@@ -349,5 +349,87 @@ async fn products_are_imported_from_csv_all_or_nothing() {
         let batik = items.iter().find(|p| p["sku"] == "BTK-001").unwrap();
         assert_eq!((batik["tkdn_bp"].as_i64(), batik["pdn_priority"].as_bool()), (Some(4_500), Some(true)));
         assert_eq!(batik["specs"]["bahan"], "katun");
+    }
+}
+
+/// A real picture of `w` × `h` pixels.
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(w, h, image::Rgb([180, 40, 40]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+#[actix_web::test]
+async fn product_photos_are_checked_thumbnailed_shown_and_guarded() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        let w = World::build(&app).await;
+        let curator = w.token("curator").to_owned();
+        let (_, a) = app.approved_vendor(&curator, "a@batik.test", "UD Batik Kranggan", "9120001000031").await;
+        let (_, b) = app.approved_vendor(&curator, "b@batik.test", "UD Batik Lain", "9120001000032").await;
+        let body = json!({ "name": "Kain Batik Tulis Majapahit", "category_id": BATIK, "unit": "pcs", "unit_price_idr": 450_000 });
+        let p = app.post("/api/v1/products", Some(&a), body).await.expect(201);
+        let id = p["id"].as_str().unwrap().to_owned();
+        let images = format!("/api/v1/products/{id}/images");
+        let picture = png(800, 400);
+
+        // Only the vendor's own users add photos; pictures are judged by content.
+        let up = |token: &str, file: (&'static str, &'static str, Vec<u8>)| {
+            let (app, images, token) = (&app, images.clone(), token.to_owned());
+            async move { app.multipart("POST", &images, &token, &[], Some((file.0, file.1, &file.2))).await }
+        };
+        up(&b, ("a.png", "image/png", picture.clone())).await.expect_problem(404, "not_found");
+        up(&curator, ("a.png", "image/png", picture.clone())).await.expect_problem(403, "forbidden");
+        let r = up(&a, ("a.png", "image/png", PDF.to_vec())).await;
+        assert_eq!(fields(&r.expect_problem(422, "validation_failed")), vec!["file"]);
+        let r = up(&a, ("a.png", "image/png", PNG.to_vec())).await;
+        assert_eq!(
+            fields(&r.expect_problem(422, "validation_failed")),
+            vec!["file"],
+            "[{}] a header alone",
+            app.name()
+        );
+        let r = app.multipart("POST", &images, &a, &[("kind", "nib")], Some(("a.png", "image/png", &picture))).await;
+        assert_eq!(fields(&r.expect_problem(422, "validation_failed")), vec!["kind"]);
+        let img = up(&a, ("a.png", "image/png", picture.clone())).await.expect(201);
+        assert_eq!(
+            (img["width"].as_i64(), img["height"].as_i64(), img["position"].as_i64()),
+            (Some(800), Some(400), Some(0))
+        );
+
+        // A draft's photos are as private as the draft.
+        app.get(&images, None).await.expect_problem(404, "not_found");
+        assert_eq!(app.get(&images, Some(&a)).await.expect(200).as_array().unwrap().len(), 1);
+
+        // Published: everyone sees them, thumbnails included, and search shows the cover.
+        app.post(&format!("/api/v1/products/{id}/submit"), Some(&a), json!({})).await.expect(200);
+        app.post(&format!("/api/v1/products/{id}/review"), Some(&curator), json!({ "decision": "approve" }))
+            .await
+            .expect(200);
+        let list = app.get(&images, None).await.expect(200);
+        let thumb_url = list[0]["thumbnail_url"].as_str().unwrap().to_owned();
+        let (status, content_type, bytes) = app.download(&thumb_url, w.token("pejabat_pengadaan")).await;
+        assert_eq!((status, content_type.as_str()), (200, "image/jpeg"));
+        let thumb = image::load_from_memory(&bytes).unwrap();
+        assert_eq!((thumb.width(), thumb.height()), (320, 160));
+        let (status, content_type, original) = app.download(list[0]["url"].as_str().unwrap(), &b).await;
+        assert_eq!((status, content_type.as_str(), original.len()), (200, "image/png", picture.len()));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let r = app.get("/api/v1/products?q=majapahit", None).await.expect(200);
+            if r["items"][0]["thumbnail_url"] == thumb_url.as_str() {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "[{}] no cover in search: {r}", app.name());
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+
+        // Removing: not by another vendor; by the owner, and it is gone.
+        let one = format!("{images}/{}", img["id"].as_str().unwrap());
+        app.request("DELETE", &one, Some(&b), None).await.expect_problem(404, "not_found");
+        app.request("DELETE", &one, Some(&a), None).await.expect(204);
+        assert!(app.get(&images, None).await.expect(200).as_array().unwrap().is_empty());
+        app.get(&one, None).await.expect_problem(404, "not_found");
     }
 }

@@ -1,12 +1,14 @@
 //! `/api/v1/categories`, `/api/v1/products/*`, `/api/v1/vendors/{id}/products`,
 //! `/api/v1/curation/products`.
 
+use crate::documents::read_upload;
 use crate::extract::{path_id, query, ApiJson, AuthUser, MaybeAuthUser, PageParams};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 use crate::vendors::ReasonRequest;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
+use pasar_catalog::images::{self, ImageView};
 use pasar_catalog::model::ProductStatus;
 use pasar_catalog::search::{self, params, SearchDoc, SearchError, Sort};
 use pasar_catalog::service::{
@@ -31,6 +33,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::delete().to(delete_product)),
     )
     .service(web::resource("/products/{id}/price-history").route(web::get().to(price_history)))
+    .service(
+        web::resource("/products/{id}/images").route(web::get().to(list_images)).route(web::post().to(upload_image)),
+    )
+    .service(
+        web::resource("/products/{id}/images/{image}")
+            .route(web::get().to(image_file))
+            .route(web::delete().to(delete_image)),
+    )
+    .service(web::resource("/products/{id}/images/{image}/thumbnail").route(web::get().to(image_thumbnail)))
     .service(web::resource("/products/{id}/submit").route(web::post().to(submit_product)))
     .service(web::resource("/products/{id}/review").route(web::post().to(review_product)))
     .service(web::resource("/products/{id}/takedown").route(web::post().to(take_down)))
@@ -442,4 +453,140 @@ pub async fn import_products(
         })
         .await?;
     Ok(HttpResponse::Created().json(report))
+}
+
+// --- photos -----------------------------------------------------------------------------------------
+
+/// The multipart form of a photo upload (for the OpenAPI document).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ImageForm {
+    /// A JPEG or PNG picture (judged by content; it must decode), at most
+    /// `uploads.max_bytes` and 10,000 pixels a side.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+fn image_ids(raw: &(String, String)) -> Result<(String, String), ApiError> {
+    Ok((product_id(&raw.0)?, path_id::<uuid::Uuid>(&raw.1, "image")?.to_string()))
+}
+
+/// Add a photo to a product; the first is the cover search results show (the vendor's
+/// own users). A thumbnail of at most 320 pixels is made at once.
+#[utoipa::path(post, path = "/api/v1/products/{id}/images", tag = "catalog", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Product id")),
+    request_body(content = ImageForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, body = ImageView),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Ten photos already", body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a JPEG or PNG picture", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn upload_image(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: AuthUser,
+    id: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let AuthUser(actor) = user;
+    let id = product_id(&id)?;
+    // Outsiders are refused before the body is read.
+    let (st, a, pid) = (state.clone(), actor.clone(), id.clone());
+    state
+        .run(move |conn| {
+            catalog::get_product(conn, &st.vendors, Some(&a), &pid).and_then(|p| match p.status {
+                // Another vendor sees the public view at most: to them it is not there.
+                None => Err(pasar_catalog::CatalogError::NotFound("product")),
+                Some(_) if a.organization_id.to_string() == p.vendor_id => Ok(()),
+                Some(_) => Err(pasar_catalog::CatalogError::Forbidden("Only the vendor's own users add its photos.")),
+            })
+        })
+        .await?;
+    let form = read_upload(&req, payload, state.limits.upload_bytes, &[]).await?;
+    let (st, now) = (state.clone(), state.now());
+    let view = state.run(move |conn| images::upload(conn, st.files.as_ref(), now, &actor, &id, &form.bytes)).await?;
+    Ok(HttpResponse::Created().insert_header((header::LOCATION, view.url.clone())).json(view))
+}
+
+/// A product's photos in display order (whoever may see the product).
+#[utoipa::path(get, path = "/api/v1/products/{id}/images", tag = "catalog",
+    params(("id" = String, Path, description = "Product id")),
+    responses((status = 200, body = Vec<ImageView>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn list_images(
+    state: web::Data<AppState>,
+    user: MaybeAuthUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let MaybeAuthUser(actor) = user;
+    let id = product_id(&id)?;
+    let st = state.clone();
+    let list = state.run(move |conn| images::list(conn, &st.vendors, actor.as_ref(), &id)).await?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+async fn serve_image(
+    state: web::Data<AppState>,
+    actor: Option<pasar_auth::Actor>,
+    path: &(String, String),
+    thumbnail: bool,
+) -> Result<HttpResponse, ApiError> {
+    let (id, image) = image_ids(path)?;
+    let st = state.clone();
+    let (content_type, bytes) = state
+        .run(move |conn| images::file(conn, st.files.as_ref(), &st.vendors, actor.as_ref(), &id, &image, thumbnail))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header(("x-content-type-options", "nosniff"))
+        .insert_header(header::CacheControl(vec![header::CacheDirective::Private, header::CacheDirective::MaxAge(300)]))
+        .body(bytes))
+}
+
+/// A photo as uploaded (whoever may see the product).
+#[utoipa::path(get, path = "/api/v1/products/{id}/images/{image}", tag = "catalog",
+    params(("id" = String, Path, description = "Product id"), ("image" = String, Path, description = "Image id")),
+    responses(
+        (status = 200, description = "The picture", content_type = "image/jpeg"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn image_file(
+    state: web::Data<AppState>,
+    user: MaybeAuthUser,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    serve_image(state, user.0, &path, false).await
+}
+
+/// A photo's thumbnail: a JPEG of at most 320 pixels a side (whoever may see the product).
+#[utoipa::path(get, path = "/api/v1/products/{id}/images/{image}/thumbnail", tag = "catalog",
+    params(("id" = String, Path, description = "Product id"), ("image" = String, Path, description = "Image id")),
+    responses(
+        (status = 200, description = "The thumbnail", content_type = "image/jpeg"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn image_thumbnail(
+    state: web::Data<AppState>,
+    user: MaybeAuthUser,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    serve_image(state, user.0, &path, true).await
+}
+
+/// Remove a photo (the vendor's own users).
+#[utoipa::path(delete, path = "/api/v1/products/{id}/images/{image}", tag = "catalog", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Product id"), ("image" = String, Path, description = "Image id")),
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn delete_image(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let AuthUser(actor) = user;
+    let (id, image) = image_ids(&path)?;
+    let now = state.now();
+    state.run(move |conn| images::remove(conn, now, &actor, &id, &image)).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -41,15 +41,24 @@ fn too_large(limit: usize) -> ApiError {
         .with_field("file", format!("must be at most {limit} bytes"))
 }
 
-/// Reads the form, keeping at most `limit` bytes of file and small text fields.
-async fn read_upload(req: &HttpRequest, payload: web::Payload, limit: usize) -> Result<Upload, ApiError> {
+/// The text fields of a document upload.
+const DOCUMENT_FIELDS: [&str; 3] = ["kind", "number", "valid_until"];
+
+/// Reads a multipart form: a `file` of at most `limit` bytes and the small text
+/// `fields` named (the document fields; none for a photo); anything else is refused.
+pub(crate) async fn read_upload(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+    fields: &[&str],
+) -> Result<Upload, ApiError> {
     let is_multipart = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
     if !is_multipart {
-        return Err(ApiError::new(Code::UnsupportedMediaType, "Send the document as multipart/form-data.")
+        return Err(ApiError::new(Code::UnsupportedMediaType, "Send the file as multipart/form-data.")
             .with_field("content-type", "must be multipart/form-data"));
     }
     let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
@@ -91,12 +100,13 @@ async fn read_upload(req: &HttpRequest, payload: web::Payload, limit: usize) -> 
         };
         match name.as_str() {
             "file" => upload.bytes = bytes,
-            "kind" => upload.kind = Some(text()?),
-            "number" => upload.number = Some(text()?),
-            "valid_until" => upload.valid_until = Some(text()?),
+            "kind" if fields.contains(&"kind") => upload.kind = Some(text()?),
+            "number" if fields.contains(&"number") => upload.number = Some(text()?),
+            "valid_until" if fields.contains(&"valid_until") => upload.valid_until = Some(text()?),
             other => {
+                let known = fields.iter().chain(["file"].iter()).copied().collect::<Vec<_>>().join(", ");
                 return Err(ApiError::new(Code::ValidationFailed, format!("Unknown form field '{other}'."))
-                    .with_field(other, "is not a field of this form (kind, number, valid_until, file)"))
+                    .with_field(other, format!("is not a field of this form ({known})")));
             }
         }
     }
@@ -160,7 +170,7 @@ pub async fn upload(
     let AuthUser(actor) = user;
     let vendor = path_id::<OrganizationId>(&id, "vendor")?.to_string();
     may_upload(&actor, &vendor)?;
-    let form = read_upload(&req, payload, state.limits.upload_bytes).await?;
+    let form = read_upload(&req, payload, state.limits.upload_bytes, &DOCUMENT_FIELDS).await?;
     let st = state.clone();
     let now = state.now();
     let v = vendor.clone();
@@ -190,7 +200,7 @@ pub async fn replace(
     let AuthUser(actor) = user;
     let (vendor, doc) = ids(&path)?;
     may_upload(&actor, &vendor)?;
-    let form = read_upload(&req, payload, state.limits.upload_bytes).await?;
+    let form = read_upload(&req, payload, state.limits.upload_bytes, &DOCUMENT_FIELDS).await?;
     let st = state.clone();
     let now = state.now();
     let view = state

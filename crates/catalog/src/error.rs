@@ -15,6 +15,9 @@ pub enum CatalogError {
     AlreadyExists { field: &'static str, detail: String },
     #[error(transparent)]
     Db(#[from] DbError),
+    /// The file store failed (a 500: the cause is logged, not shown).
+    #[error("file storage: {0}")]
+    Storage(String),
 }
 
 impl From<diesel::result::Error> for CatalogError {
@@ -42,6 +45,7 @@ impl ErrorCode for CatalogError {
             CatalogError::InvalidState(_) => Code::InvalidState,
             CatalogError::AlreadyExists { .. } => Code::AlreadyExists,
             CatalogError::Db(e) => e.code(),
+            CatalogError::Storage(_) => Code::Internal,
         }
     }
 

@@ -3,6 +3,7 @@
 //! [`search`].
 
 pub mod error;
+pub mod images;
 pub mod import;
 pub mod model;
 pub mod search;

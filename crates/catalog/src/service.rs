@@ -556,7 +556,7 @@ fn apply_product(
 }
 
 /// The vendor the caller sells for, if it may list products now.
-fn selling_vendor(
+pub(crate) fn selling_vendor(
     conn: &mut DbConn,
     actor: &Actor,
     vendor_id: &str,

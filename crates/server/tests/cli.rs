@@ -290,3 +290,68 @@ fn import_products_loads_a_csv_file_for_a_vendor() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("rows[1].unit"), "{out:?}");
     }
 }
+
+/// Waits until `GET /api/v1/products?<query>` reports `total` matches.
+fn wait_for_total(addr: &str, query: &str, total: u64) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (status, body) = http(addr, "GET", &format!("/api/v1/products?{query}"), None, None);
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        if status == 200 && v["total"] == total {
+            return;
+        }
+        assert!(Instant::now() < deadline, "search never reached {total}: {status} {body}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn published_imports_are_found_and_reindex_rebuilds_a_lost_index() {
+    for backend in backends() {
+        let dir = tempfile::tempdir().unwrap();
+        let pg = (backend == Backend::Postgres).then(TempPgDatabase::create);
+        let with_db = |mut c: Command| {
+            if let Some(db) = &pg {
+                c.env("DATABASE_URL", &db.url);
+            }
+            c
+        };
+        assert!(with_db(pasar(dir.path())).arg("seed-demo").output().unwrap().status.success());
+        let run = start(with_db(pasar(dir.path())));
+        assert!(run.stdout.iter().any(|l| l.contains("Search:") && l.contains("embedded")), "{:?}", run.stdout);
+        let (_, body) = http(&run.addr, "GET", "/api/v1/vendors?limit=100", None, None);
+        let vendors: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let batik = vendors["items"].as_array().unwrap().iter().find(|v| v["name"] == "Batik Majapahit").unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/examples/products.csv");
+        // Published on import, while the server runs: its worker indexes them.
+        let out = with_db(pasar(dir.path()))
+            .args(["import-products", "--publish", "--vendor", &batik])
+            .arg(&example)
+            .output()
+            .unwrap();
+        assert!(String::from_utf8_lossy(&out.stdout).contains("Imported 3 products and published them"), "{out:?}");
+        wait_for_total(&run.addr, "q=batik", 3);
+        // The running server holds the embedded index: reindex says so and changes nothing.
+        let out = with_db(pasar(dir.path())).arg("reindex").output().unwrap();
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("stop the server first"), "{out:?}");
+        drop(run);
+
+        // The index is lost; the database is the truth: reindex rebuilds it.
+        std::fs::remove_dir_all(dir.path().join("search")).unwrap();
+        let out = with_db(pasar(dir.path())).arg("reindex").output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("3 products buyers can find"), "{out:?}");
+        let run = start(with_db(pasar(dir.path())));
+        wait_for_total(&run.addr, "q=kain%20batik", 1);
+        drop(run);
+
+        // Lost again, with no reindex: the server rebuilds an empty index itself.
+        std::fs::remove_dir_all(dir.path().join("search")).unwrap();
+        let run = start(with_db(pasar(dir.path())));
+        wait_for_total(&run.addr, "q=batik", 3);
+    }
+}
