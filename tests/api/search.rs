@@ -2,7 +2,7 @@
 //! the priority order; the index follows every change, survives an outage of the engine
 //! and never shows what buyers may not see.
 
-use pasar_tests::{backends, Options, TestApp, World};
+use pasar_tests::{backends, search_engines, Options, TestApp, World};
 use serde_json::{json, Value};
 
 const BATIK: &str = "0193a000-0000-7000-8000-000000000031";
@@ -63,8 +63,9 @@ async fn search_until(app: &TestApp, query: &str, what: &str, check: impl Fn(&Va
 
 #[actix_web::test]
 async fn buyers_find_published_products_by_priority_with_typos_filters_and_facets() {
-    for backend in backends() {
-        let app = TestApp::start(backend, Options::default()).await;
+    for (backend, meilisearch) in backends().into_iter().flat_map(|b| search_engines().into_iter().map(move |m| (b, m)))
+    {
+        let app = TestApp::start(backend, Options { meilisearch, ..Options::default() }).await;
         let w = World::build(&app).await;
         let curator = w.token("curator").to_owned();
         // A: a small local batik maker. B: a large firm outside the region.
@@ -191,8 +192,9 @@ async fn buyers_find_published_products_by_priority_with_typos_filters_and_facet
 
 #[actix_web::test]
 async fn product_writes_survive_a_search_outage_and_the_index_catches_up() {
-    for backend in backends() {
-        let app = TestApp::start(backend, Options::default()).await;
+    for (backend, meilisearch) in backends().into_iter().flat_map(|b| search_engines().into_iter().map(move |m| (b, m)))
+    {
+        let app = TestApp::start(backend, Options { meilisearch, ..Options::default() }).await;
         let w = World::build(&app).await;
         let curator = w.token("curator").to_owned();
         let (_, a) = app.approved_vendor(&curator, "a@batik.test", "UD Batik Kranggan", "9120001000021").await;
@@ -200,7 +202,7 @@ async fn product_writes_survive_a_search_outage_and_the_index_catches_up() {
         search_until(&app, "q=majapahit", "indexed before the outage", |r| r["total"] == 1).await;
 
         // The engine stops. Searching says so (503); writes go on regardless.
-        app.search.set_down(true);
+        app.search_down(true);
         let r = app.get("/api/v1/products?q=majapahit", None).await.expect_problem(503, "unavailable");
         assert!(r["detail"].as_str().unwrap().contains("Search is unavailable"));
         let second = publish(&app, &a, &curator, batik("Seragam Batik Sekolah", SERAGAM, 150_000, 5, None)).await;
@@ -226,7 +228,7 @@ async fn product_writes_survive_a_search_outage_and_the_index_catches_up() {
         .await;
 
         // The engine comes back: the index catches up on its own.
-        app.search.set_down(false);
+        app.search_down(false);
         let r = search_until(&app, "q=batik", "both writes applied", |r| r["total"] == 2).await;
         let price = r["items"].as_array().unwrap().iter().find(|i| i["id"] == first.as_str()).unwrap()
             ["unit_price_idr"]

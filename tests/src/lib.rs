@@ -4,6 +4,7 @@
 //! that tests run in parallel. Helpers return `(status, JSON)` so tests read like a
 //! user's session.
 
+pub mod proxy;
 pub mod smtp;
 
 use awc::http::header::HeaderMap;
@@ -31,6 +32,20 @@ pub struct Options {
     pub upload_limit_bytes: Option<usize>,
     /// How often the worker looks for expiring documents.
     pub reminder_interval_secs: Option<u64>,
+    /// Search with Meilisearch (at `MEILI_URL`, through a proxy the test can unplug)
+    /// instead of the embedded engine.
+    pub meilisearch: bool,
+}
+
+/// The search engines a test runs on: the embedded one always, Meilisearch when
+/// `MEILI_URL` is set (and it says so when it is not).
+pub fn search_engines() -> Vec<bool> {
+    if std::env::var("MEILI_URL").is_ok_and(|u| !u.is_empty()) {
+        vec![false, true]
+    } else {
+        println!("skipped: MEILI_URL is not set, so this ran on the embedded search engine only");
+        vec![false]
+    }
 }
 
 /// A reply: status, headers and the body parsed as JSON (`Null` when empty).
@@ -75,6 +90,8 @@ pub struct TestApp {
     pub pool: DbPool,
     /// The search engine, to take it offline as an outage would.
     pub search: std::sync::Arc<pasar_catalog::search::Switchable>,
+    /// Between the app and Meilisearch, when the test searches with it.
+    meili_proxy: Option<proxy::Proxy>,
     client: awc::Client,
     handle: actix_web::dev::ServerHandle,
     // Dropped after the server handle is stopped (field order matters for Drop).
@@ -109,6 +126,17 @@ impl TestApp {
         if let Some(secs) = options.reminder_interval_secs {
             config.vendors.reminder_interval_secs = secs;
         }
+        let meili_proxy = if options.meilisearch {
+            let url = std::env::var("MEILI_URL").expect("MEILI_URL");
+            let target = url.trim_start_matches("http://").trim_end_matches('/').to_owned();
+            let proxy = proxy::Proxy::start(target).await;
+            config.search.meilisearch_url = format!("http://{}", proxy.addr);
+            config.search.meilisearch_api_key = std::env::var("MEILI_MASTER_KEY").unwrap_or_default();
+            config.search.meilisearch_index = format!("test_{}", uuid::Uuid::now_v7().simple());
+            Some(proxy)
+        } else {
+            None
+        };
         config.validate().expect("test configuration is valid");
         let seed = AdminSeed { email: ADMIN_EMAIL.into(), password: Some(ADMIN_PASSWORD.into()) };
         let app = Application::build(&config, &seed).expect("application starts");
@@ -118,13 +146,24 @@ impl TestApp {
         let search = app.search.clone();
         actix_web::rt::spawn(app.run_until_stopped());
         let client = awc::Client::builder().timeout(Duration::from_secs(60)).disable_redirects().finish();
-        TestApp { backend, base, config, pool, search, client, handle, _pg: pg, dir }
+        TestApp { backend, base, config, pool, search, meili_proxy, client, handle, _pg: pg, dir }
     }
 
     pub fn name(&self) -> &'static str {
-        match self.backend {
-            Backend::Sqlite => "sqlite",
-            Backend::Postgres => "postgres",
+        match (self.backend, self.meili_proxy.is_some()) {
+            (Backend::Sqlite, false) => "sqlite",
+            (Backend::Postgres, false) => "postgres",
+            (Backend::Sqlite, true) => "sqlite+meilisearch",
+            (Backend::Postgres, true) => "postgres+meilisearch",
+        }
+    }
+
+    /// Stops or restarts the search engine: Meilisearch is unplugged at the network,
+    /// the embedded engine switched off in the process.
+    pub fn search_down(&self, down: bool) {
+        match &self.meili_proxy {
+            Some(p) => p.set_down(down),
+            None => self.search.set_down(down),
         }
     }
 
