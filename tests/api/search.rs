@@ -227,6 +227,10 @@ async fn product_writes_survive_a_search_outage_and_the_index_catches_up() {
         })
         .await;
 
+        // Readiness stays green (writes work) and shows the backlog.
+        let ready = app.get("/health/ready", None).await.expect(200);
+        assert!(ready["search"]["queued"].as_i64().unwrap() >= 1, "[{}] {ready}", app.name());
+
         // The engine comes back: the index catches up on its own.
         app.search_down(false);
         let r = search_until(&app, "q=batik", "both writes applied", |r| r["total"] == 2).await;
@@ -241,5 +245,6 @@ async fn product_writes_survive_a_search_outage_and_the_index_catches_up() {
             n == 0
         })
         .await;
+        assert_eq!(app.get("/health/ready", None).await.expect(200)["search"]["queued"], 0);
     }
 }

@@ -1,5 +1,5 @@
 //! `GET /health/live` (the process answers) and `GET /health/ready` (it can serve:
-//! the database answers).
+//! the database answers; with the search index's backlog).
 
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
@@ -20,13 +20,28 @@ pub struct Health {
     /// `postgres` or `sqlite`, on readiness.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<&'static str>,
+    /// On readiness: how far the search index lags behind the database.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub search: Option<SearchHealth>,
     pub version: &'static str,
+}
+
+/// The search index's backlog. Search can lag (an engine outage) while the service is
+/// ready: writes go on and the index catches up, so this informs and never fails.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SearchHealth {
+    /// `embedded` or `meilisearch`.
+    pub engine: &'static str,
+    /// Products and vendors whose changes the index has not taken yet.
+    pub queued: i64,
+    /// The age of the oldest of them, in seconds.
+    pub oldest_secs: i64,
 }
 
 /// Liveness: the process is up.
 #[utoipa::path(get, path = "/health/live", tag = "health", responses((status = 200, body = Health)))]
 pub async fn live() -> HttpResponse {
-    HttpResponse::Ok().json(Health { status: "ok", database: None, version: env!("CARGO_PKG_VERSION") })
+    HttpResponse::Ok().json(Health { status: "ok", database: None, search: None, version: env!("CARGO_PKG_VERSION") })
 }
 
 /// Readiness: the database answers a query.
@@ -36,13 +51,16 @@ pub async fn live() -> HttpResponse {
 ))]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let pool = state.pool.clone();
-    let backend = web::block(move || {
+    let now = state.now();
+    let (backend, (queued, oldest_secs)) = web::block(move || {
         let mut conn = pool.get().map_err(|e| e.to_string())?;
         conn.batch_execute("SELECT 1").map_err(|e| e.to_string())?;
-        Ok::<_, String>(match conn.backend() {
+        let backlog = pasar_db::search_queue::backlog(&mut conn, now).map_err(|e| e.to_string())?;
+        let backend = match conn.backend() {
             pasar_db::Backend::Postgres => "postgres",
             pasar_db::Backend::Sqlite => "sqlite",
-        })
+        };
+        Ok::<_, String>((backend, backlog))
     })
     .await
     .map_err(|e| ApiError::internal(e.to_string()))?
@@ -52,5 +70,11 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
         err.retry_after = Some(5);
         err
     })?;
-    Ok(HttpResponse::Ok().json(Health { status: "ok", database: Some(backend), version: env!("CARGO_PKG_VERSION") }))
+    let search = Some(SearchHealth { engine: state.search.engine(), queued, oldest_secs });
+    Ok(HttpResponse::Ok().json(Health {
+        status: "ok",
+        database: Some(backend),
+        search,
+        version: env!("CARGO_PKG_VERSION"),
+    }))
 }
