@@ -84,7 +84,10 @@ fn check(bytes: &[u8]) -> Result<Checked, CatalogError> {
     limits.max_image_height = Some(MAX_SIDE_PX);
     limits.max_alloc = Some(MAX_DECODE_BYTES);
     reader.limits(limits);
-    let picture = reader.decode().map_err(|e| match e {
+    // A decoder bug must not take the worker thread down with a crafted file.
+    let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| reader.decode()))
+        .map_err(|_| bad_file("is not a readable picture"))?;
+    let picture = decoded.map_err(|e| match e {
         image::ImageError::Limits(_) => bad_file(format!("must be at most {MAX_SIDE_PX} pixels on each side")),
         other => bad_file(format!("is not a readable picture: {other}")),
     })?;
@@ -151,6 +154,8 @@ pub fn upload(
     files.put(&thumb_key, &checked.thumbnail).map_err(|e| CatalogError::Storage(e.to_string()))?;
     write_tx(conn, |conn| {
         own_product(conn, actor, product_id)?;
+        // Serialises uploads to one product, so that the limit and positions hold.
+        store::lock_product(conn, product_id)?;
         let existing = store::images(conn, product_id)?;
         if existing.len() >= MAX_IMAGES {
             return Err(CatalogError::InvalidState(format!("A product has at most {MAX_IMAGES} photos.")));

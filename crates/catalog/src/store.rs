@@ -267,3 +267,18 @@ pub fn covers(conn: &mut DbConn, product_ids: &[String]) -> QueryResult<std::col
     }
     Ok(out)
 }
+
+/// Products changed at or after `since` (deleted ones included).
+pub fn products_changed_since(conn: &mut DbConn, since: DateTime<Utc>) -> QueryResult<Vec<String>> {
+    products::table.filter(products::updated_at.ge(to_db(since))).select(products::id).load(conn)
+}
+
+/// Locks a product row until the transaction ends (PostgreSQL; SQLite write
+/// transactions are serialised anyway).
+pub fn lock_product(conn: &mut DbConn, id: &str) -> QueryResult<Option<String>> {
+    let q = products::table.find(id).filter(products::deleted_at.is_null()).select(products::id);
+    match conn {
+        DbConn::Pg(pg) => q.for_update().first(pg).optional(),
+        DbConn::Sqlite(sqlite) => q.first(sqlite).optional(),
+    }
+}

@@ -128,6 +128,9 @@ async fn contract(index: &dyn SearchIndex) {
     // Every word must match; English words too.
     assert!(ids(index, q("kursi batik")).await.is_empty(), "{engine}: all words");
     assert_eq!(ids(index, q("laptop office")).await, vec!["h-laptop"], "{engine}: English");
+    // A typo on the first letter counts twice: "pursi" (5 letters, one typo allowed)
+    // does not find "kursi".
+    assert!(ids(index, q("pursi kantor")).await.is_empty(), "{engine}: first-letter typo");
     // Short words allow no typo.
     assert!(ids(index, q("mja")).await.is_empty(), "{engine}: no typo below 4 letters");
 

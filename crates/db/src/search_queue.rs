@@ -161,9 +161,26 @@ pub fn backlog(conn: &mut DbConn, now: DateTime<Utc>) -> QueryResult<(i64, i64)>
     Ok((n, age))
 }
 
-/// Empties the queue (`pasar reindex` rebuilds everything from the database anyway).
-pub fn clear_before(conn: &mut DbConn, before: DateTime<Utc>) -> QueryResult<usize> {
-    diesel::delete(search_queue::table.filter(search_queue::queued_at.lt(time::to_db(before)))).execute(conn)
+/// Every entry as it stands: `(kind, id, token)`. A rebuild takes this before it reads
+/// the products and then [`forget`]s exactly these.
+pub fn snapshot(conn: &mut DbConn) -> QueryResult<Vec<(String, String, String)>> {
+    search_queue::table.select((search_queue::entity_kind, search_queue::entity_id, search_queue::token)).load(conn)
+}
+
+/// Removes the entries of a [`snapshot`] that no change has renewed since: the rebuild
+/// that followed the snapshot read their products after those changes committed.
+pub fn forget(conn: &mut DbConn, entries: &[(String, String, String)]) -> QueryResult<usize> {
+    let mut n = 0;
+    for (kind, id, token) in entries {
+        n += diesel::delete(
+            search_queue::table
+                .filter(search_queue::entity_kind.eq(kind))
+                .filter(search_queue::entity_id.eq(id))
+                .filter(search_queue::token.eq(token)),
+        )
+        .execute(conn)?;
+    }
+    Ok(n)
 }
 
 #[cfg(test)]

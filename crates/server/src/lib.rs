@@ -146,6 +146,12 @@ impl Application {
         let keys = JwtKeys::from_secret(&jwt_secret(config)?);
         let bootstrap = ensure_admin(config, &pool, &clock, admin)?;
         let search = Arc::new(pasar_catalog::search::Switchable::new(search::open_index(config)?));
+        if config.search.meilisearch_url.is_empty() && pool.get()?.backend() == pasar_db::Backend::Postgres {
+            tracing::warn!(
+                "the embedded search index belongs to this instance alone; if several instances share this \
+                 database, set search.meilisearch_url so that they share one index"
+            );
+        }
         let state = AppState {
             pool: pool.clone(),
             keys,

@@ -292,3 +292,8 @@ pub fn open_invitations(conn: &mut DbConn, vendor_id: &str, now: DateTime<Utc>) 
         .select(InvitationRow::as_select())
         .load(conn)
 }
+
+/// Vendors changed at or after `since` (for the search index's re-check after a rebuild).
+pub fn vendors_changed_since(conn: &mut DbConn, since: chrono::DateTime<chrono::Utc>) -> QueryResult<Vec<String>> {
+    vendors::table.filter(vendors::updated_at.ge(pasar_db::time::to_db(since))).select(vendors::id).load(conn)
+}

@@ -81,6 +81,15 @@ fn schema() -> (Schema, Fields) {
     (b.build(), fields)
 }
 
+/// Whether a file name is one tantivy writes: `meta.json`, `.managed.json`, its lock
+/// files, and `<32 hex digits>.<ext>` segment files.
+fn is_index_file(name: &str) -> bool {
+    if matches!(name, "meta.json" | ".managed.json") || name.starts_with(".tantivy-") {
+        return true;
+    }
+    name.split_once('.').is_some_and(|(stem, _)| stem.len() == 32 && stem.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 fn analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
@@ -121,9 +130,13 @@ impl Embedded {
             Ok(index) => index,
             Err(tantivy::TantivyError::SchemaError(why)) => {
                 tracing::warn!(dir = %dir.display(), %why, "search index layout changed; starting it afresh");
+                // Only the index's own files: `search.dir` might have been pointed at a
+                // folder that holds other things.
                 for entry in std::fs::read_dir(dir).map_err(engine_err)?.flatten() {
                     let p = entry.path();
-                    let _ = if p.is_dir() { std::fs::remove_dir_all(&p) } else { std::fs::remove_file(&p) };
+                    if p.is_file() && is_index_file(&entry.file_name().to_string_lossy()) {
+                        std::fs::remove_file(&p).map_err(engine_err)?;
+                    }
                 }
                 open(schema).map_err(engine_err)?
             }
@@ -270,9 +283,19 @@ impl Inner {
         for (i, word) in words.iter().enumerate() {
             let mut variants: Vec<Box<dyn Query>> = Vec::new();
             for (field, weights) in [(f.name, NAME_WEIGHTS), (f.other, OTHER_WEIGHTS)] {
-                for (term, score) in expand(searcher, field, word, i == last, &weights)? {
+                let expansion = expand(searcher, field, word, i == last, &weights)?;
+                for (term, score) in expansion.terms {
                     let query = TermQuery::new(Term::from_field_text(field, &term), IndexRecordOption::Basic);
                     variants.push(Box::new(ConstScoreQuery::new(Box::new(query), score)));
+                }
+                if expansion.wide_prefix {
+                    let mut upper = word.clone();
+                    upper.push(char::MAX);
+                    let range = RangeQuery::new(
+                        Bound::Included(Term::from_field_text(field, word)),
+                        Bound::Excluded(Term::from_field_text(field, &upper)),
+                    );
+                    variants.push(Box::new(ConstScoreQuery::new(Box::new(range), weights[1])));
                 }
             }
             clauses.push(Box::new(DisjunctionMaxQuery::new(variants)) as Box<dyn Query>);
@@ -366,9 +389,10 @@ impl Inner {
 /// What a match is worth, by how it matches: (exact, prefix, one typo, two typos).
 type Weights = [f32; 4];
 const NAME_WEIGHTS: Weights = [10.0, 9.0, 7.0, 5.0];
-/// Brand, vendor name and description: no two-typo matches there.
-const OTHER_WEIGHTS: Weights = [3.0, 2.5, 2.0, 0.0];
-/// A short last word could be the prefix of thousands of terms; the first ones do.
+/// Brand, vendor name and description.
+const OTHER_WEIGHTS: Weights = [3.0, 2.5, 2.0, 1.5];
+/// A short last word can be the prefix of thousands of terms: past this many, the
+/// prefix is matched as one dictionary range rather than term by term.
 const MAX_PREFIX_TERMS: usize = 100;
 
 fn lev_builder(distance: u8) -> &'static LevenshteinAutomatonBuilder {
@@ -406,15 +430,16 @@ fn expand(
     word: &str,
     prefix: bool,
     weights: &Weights,
-) -> Result<Vec<(String, f32)>, SearchError> {
+) -> Result<Expansion, SearchError> {
     let len = word.chars().count();
     let distance: u8 = match len {
         0..=3 => 0,
         4..=7 => 1,
-        _ if weights[3] > 0.0 => 2,
-        _ => 1,
+        _ => 2,
     };
+    let first = word.chars().next();
     let mut best: HashMap<String, f32> = HashMap::new();
+    let mut wide = false;
     let mut offer = |term: &[u8], score: f32| {
         if let Ok(t) = std::str::from_utf8(term) {
             let entry = best.entry(t.to_owned()).or_insert(score);
@@ -431,26 +456,44 @@ fn expand(
         if let Some(dfa) = &dfa {
             let mut stream = terms.search(Typos(dfa)).into_stream().map_err(engine_err)?;
             while stream.advance() {
-                let score = match dfa.eval(stream.key()) {
-                    Distance::Exact(0) => weights[0],
-                    Distance::Exact(1) => weights[2],
-                    _ => weights[3],
+                let Distance::Exact(d) = dfa.eval(stream.key()) else { continue };
+                // As in Meilisearch, a typo on the first letter counts twice.
+                let first_differs =
+                    d > 0 && std::str::from_utf8(stream.key()).ok().and_then(|t| t.chars().next()) != first;
+                let typos = d + u8::from(first_differs);
+                let score = match typos {
+                    0 => weights[0],
+                    1 => weights[2],
+                    2 if distance >= 2 => weights[3],
+                    _ => continue,
                 };
                 offer(stream.key(), score);
             }
         }
-        if prefix {
+        if prefix && !wide {
             let mut upper = word.as_bytes().to_vec();
             upper.push(0xFF);
             let mut stream = terms.range().ge(word.as_bytes()).lt(&upper).into_stream().map_err(engine_err)?;
             let mut n = 0;
-            while n < MAX_PREFIX_TERMS && stream.advance() {
+            while stream.advance() {
+                if n == MAX_PREFIX_TERMS {
+                    wide = true;
+                    break;
+                }
                 offer(stream.key(), weights[1]);
                 n += 1;
             }
         }
     }
-    Ok(best.into_iter().collect())
+    Ok(Expansion { terms: best.into_iter().collect(), wide_prefix: wide })
+}
+
+/// What a query word stands for in one field.
+struct Expansion {
+    terms: Vec<(String, f32)>,
+    /// The word begins too many terms to list: match the prefix as a dictionary range
+    /// instead (complete, at the cost of reading its postings).
+    wide_prefix: bool,
 }
 
 /// Counts every match and its facet values, from the fast fields.
@@ -606,5 +649,56 @@ impl SearchIndex for Embedded {
     async fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
         let query = query.clone();
         self.blocking(move |i| i.search(&query)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_index_files_are_wiped() {
+        for name in ["meta.json", ".managed.json", ".tantivy-writer.lock", "14c2f4d05eed4519a6b4ef58abf1dedf.idx"] {
+            assert!(is_index_file(name), "{name}");
+        }
+        for name in ["pasar.db", "jwt-secret", "files", "notes.json", "14c2f4d0.idx"] {
+            assert!(!is_index_file(name), "{name}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_short_prefix_of_many_terms_still_finds_every_match() {
+        let index = Embedded::in_memory().unwrap();
+        let docs: Vec<SearchDoc> = (0..300)
+            .map(|i| SearchDoc {
+                id: format!("p{i}"),
+                vendor_id: "v".into(),
+                vendor_name: String::new(),
+                name: format!("kata{i:03}"),
+                brand: String::new(),
+                description: String::new(),
+                category_id: "c".into(),
+                regions: Vec::new(),
+                regency: String::new(),
+                unit: "pcs".into(),
+                unit_price_idr: 1,
+                min_order: 1,
+                stock: 1,
+                in_stock: true,
+                tkdn_bp: 0,
+                bmp_bp: 0,
+                pdn_priority: false,
+                tkdn_25: false,
+                priority_tier: crate::model::PriorityTier::Domestic,
+                umkk: true,
+                local: true,
+                priority: 12,
+                published_at: i,
+                thumbnail_url: None,
+            })
+            .collect();
+        index.apply(docs, Vec::new()).await.unwrap();
+        let q = SearchQuery { text: "k".into(), page: 1, per_page: 5, ..SearchQuery::default() };
+        assert_eq!(index.search(&q).await.unwrap().total, 300);
     }
 }

@@ -34,6 +34,10 @@ pub struct Meili {
 
 fn err(e: MeiliError) -> SearchError {
     match e {
+        // Not created yet (the worker has not reached the engine since it started).
+        MeiliError::Meilisearch(e) if e.error_code == meilisearch_sdk::errors::ErrorCode::IndexNotFound => {
+            SearchError::Unavailable(e.to_string())
+        }
         MeiliError::Meilisearch(e) => SearchError::Engine(e.to_string()),
         other => SearchError::Unavailable(other.to_string()),
     }

@@ -105,35 +105,41 @@ pub fn documents(
     Ok((docs, gone))
 }
 
-/// The products behind a batch of queue entries.
-fn expand(conn: &mut DbConn, entries: &[Entry]) -> Result<Vec<String>, SyncError> {
-    let mut ids = BTreeSet::new();
-    for e in entries {
-        match e.entity_kind.as_str() {
-            search_queue::VENDOR => ids.extend(store::vendor_product_ids(conn, &e.entity_id)?),
-            _ => {
-                ids.insert(e.entity_id.clone());
-            }
-        }
-    }
-    Ok(ids.into_iter().collect())
-}
+/// How long a worker holds the entries it claimed: longer than the slowest apply
+/// (Meilisearch tasks are waited for up to two minutes each).
+const LEASE_MINUTES: i64 = 10;
 
 /// One round of the queue worker: claims due entries, applies them to the index and
 /// removes them, or schedules a retry if the engine failed. Returns how many entries it
 /// took (0: nothing was due).
+///
+/// A vendor entry is not applied itself: it queues each of the vendor's products, so
+/// that every product is only ever applied under its own entry and lease. Otherwise a
+/// worker applying a product and another applying its vendor could each read a
+/// different moment and the older could land last.
 pub async fn apply_due(
     conn: &mut DbConn,
     settings: &VendorSettings,
     index: &dyn SearchIndex,
     now: DateTime<Utc>,
 ) -> Result<usize, SyncError> {
-    let entries =
-        write_tx(conn, |c| search_queue::claim_due(c, now, TimeDelta::minutes(5), BATCH).map_err(DbError::from))?;
+    let entries = write_tx(conn, |c| {
+        let entries = search_queue::claim_due(c, now, TimeDelta::minutes(LEASE_MINUTES), BATCH)?;
+        let (vendors, products): (Vec<Entry>, Vec<Entry>) =
+            entries.into_iter().partition(|e| e.entity_kind == search_queue::VENDOR);
+        for v in &vendors {
+            for id in store::vendor_product_ids(c, &v.entity_id)? {
+                search_queue::product(c, now, &id)?;
+            }
+            search_queue::done(c, v)?;
+        }
+        Ok::<_, DbError>((vendors.len(), products))
+    })?;
+    let (fanned_out, entries) = entries;
     if entries.is_empty() {
-        return Ok(0);
+        return Ok(fanned_out);
     }
-    let ids = expand(conn, &entries)?;
+    let ids: Vec<String> = entries.iter().map(|e| e.entity_id.clone()).collect();
     let rows = store::products_by_ids(conn, &ids)?;
     let found: BTreeSet<&str> = rows.iter().map(|r| r.id.as_str()).collect();
     let missing: Vec<String> = ids.iter().filter(|id| !found.contains(id.as_str())).cloned().collect();
@@ -153,15 +159,21 @@ pub async fn apply_due(
     match result {
         Ok(()) => {
             tracing::debug!(entries = entries.len(), upserts, deletes, "search index updated");
-            Ok(entries.len())
+            Ok(fanned_out + entries.len())
         }
         Err(e) => Err(e.into()),
     }
 }
 
 /// Rebuilds the index from the database: empties it, then adds every product buyers
-/// may see, telling `progress(done, total)` as it goes. Queue entries older than the
-/// rebuild are dropped (it covers them); newer ones stay for the worker.
+/// may see, telling `progress(done, total)` as it goes.
+///
+/// The queue entries that existed when it started are covered (their changes had
+/// committed before the products were read) and are dropped, unless renewed meanwhile.
+/// A change that commits while the rebuild runs may reach the engine before the
+/// rebuild's older copy of the same product; so every product and vendor changed since
+/// shortly before the start is queued again at the end, and the worker applies the
+/// current state last.
 pub async fn rebuild(
     conn: &mut DbConn,
     settings: &VendorSettings,
@@ -170,6 +182,7 @@ pub async fn rebuild(
     progress: &dyn Fn(u64, u64),
 ) -> Result<u64, SyncError> {
     index.prepare().await?;
+    let covered = search_queue::snapshot(conn)?;
     let total = store::count_visible(conn)? as u64;
     index.clear().await?;
     let mut after: Option<String> = None;
@@ -184,9 +197,23 @@ pub async fn rebuild(
         progress(done, total);
     }
     index.compact().await?;
-    write_tx(conn, |c| search_queue::clear_before(c, now).map_err(DbError::from))?;
+    // Transactions take their clock at the start: look back further than any runs.
+    let since = now - TimeDelta::minutes(RECHECK_MINUTES);
+    write_tx(conn, |c| {
+        search_queue::forget(c, &covered)?;
+        for id in store::products_changed_since(c, since)? {
+            search_queue::product(c, now, &id)?;
+        }
+        for id in pasar_vendor_onboarding::store::vendors_changed_since(c, since)? {
+            search_queue::vendor(c, now, &id)?;
+        }
+        Ok::<_, DbError>(())
+    })?;
     Ok(index.count().await?)
 }
+
+/// How far before a rebuild's start changes are applied again after it.
+const RECHECK_MINUTES: i64 = 15;
 
 #[cfg(test)]
 mod tests {
