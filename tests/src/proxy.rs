@@ -27,6 +27,8 @@ impl Proxy {
                     continue; // dropped: the connection is refused
                 }
                 let (target, mut cuts) = (target.clone(), cuts.clone());
+                // Only a cut from now on ends this connection, not an earlier one.
+                cuts.borrow_and_update();
                 actix_web::rt::spawn(async move {
                     let Ok(mut server) = TcpStream::connect(&target).await else { return };
                     tokio::select! {

@@ -188,7 +188,7 @@ impl Application {
             pool,
             clock,
             state.vendors.clone(),
-            search.clone(),
+            search::worker_index(config, search.clone())?,
             Duration::from_millis(config.search.poll_interval_ms),
         );
         let search_engine = search::describe(config);

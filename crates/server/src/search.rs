@@ -33,6 +33,19 @@ pub fn open_index(config: &Config) -> anyhow::Result<Arc<dyn SearchIndex>> {
     }
 }
 
+/// The index the worker thread uses. Meilisearch gets a client of its own: an HTTP
+/// client's pooled connections are driven by the runtime that opened them, and the
+/// worker's runtime only runs while the worker works, so a connection it opened and
+/// the API then reused would hang. The embedded engine is shared (one writer per
+/// process).
+pub fn worker_index(config: &Config, shared: Arc<dyn SearchIndex>) -> anyhow::Result<Arc<dyn SearchIndex>> {
+    if config.search.meilisearch_url.is_empty() {
+        Ok(shared)
+    } else {
+        open_index(config)
+    }
+}
+
 pub fn describe(config: &Config) -> String {
     if config.search.meilisearch_url.is_empty() {
         format!("embedded, index in {}", config.search_dir().display())
