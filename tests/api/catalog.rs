@@ -428,7 +428,10 @@ async fn product_photos_are_checked_thumbnailed_shown_and_guarded() {
         // Removing: not by another vendor; by the owner, and it is gone.
         let one = format!("{images}/{}", img["id"].as_str().unwrap());
         app.request("DELETE", &one, Some(&b), None).await.expect_problem(404, "not_found");
+        let stored = app.dir.path().join("files/products").join(&id);
+        assert_eq!(std::fs::read_dir(&stored).unwrap().count(), 2, "the photo and its thumbnail");
         app.request("DELETE", &one, Some(&a), None).await.expect(204);
+        assert_eq!(std::fs::read_dir(&stored).unwrap().count(), 0, "[{}] files deleted with the photo", app.name());
         assert!(app.get(&images, None).await.expect(200).as_array().unwrap().is_empty());
         app.get(&one, None).await.expect_problem(404, "not_found");
     }

@@ -586,7 +586,7 @@ pub async fn delete_image(
 ) -> Result<HttpResponse, ApiError> {
     let AuthUser(actor) = user;
     let (id, image) = image_ids(&path)?;
-    let now = state.now();
-    state.run(move |conn| images::remove(conn, now, &actor, &id, &image)).await?;
+    let (st, now) = (state.clone(), state.now());
+    state.run(move |conn| images::remove(conn, st.files.as_ref(), now, &actor, &id, &image)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

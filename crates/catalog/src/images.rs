@@ -188,22 +188,33 @@ pub fn upload(
     })
 }
 
-/// Removes a photo (the vendor's own users); the file stays until housekeeping.
+/// Removes a photo (the vendor's own users). Its files are deleted once the removal
+/// has committed; a file that cannot be deleted is only logged (it is unreachable).
 pub fn remove(
     conn: &mut DbConn,
+    files: &dyn FileStore,
     now: DateTime<Utc>,
     actor: &Actor,
     product_id: &str,
     image_id: &str,
 ) -> Result<(), CatalogError> {
-    write_tx(conn, |conn| {
+    let row = write_tx(conn, |conn| {
         own_product(conn, actor, product_id)?;
-        if store::delete_image(conn, product_id, image_id)? == 0 {
-            return Err(CatalogError::NotFound("image"));
-        }
+        let row = store::images(conn, product_id)?
+            .into_iter()
+            .find(|r| r.id == image_id)
+            .ok_or(CatalogError::NotFound("image"))?;
+        store::delete_image(conn, product_id, image_id)?;
         pasar_db::search_queue::product(conn, now, product_id)?;
-        audit_image(conn, now, actor, product_id, "product.image_remove", json!({ "image_id": image_id }))
-    })
+        audit_image(conn, now, actor, product_id, "product.image_remove", json!({ "image_id": image_id }))?;
+        Ok::<_, CatalogError>(row)
+    })?;
+    for key in [&row.storage_key, &row.thumb_key] {
+        if let Err(e) = files.delete(key) {
+            tracing::warn!(key = %key, error = %e, "could not delete a removed photo's file");
+        }
+    }
+    Ok(())
 }
 
 /// A product's photos, for whoever may see the product.
