@@ -32,7 +32,8 @@ struct P {
 
 fn doc(p: &P) -> SearchDoc {
     let lc = LocalContent::new(BasisPoints(p.tkdn), BasisPoints(p.bmp)).unwrap();
-    let regions = pasar_catalog::search::sync::region_levels(p.region);
+    let parts: Vec<&str> = p.region.split('.').collect();
+    let regions: Vec<String> = (1..=parts.len()).map(|n| parts[..n].join(".")).collect();
     SearchDoc {
         id: p.id.into(),
         vendor_id: format!("vendor-{}", &p.id[..1]),
