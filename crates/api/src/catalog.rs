@@ -494,17 +494,8 @@ pub async fn upload_image(
     let AuthUser(actor) = user;
     let id = product_id(&id)?;
     // Outsiders are refused before the body is read.
-    let (st, a, pid) = (state.clone(), actor.clone(), id.clone());
-    state
-        .run(move |conn| {
-            catalog::get_product(conn, &st.vendors, Some(&a), &pid).and_then(|p| match p.status {
-                // Another vendor sees the public view at most: to them it is not there.
-                None => Err(pasar_catalog::CatalogError::NotFound("product")),
-                Some(_) if a.organization_id.to_string() == p.vendor_id => Ok(()),
-                Some(_) => Err(pasar_catalog::CatalogError::Forbidden("Only the vendor's own users add its photos.")),
-            })
-        })
-        .await?;
+    let (a, pid) = (actor.clone(), id.clone());
+    state.run(move |conn| images::may_change(conn, &a, &pid)).await?;
     let form = read_upload(&req, payload, state.limits.upload_bytes, &[]).await?;
     let (st, now) = (state.clone(), state.now());
     let view = state.run(move |conn| images::upload(conn, st.files.as_ref(), now, &actor, &id, &form.bytes)).await?;

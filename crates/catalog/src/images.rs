@@ -2,13 +2,12 @@
 //! PNG that really decodes), kept with a 320-pixel JPEG thumbnail; the first one is the
 //! cover that search results show.
 
-use crate::service::{get_product, selling_vendor};
+use crate::service::{audit_entry, get_product, selling_vendor};
 use crate::store::{self, ImageRow};
 use crate::CatalogError;
 use chrono::{DateTime, Utc};
 use pasar_auth::model::Actor;
 use pasar_core::storage::{FileStore, FileType};
-use pasar_db::audit::{self, AuditEntry};
 use pasar_db::time::{from_db, to_db};
 use pasar_db::{write_tx, DbConn};
 use pasar_vendor_onboarding::service::VendorSettings;
@@ -99,32 +98,10 @@ fn check(bytes: &[u8]) -> Result<Checked, CatalogError> {
     Ok(Checked { file_type, width: picture.width(), height: picture.height(), thumbnail })
 }
 
-fn audit_image(
-    conn: &mut DbConn,
-    now: DateTime<Utc>,
-    actor: &Actor,
-    product_id: &str,
-    action: &str,
-    after: serde_json::Value,
-) -> Result<(), CatalogError> {
-    audit::append(
-        conn,
-        now,
-        AuditEntry {
-            actor_id: Some(&actor.user_id.to_string()),
-            action,
-            entity_type: "product",
-            entity_id: product_id,
-            before: None,
-            after: Some(after),
-            request_id: actor.request_id.as_deref(),
-        },
-    )?;
-    Ok(())
-}
-
-/// The vendor of a product the caller may change (its own users, vendor approved).
-fn own_product(conn: &mut DbConn, actor: &Actor, product_id: &str) -> Result<(), CatalogError> {
+/// Whether the caller may change this product's photos: its vendor's own users, the
+/// vendor approved (another vendor: not found; curators and others: forbidden). The
+/// API asks before reading an upload's body; the upload asks again in its transaction.
+pub fn may_change(conn: &mut DbConn, actor: &Actor, product_id: &str) -> Result<(), CatalogError> {
     let row = store::find_product(conn, product_id)?.ok_or(CatalogError::NotFound("product"))?;
     selling_vendor(conn, actor, &row.vendor_id)?;
     Ok(())
@@ -143,7 +120,7 @@ pub fn upload(
         return Err(bad_file("is required"));
     }
     // Rights first (cheap), then the decoding, then the files, then the row.
-    own_product(conn, actor, product_id)?;
+    may_change(conn, actor, product_id)?;
     let checked = check(bytes)?;
     let id = uuid::Uuid::now_v7().to_string();
     let key = format!("products/{product_id}/{id}.{}", checked.file_type.extension());
@@ -153,7 +130,7 @@ pub fn upload(
     files.put(&key, bytes).map_err(|e| CatalogError::Storage(e.to_string()))?;
     files.put(&thumb_key, &checked.thumbnail).map_err(|e| CatalogError::Storage(e.to_string()))?;
     write_tx(conn, |conn| {
-        own_product(conn, actor, product_id)?;
+        may_change(conn, actor, product_id)?;
         // Serialises uploads to one product, so that the limit and positions hold.
         store::lock_product(conn, product_id)?;
         let existing = store::images(conn, product_id)?;
@@ -176,12 +153,13 @@ pub fn upload(
         };
         store::insert_image(conn, &row)?;
         pasar_db::search_queue::product(conn, now, product_id)?;
-        audit_image(
+        audit_entry(
             conn,
             now,
             actor,
-            product_id,
+            ("product", product_id),
             "product.image_add",
+            None,
             json!({ "image_id": id, "sha256": row.sha256 }),
         )?;
         Ok(ImageView::from(row))
@@ -199,14 +177,22 @@ pub fn remove(
     image_id: &str,
 ) -> Result<(), CatalogError> {
     let row = write_tx(conn, |conn| {
-        own_product(conn, actor, product_id)?;
+        may_change(conn, actor, product_id)?;
         let row = store::images(conn, product_id)?
             .into_iter()
             .find(|r| r.id == image_id)
             .ok_or(CatalogError::NotFound("image"))?;
         store::delete_image(conn, product_id, image_id)?;
         pasar_db::search_queue::product(conn, now, product_id)?;
-        audit_image(conn, now, actor, product_id, "product.image_remove", json!({ "image_id": image_id }))?;
+        audit_entry(
+            conn,
+            now,
+            actor,
+            ("product", product_id),
+            "product.image_remove",
+            None,
+            json!({ "image_id": image_id }),
+        )?;
         Ok::<_, CatalogError>(row)
     })?;
     for key in [&row.storage_key, &row.thumb_key] {

@@ -27,7 +27,7 @@ fn corrupt(what: impl std::fmt::Display) -> CatalogError {
     CatalogError::Db(pasar_db::DbError::corrupt(what))
 }
 
-fn audit_entry(
+pub(crate) fn audit_entry(
     conn: &mut DbConn,
     now: DateTime<Utc>,
     actor: &Actor,
@@ -403,7 +403,7 @@ fn view(row: ProductRow, vendor: &PublicVendorView, full: bool) -> Result<Produc
     })
 }
 
-fn vendor_public(
+pub(crate) fn vendor_public(
     conn: &mut DbConn,
     settings: &VendorSettings,
     vendor_id: &str,

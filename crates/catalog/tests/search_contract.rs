@@ -32,8 +32,7 @@ struct P {
 
 fn doc(p: &P) -> SearchDoc {
     let lc = LocalContent::new(BasisPoints(p.tkdn), BasisPoints(p.bmp)).unwrap();
-    let parts: Vec<&str> = p.region.split('.').collect();
-    let regions: Vec<String> = (1..=parts.len()).map(|n| parts[..n].join(".")).collect();
+    let regions = pasar_catalog::search::sync::region_levels(p.region);
     SearchDoc {
         id: p.id.into(),
         vendor_id: format!("vendor-{}", &p.id[..1]),

@@ -8,6 +8,7 @@ pub mod config;
 pub mod demo;
 pub mod mail;
 pub mod search;
+pub mod worker;
 
 use anyhow::Context;
 use config::{Config, LogFormat};
@@ -129,8 +130,8 @@ pub fn ensure_admin(
 pub struct Application {
     server: actix_web::dev::Server,
     addr: SocketAddr,
-    mail: mail::MailWorker,
-    search_worker: search::SearchWorker,
+    mail: worker::Worker,
+    search_worker: worker::Worker,
     pub state: AppState,
     /// The search engine, which tests (and operators) can take offline.
     pub search: Arc<pasar_catalog::search::Switchable>,
@@ -183,14 +184,14 @@ impl Application {
             reminder_interval: Duration::from_secs(config.vendors.reminder_interval_secs),
         };
         let poll = Duration::from_millis(config.mail.poll_interval_ms);
-        let mail = mail::MailWorker::start(pool.clone(), clock.clone(), transport, from, poll, chores);
-        let search_worker = search::SearchWorker::start(
+        let mail = mail::start(pool.clone(), clock.clone(), transport, from, poll, chores);
+        let search_worker = search::start(
             pool,
             clock,
             state.vendors.clone(),
             search::worker_index(config, search.clone())?,
             Duration::from_millis(config.search.poll_interval_ms),
-        );
+        )?;
         let search_engine = search::describe(config);
         Ok(Application { server, addr, mail, search_worker, state, search, bootstrap, mail_transport, search_engine })
     }

@@ -2,6 +2,7 @@
 //! SMTP (when `mail.smtp_url` is set) or writes them as `.eml` files, and records each
 //! outcome. A failure is retried with back-off; nothing is dropped.
 
+use crate::worker::Worker;
 use chrono::TimeDelta;
 use lettre::message::{header::ContentType, Mailbox, Message};
 use lettre::{SmtpTransport, Transport as _};
@@ -9,8 +10,6 @@ use pasar_core::clock::SharedClock;
 use pasar_db::outbox::{self, OutboxMessage};
 use pasar_db::{write_tx, DbError, DbPool};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 /// Where mail goes.
@@ -62,69 +61,39 @@ impl Transport {
     }
 }
 
-/// The mail worker's handle: stops the thread when told to, or when dropped.
-pub struct MailWorker {
-    stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl MailWorker {
-    pub fn start(
-        pool: DbPool,
-        clock: SharedClock,
-        transport: Transport,
-        from: Mailbox,
-        poll: Duration,
-        chores: Chores,
-    ) -> MailWorker {
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        let thread = std::thread::Builder::new()
-            .name("pasar-mail".into())
-            .spawn(move || {
-                let mut last_housekeeping: Option<std::time::Instant> = None;
-                let mut last_reminders: Option<std::time::Instant> = None;
-                while !flag.load(Ordering::Relaxed) {
-                    if last_housekeeping.is_none_or(|t| t.elapsed() >= HOUSEKEEPING_EVERY) {
-                        last_housekeeping = Some(std::time::Instant::now());
-                        if let Err(e) = housekeeping(&pool, &clock) {
-                            tracing::warn!(error = %e, "housekeeping failed");
-                        }
-                    }
-                    if last_reminders.is_none_or(|t| t.elapsed() >= chores.reminder_interval) {
-                        last_reminders = Some(std::time::Instant::now());
-                        if let Err(e) = reminders(&pool, &clock, &chores) {
-                            tracing::warn!(error = %e, "expiry reminders failed");
-                        }
-                    }
-                    let sent = match deliver_due(&pool, &clock, &transport, &from) {
-                        Ok(n) => n,
-                        Err(e) => {
-                            tracing::warn!(error = %e, "mail worker could not read the outbox");
-                            0
-                        }
-                    };
-                    if sent == 0 {
-                        sleep_unless_stopped(&flag, poll);
-                    }
-                }
-            })
-            .ok();
-        MailWorker { stop, thread }
-    }
-
-    pub fn stop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
+/// Starts the mail worker: delivers the outbox, and between rounds does the periodic
+/// chores (housekeeping, document expiry reminders).
+pub fn start(
+    pool: DbPool,
+    clock: SharedClock,
+    transport: Transport,
+    from: Mailbox,
+    poll: Duration,
+    chores: Chores,
+) -> Worker {
+    let mut last_housekeeping: Option<std::time::Instant> = None;
+    let mut last_reminders: Option<std::time::Instant> = None;
+    Worker::spawn("pasar-mail", poll, move || {
+        if last_housekeeping.is_none_or(|t| t.elapsed() >= HOUSEKEEPING_EVERY) {
+            last_housekeeping = Some(std::time::Instant::now());
+            if let Err(e) = housekeeping(&pool, &clock) {
+                tracing::warn!(error = %e, "housekeeping failed");
+            }
         }
-    }
-}
-
-impl Drop for MailWorker {
-    fn drop(&mut self) {
-        self.stop();
-    }
+        if last_reminders.is_none_or(|t| t.elapsed() >= chores.reminder_interval) {
+            last_reminders = Some(std::time::Instant::now());
+            if let Err(e) = reminders(&pool, &clock, &chores) {
+                tracing::warn!(error = %e, "expiry reminders failed");
+            }
+        }
+        match deliver_due(&pool, &clock, &transport, &from) {
+            Ok(sent) => sent > 0,
+            Err(e) => {
+                tracing::warn!(error = %e, "mail worker could not read the outbox");
+                false
+            }
+        }
+    })
 }
 
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(600);
@@ -155,15 +124,6 @@ fn housekeeping(pool: &DbPool, clock: &SharedClock) -> Result<(), DbError> {
         tracing::info!(purged, "forgot old login-throttle counters");
     }
     Ok(())
-}
-
-pub(crate) fn sleep_unless_stopped(flag: &AtomicBool, total: Duration) {
-    let step = Duration::from_millis(50).min(total);
-    let mut slept = Duration::ZERO;
-    while slept < total && !flag.load(Ordering::Relaxed) {
-        std::thread::sleep(step);
-        slept += step;
-    }
 }
 
 /// Claims and delivers one batch; returns how many messages were attempted.

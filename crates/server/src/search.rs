@@ -7,7 +7,7 @@
 //! rebuilt.
 
 use crate::config::Config;
-use crate::mail::sleep_unless_stopped;
+use crate::worker::Worker;
 use anyhow::Context;
 use pasar_catalog::search::embedded::Embedded;
 use pasar_catalog::search::meili::Meili;
@@ -15,7 +15,6 @@ use pasar_catalog::search::{sync, SearchIndex};
 use pasar_core::clock::SharedClock;
 use pasar_db::DbPool;
 use pasar_vendor_onboarding::service::VendorSettings;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -54,56 +53,21 @@ pub fn describe(config: &Config) -> String {
     }
 }
 
-/// The worker's handle: stops the thread when told to, or when dropped.
-pub struct SearchWorker {
-    stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
+/// Starts the search worker, on a thread with its own async runtime (the engines'
+/// clients are async).
+pub fn start(
+    pool: DbPool,
+    clock: SharedClock,
+    vendors: Arc<VendorSettings>,
+    index: Arc<dyn SearchIndex>,
+    poll: Duration,
+) -> anyhow::Result<Worker> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let mut state = Indexer { pool, clock, vendors, index, ready: false, failing: false };
+    Ok(Worker::spawn("pasar-search", poll, move || runtime.block_on(state.round())))
 }
 
-impl SearchWorker {
-    pub fn start(
-        pool: DbPool,
-        clock: SharedClock,
-        vendors: Arc<VendorSettings>,
-        index: Arc<dyn SearchIndex>,
-        poll: Duration,
-    ) -> SearchWorker {
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        let thread = std::thread::Builder::new()
-            .name("pasar-search".into())
-            .spawn(move || {
-                let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-                    Ok(rt) => rt,
-                    Err(e) => return tracing::error!(error = %e, "search worker could not start"),
-                };
-                let mut worker = Worker { pool, clock, vendors, index, ready: false, failing: false };
-                while !flag.load(Ordering::Relaxed) {
-                    let busy = runtime.block_on(worker.round());
-                    if !busy {
-                        sleep_unless_stopped(&flag, poll);
-                    }
-                }
-            })
-            .ok();
-        SearchWorker { stop, thread }
-    }
-
-    pub fn stop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-impl Drop for SearchWorker {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-struct Worker {
+struct Indexer {
     pool: DbPool,
     clock: SharedClock,
     vendors: Arc<VendorSettings>,
@@ -114,7 +78,7 @@ struct Worker {
     failing: bool,
 }
 
-impl Worker {
+impl Indexer {
     /// One round; `true` if there may be more to do at once.
     async fn round(&mut self) -> bool {
         let result = self.try_round().await;

@@ -168,12 +168,7 @@ fn migrate_create_admin_and_audit_verify_on_each_database() {
     for backend in backends() {
         let dir = tempfile::tempdir().unwrap();
         let pg = (backend == Backend::Postgres).then(TempPgDatabase::create);
-        let with_db = |mut c: Command| {
-            if let Some(db) = &pg {
-                c.env("DATABASE_URL", &db.url);
-            }
-            c
-        };
+        let with_db = |c: Command| on_database(c, &pg);
         let out = with_db(pasar(dir.path())).arg("migrate").output().unwrap();
         assert!(out.status.success(), "{out:?}");
         assert!(String::from_utf8_lossy(&out.stdout).contains("is up to date"));
@@ -258,26 +253,37 @@ fn seed_demo_gives_every_role_a_login_and_a_small_marketplace() {
     }
 }
 
+/// The command, on the test's PostgreSQL database when there is one.
+fn on_database(mut c: Command, pg: &Option<TempPgDatabase>) -> Command {
+    if let Some(db) = pg {
+        c.env("DATABASE_URL", &db.url);
+    }
+    c
+}
+
+/// The id of a demo vendor, from the public directory.
+fn demo_vendor(addr: &str, name: &str) -> String {
+    let (_, body) = http(addr, "GET", "/api/v1/vendors?limit=100", None, None);
+    let vendors: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let vendor = vendors["items"].as_array().unwrap().iter().find(|v| v["name"] == name).expect("demo vendor");
+    vendor["id"].as_str().unwrap().to_owned()
+}
+
+/// The example product file of the README.
+fn example_csv() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/examples/products.csv")
+}
+
 #[test]
 fn import_products_loads_a_csv_file_for_a_vendor() {
     for backend in backends() {
         let dir = tempfile::tempdir().unwrap();
         let pg = (backend == Backend::Postgres).then(TempPgDatabase::create);
-        let with_db = |mut c: Command| {
-            if let Some(db) = &pg {
-                c.env("DATABASE_URL", &db.url);
-            }
-            c
-        };
+        let with_db = |c: Command| on_database(c, &pg);
         assert!(with_db(pasar(dir.path())).arg("seed-demo").output().unwrap().status.success());
         let run = start(with_db(pasar(dir.path())));
-        let (_, body) = http(&run.addr, "GET", "/api/v1/vendors?limit=100", None, None);
-        let vendors: serde_json::Value = serde_json::from_str(&body).unwrap();
-        let batik = vendors["items"].as_array().unwrap().iter().find(|v| v["name"] == "Batik Majapahit").unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/examples/products.csv");
+        let batik = demo_vendor(&run.addr, "Batik Majapahit");
+        let example = example_csv();
         let out =
             with_db(pasar(dir.path())).args(["import-products", "--vendor", &batik]).arg(&example).output().unwrap();
         assert!(out.status.success(), "{out:?}");
@@ -310,22 +316,12 @@ fn published_imports_are_found_and_reindex_rebuilds_a_lost_index() {
     for backend in backends() {
         let dir = tempfile::tempdir().unwrap();
         let pg = (backend == Backend::Postgres).then(TempPgDatabase::create);
-        let with_db = |mut c: Command| {
-            if let Some(db) = &pg {
-                c.env("DATABASE_URL", &db.url);
-            }
-            c
-        };
+        let with_db = |c: Command| on_database(c, &pg);
         assert!(with_db(pasar(dir.path())).arg("seed-demo").output().unwrap().status.success());
         let run = start(with_db(pasar(dir.path())));
         assert!(run.stdout.iter().any(|l| l.contains("Search:") && l.contains("embedded")), "{:?}", run.stdout);
-        let (_, body) = http(&run.addr, "GET", "/api/v1/vendors?limit=100", None, None);
-        let vendors: serde_json::Value = serde_json::from_str(&body).unwrap();
-        let batik = vendors["items"].as_array().unwrap().iter().find(|v| v["name"] == "Batik Majapahit").unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/examples/products.csv");
+        let batik = demo_vendor(&run.addr, "Batik Majapahit");
+        let example = example_csv();
         // Published on import, while the server runs: its worker indexes them.
         let out = with_db(pasar(dir.path()))
             .args(["import-products", "--publish", "--vendor", &batik])

@@ -450,9 +450,6 @@ fn expand(
     for segment in searcher.segment_readers() {
         let index = segment.inverted_index(field).map_err(engine_err)?;
         let terms = index.terms();
-        if terms.term_ord(word.as_bytes()).map_err(engine_err)?.is_some() {
-            offer(word.as_bytes(), weights[0]);
-        }
         if let Some(dfa) = &dfa {
             let mut stream = terms.search(Typos(dfa)).into_stream().map_err(engine_err)?;
             while stream.advance() {
@@ -469,6 +466,9 @@ fn expand(
                 };
                 offer(stream.key(), score);
             }
+        } else if terms.term_ord(word.as_bytes()).map_err(engine_err)?.is_some() {
+            // Too short for typos: only the word itself.
+            offer(word.as_bytes(), weights[0]);
         }
         if prefix && !wide {
             let mut upper = word.as_bytes().to_vec();

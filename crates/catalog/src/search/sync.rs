@@ -3,7 +3,7 @@
 
 use super::{SearchDoc, SearchError, SearchIndex};
 use crate::model::ProductStatus;
-use crate::service::local_content;
+use crate::service::{local_content, vendor_public};
 use crate::store::{self, ProductRow};
 use crate::CatalogError;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -40,7 +40,7 @@ pub fn thumbnail_url(product_id: &str, image_id: &str) -> String {
 }
 
 /// Every level of a region code: `35.76.01` → `35`, `35.76`, `35.76.01`.
-fn region_levels(code: &str) -> Vec<String> {
+pub fn region_levels(code: &str) -> Vec<String> {
     let parts: Vec<&str> = code.split('.').collect();
     (1..=parts.len()).map(|n| parts[..n].join(".")).collect()
 }
@@ -59,11 +59,11 @@ pub fn documents(
     let (mut docs, mut gone) = (Vec::new(), Vec::new());
     for row in rows {
         if !vendors.contains_key(&row.vendor_id) {
-            let v = pasar_vendor_onboarding::store::find_vendor(conn, &row.vendor_id)?
-                .filter(|v| v.status == VendorStatus::Approved.as_str())
-                .map(|v| PublicVendorView::from_row(settings, v))
-                .transpose()
-                .map_err(|e| DbError::corrupt(e.to_string()))?;
+            let v = match vendor_public(conn, settings, &row.vendor_id) {
+                Ok((view, VendorStatus::Approved)) => Some(view),
+                Ok(_) | Err(CatalogError::NotFound(_)) => None,
+                Err(e) => return Err(e.into()),
+            };
             vendors.insert(row.vendor_id.clone(), v);
         }
         let visible = row.deleted_at.is_none() && ProductStatus::parse(&row.status).is_ok_and(|s| s.is_visible());
