@@ -129,7 +129,7 @@ impl TestApp {
         let meili_proxy = if options.meilisearch {
             let url = std::env::var("MEILI_URL").expect("MEILI_URL");
             let target = url.trim_start_matches("http://").trim_end_matches('/').to_owned();
-            let proxy = proxy::Proxy::start(target).await;
+            let proxy = proxy::Proxy::start(target);
             config.search.meilisearch_url = format!("http://{}", proxy.addr);
             config.search.meilisearch_api_key = std::env::var("MEILI_MASTER_KEY").unwrap_or_default();
             config.search.meilisearch_index = format!("test_{}", uuid::Uuid::now_v7().simple());

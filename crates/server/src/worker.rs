@@ -32,11 +32,23 @@ impl Worker {
         Worker { stop, thread }
     }
 
+    /// Tells the thread to stop and waits for its round to end, at most [`STOP_WAIT`]: a
+    /// round stuck on an unresponsive search engine must not hold up a shutdown. What a
+    /// round left unfinished is in the database (queue leases run out), and is done by
+    /// the next start.
     pub fn stop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
+        let Some(thread) = self.thread.take() else { return };
+        let deadline = std::time::Instant::now() + STOP_WAIT;
+        while !thread.is_finished() {
+            if std::time::Instant::now() >= deadline {
+                let name = thread.thread().name().unwrap_or("worker").to_owned();
+                tracing::warn!(worker = name, "background worker did not stop in time; leaving it");
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
         }
+        let _ = thread.join();
     }
 }
 
@@ -45,6 +57,9 @@ impl Drop for Worker {
         self.stop();
     }
 }
+
+/// How long [`Worker::stop`] waits for a round to end.
+pub const STOP_WAIT: Duration = Duration::from_secs(15);
 
 fn sleep_unless_stopped(flag: &AtomicBool, total: Duration) {
     let step = Duration::from_millis(50).min(total);
