@@ -2,7 +2,7 @@
 //! the priority order; the index follows every change, survives an outage of the engine
 //! and never shows what buyers may not see.
 
-use pasar_tests::{backends, search_engines, Options, TestApp, World};
+use pasar_tests::{backends, search_engines, Options, TestApp, World, PASSWORD};
 use serde_json::{json, Value};
 
 const BATIK: &str = "0193a000-0000-7000-8000-000000000031";
@@ -255,5 +255,53 @@ async fn product_writes_survive_a_search_outage_and_the_index_catches_up() {
         })
         .await;
         assert_eq!(app.get("/health/ready", None).await.expect(200)["search"]["queued"], 0);
+    }
+}
+
+#[actix_web::test]
+async fn a_lapsed_tkdn_certificate_costs_the_product_its_priority_until_renewed() {
+    for (backend, meilisearch) in backends().into_iter().flat_map(|b| search_engines().into_iter().map(move |m| (b, m)))
+    {
+        let app = TestApp::start(backend, Options { meilisearch, ..Options::default() }).await;
+        let w = World::build(&app).await;
+        let curator = w.token("curator").to_owned();
+        let (_, a) = app.approved_vendor(&curator, "a@batik.test", "UD Batik Kranggan", "9120001000031").await;
+        let today = chrono::Utc::now().date_naive();
+        let mut body = batik("Kain Batik Tulis Surya", BATIK, 450_000, 10, Some((3_000, 1_000)));
+        body["local_content"]["valid_until"] = json!((today + chrono::TimeDelta::days(10)).to_string());
+        let id = publish(&app, &a, &curator, body).await;
+        search_until(&app, "q=surya&pdn_priority=true", "a priority product", |r| r["total"] == 1).await;
+
+        // Eleven days on, the certificate has lapsed: the product keeps its recorded
+        // figures but counts as without TKDN, on its page and in search.
+        app.advance_days(11);
+        let (a, curator) = (app.login("a@batik.test", PASSWORD).await, app.login("curator@pasar.test", PASSWORD).await);
+        let p = app.get(&format!("/api/v1/products/{id}"), None).await.expect(200);
+        assert_eq!(p["tkdn_lapsed"], true, "[{}] {p}", app.name());
+        assert_eq!((p["pdn_priority"].clone(), p["tkdn_25"].clone()), (json!(false), json!(false)));
+        assert_eq!(p["priority_tier"], "domestic");
+        assert_eq!(p["tkdn_bp"], 3_000);
+        let r = search_until(&app, "q=surya", "the lapse reaches the index", |r| {
+            r["items"][0]["priority_tier"] == "domestic"
+        })
+        .await;
+        assert_eq!(r["items"][0]["pdn_priority"], false, "[{}] {r}", app.name());
+        assert_eq!(total(&app, "q=surya&pdn_priority=true").await, 0);
+        assert_eq!(total(&app, "q=surya&min_tkdn_bp=2500").await, 0);
+
+        // A lapsed date is refused; a current certificate goes to the curator and, once
+        // approved, restores the priority.
+        let path = format!("/api/v1/products/{id}");
+        let lapsed = json!({ "local_content": { "certificate": "TKDN-1/2026", "tkdn_bp": 3000, "bmp_bp": 1000,
+            "valid_until": (today + chrono::TimeDelta::days(5)).to_string() } });
+        let e = app.request("PATCH", &path, Some(&a), Some(lapsed)).await.expect_problem(422, "validation_failed");
+        assert_eq!(fields(&e), ["local_content.valid_until"], "[{}] {e}", app.name());
+        let renewed = json!({ "local_content": { "certificate": "TKDN-2/2026", "tkdn_bp": 3000, "bmp_bp": 1000,
+            "valid_until": (today + chrono::TimeDelta::days(400)).to_string() } });
+        let p = app.request("PATCH", &path, Some(&a), Some(renewed)).await.expect(200);
+        assert_eq!(p["status"], "changes_submitted", "[{}] {p}", app.name());
+        app.post(&format!("{path}/review"), Some(&curator), json!({ "decision": "approve" })).await.expect(200);
+        search_until(&app, "q=surya&pdn_priority=true", "the renewed certificate counts again", |r| r["total"] == 1)
+            .await;
     }
 }

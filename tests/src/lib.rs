@@ -8,10 +8,12 @@ pub mod proxy;
 pub mod smtp;
 
 use awc::http::header::HeaderMap;
+use pasar_core::clock::ShiftedClock;
 use pasar_db::{Backend, DbPool};
 use pasar_server::config::Config;
 use pasar_server::{AdminSeed, Application};
 use serde_json::{json, Value};
+use std::sync::Arc;
 use std::time::Duration;
 
 pub const ADMIN_EMAIL: &str = "admin@pasar.test";
@@ -89,7 +91,9 @@ pub struct TestApp {
     pub config: Config,
     pub pool: DbPool,
     /// The search engine, to take it offline as an outage would.
-    pub search: std::sync::Arc<pasar_catalog::search::Switchable>,
+    pub search: Arc<pasar_catalog::search::Switchable>,
+    /// The application's clock: `advance_days` moves it forward.
+    clock: Arc<ShiftedClock>,
     /// Between the app and Meilisearch, when the test searches with it.
     meili_proxy: Option<proxy::Proxy>,
     client: awc::Client,
@@ -139,14 +143,20 @@ impl TestApp {
         };
         config.validate().expect("test configuration is valid");
         let seed = AdminSeed { email: ADMIN_EMAIL.into(), password: Some(ADMIN_PASSWORD.into()) };
-        let app = Application::build(&config, &seed).expect("application starts");
+        let clock = Arc::new(ShiftedClock::default());
+        let app = Application::build_with_clock(&config, &seed, clock.clone()).expect("application starts");
         let base = format!("http://{}", app.addr());
         let pool = app.state.pool.clone();
         let handle = app.handle();
         let search = app.search.clone();
         actix_web::rt::spawn(app.run_until_stopped());
         let client = awc::Client::builder().timeout(Duration::from_secs(60)).disable_redirects().finish();
-        TestApp { backend, base, config, pool, search, meili_proxy, client, handle, _pg: pg, dir }
+        TestApp { backend, base, config, pool, search, clock, meili_proxy, client, handle, _pg: pg, dir }
+    }
+
+    /// Moves the application's clock `days` ahead, as if that much time had passed.
+    pub fn advance_days(&self, days: i64) {
+        self.clock.advance(chrono::TimeDelta::days(days));
     }
 
     pub fn name(&self) -> &'static str {

@@ -230,7 +230,8 @@ pub async fn get_product(
     let MaybeAuthUser(actor) = user;
     let id = product_id(&id)?;
     let st = state.clone();
-    let view = state.run(move |conn| catalog::get_product(conn, &st.vendors, actor.as_ref(), &id)).await?;
+    let now = state.now();
+    let view = state.run(move |conn| catalog::get_product(conn, &st.vendors, now, actor.as_ref(), &id)).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -373,7 +374,8 @@ pub async fn vendor_products(
     let vendor = path_id::<OrganizationId>(&id, "vendor")?.to_string();
     let page = query::<PageParams>(&req)?.parse()?;
     let st = state.clone();
-    let page = state.run(move |conn| catalog::vendor_products(conn, &st.vendors, &actor, &vendor, &page)).await?;
+    let now = state.now();
+    let page = state.run(move |conn| catalog::vendor_products(conn, &st.vendors, now, &actor, &vendor, &page)).await?;
     Ok(HttpResponse::Ok().json(page))
 }
 
@@ -403,7 +405,8 @@ pub async fn product_queue(
         Some(_) => return Err(ApiError::invalid_query("status", "must be submitted or changes_submitted")),
     };
     let st = state.clone();
-    let page = state.run(move |conn| catalog::product_queue(conn, &st.vendors, &actor, status, &page)).await?;
+    let now = state.now();
+    let page = state.run(move |conn| catalog::product_queue(conn, &st.vendors, now, &actor, status, &page)).await?;
     Ok(HttpResponse::Ok().json(page))
 }
 

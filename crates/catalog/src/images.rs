@@ -2,7 +2,7 @@
 //! PNG that really decodes), kept with a 320-pixel JPEG thumbnail; the first one is the
 //! cover that search results show.
 
-use crate::service::{audit_entry, get_product, selling_vendor};
+use crate::service::{audit_entry, readable, selling_vendor};
 use crate::store::{self, ImageRow};
 use crate::CatalogError;
 use chrono::{DateTime, Utc};
@@ -210,7 +210,7 @@ pub fn list(
     actor: Option<&Actor>,
     product_id: &str,
 ) -> Result<Vec<ImageView>, CatalogError> {
-    get_product(conn, settings, actor, product_id)?;
+    readable(conn, settings, actor, product_id)?;
     Ok(store::images(conn, product_id)?.into_iter().map(ImageView::from).collect())
 }
 
@@ -225,7 +225,7 @@ pub fn file(
     image_id: &str,
     thumbnail: bool,
 ) -> Result<(String, Vec<u8>), CatalogError> {
-    get_product(conn, settings, actor, product_id)?;
+    readable(conn, settings, actor, product_id)?;
     let row = store::images(conn, product_id)?
         .into_iter()
         .find(|r| r.id == image_id)

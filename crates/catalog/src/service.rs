@@ -9,7 +9,7 @@
 use crate::error::CatalogError;
 use crate::model::{kbli_allows, LocalContent, PriorityTier, ProductStatus, Unit};
 use crate::store::{self, CategoryRow, ProductRow};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use pasar_auth::model::{parse_name, Actor, Role};
 use pasar_core::error::FieldErrors;
 use pasar_core::page::{Page, PageRequest};
@@ -314,6 +314,9 @@ pub struct ProductView {
     pub tkdn_bp: Option<i32>,
     pub bmp_bp: Option<i32>,
     pub tkdn_valid_until: Option<String>,
+    /// The certificate's valid-until date has passed: until the vendor records a current
+    /// one, the product counts as without TKDN (the flags and tier below say so).
+    pub tkdn_lapsed: bool,
     /// TKDN + BMP ≥ 40 % (with TKDN ≥ 25 %): buyers must prefer it.
     pub pdn_priority: bool,
     /// TKDN ≥ 25 %.
@@ -333,16 +336,28 @@ pub struct ProductView {
     pub updated_at: DateTime<Utc>,
 }
 
-pub(crate) fn local_content(tkdn: Option<i32>, bmp: Option<i32>) -> LocalContent {
-    LocalContent {
-        tkdn: BasisPoints(tkdn.unwrap_or(0).max(0) as u32),
-        bmp: BasisPoints(bmp.unwrap_or(0).max(0) as u32),
-    }
+/// The local content that counts on `today`. A certificate past its valid-until date
+/// counts as no TKDN (the product falls to the domestic tier) until the vendor records
+/// a current one; the recorded figures stay on the product for everyone to see.
+pub(crate) fn local_content(
+    tkdn: Option<i32>,
+    bmp: Option<i32>,
+    valid_until: Option<&str>,
+    today: NaiveDate,
+) -> LocalContent {
+    let tkdn = if tkdn_lapsed(valid_until, today) { 0 } else { tkdn.unwrap_or(0).max(0) };
+    LocalContent { tkdn: BasisPoints(tkdn as u32), bmp: BasisPoints(bmp.unwrap_or(0).max(0) as u32) }
+}
+
+/// Whether a TKDN certificate valid until `valid_until` (its last valid day) has
+/// lapsed by `today`.
+pub fn tkdn_lapsed(valid_until: Option<&str>, today: NaiveDate) -> bool {
+    valid_until.and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).is_some_and(|d| d < today)
 }
 
 /// Builds the view; `full` for the vendor and the curation desk (the working copy),
 /// otherwise the approved version.
-fn view(row: ProductRow, vendor: &PublicVendorView, full: bool) -> Result<ProductView, CatalogError> {
+fn view(row: ProductRow, vendor: &PublicVendorView, full: bool, today: NaiveDate) -> Result<ProductView, CatalogError> {
     let status = ProductStatus::parse(&row.status).map_err(corrupt)?;
     let published = row.published_name.clone().map(|name| PublishedFacts {
         name,
@@ -371,7 +386,8 @@ fn view(row: ProductRow, vendor: &PublicVendorView, full: bool) -> Result<Produc
             row.tkdn_valid_until.clone(),
         ),
     };
-    let lc = local_content(tkdn, bmp);
+    let lc = local_content(tkdn, bmp, until.as_deref(), today);
+    let tkdn_lapsed = tkdn_lapsed(until.as_deref(), today);
     Ok(ProductView {
         id: row.id,
         vendor_id: row.vendor_id,
@@ -391,6 +407,7 @@ fn view(row: ProductRow, vendor: &PublicVendorView, full: bool) -> Result<Produc
         tkdn_bp: tkdn,
         bmp_bp: bmp,
         tkdn_valid_until: until,
+        tkdn_lapsed,
         pdn_priority: lc.pdn_priority(),
         tkdn_25: lc.tkdn_25(),
         priority_tier: lc.tier(),
@@ -434,6 +451,7 @@ fn apply_product(
     input: &ProductInput,
     kbli: &[String],
     creating: bool,
+    today: NaiveDate,
 ) -> Result<(), CatalogError> {
     let mut e = FieldErrors::new();
     let required = |e: &mut FieldErrors, field: &str, present: bool| {
@@ -510,13 +528,17 @@ fn apply_product(
             }
         }
         let until = match lc.valid_until.as_deref() {
-            Some(d) => e
-                .check("local_content.valid_until", pasar_vendor_onboarding::model::parse_date(d))
-                .map(|d| d.to_string()),
+            Some(d) => match e.check("local_content.valid_until", pasar_vendor_onboarding::model::parse_date(d)) {
+                Some(d) if d < today => {
+                    e.add("local_content.valid_until", format!("the certificate lapsed on {d}; record a current one"));
+                    None
+                }
+                d => d.map(|d| d.to_string()),
+            },
             None => None,
         };
         let certificate = lc.certificate.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned);
-        if tkdn.is_some_and(|t| t.0 > 0) && (certificate.is_none() || until.is_none()) {
+        if tkdn.is_some_and(|t| t.0 > 0) && (certificate.is_none() || lc.valid_until.is_none()) {
             e.add("local_content.certificate", "a TKDN value needs its certificate number and valid_until");
         }
         if let Some(doc) = lc.document_id.as_deref() {
@@ -636,11 +658,11 @@ fn insert_draft(
         updated_at: to_db(now),
         deleted_at: None,
     };
-    apply_product(conn, &mut row, &input, &vendor.kbli_list(), true)?;
+    apply_product(conn, &mut row, &input, &vendor.kbli_list(), true, now.date_naive())?;
     store::insert_product(conn, &row)?;
     let actor_id = actor.map(|a| a.user_id.to_string());
     store::insert_price(conn, &row.id, row.unit_price_idr, actor_id.as_deref(), now)?;
-    let out = view(row, public, true)?;
+    let out = view(row, public, true, now.date_naive())?;
     audit::append(
         conn,
         now,
@@ -791,8 +813,8 @@ pub fn update_product(
         let before_facts = reviewable(&row);
         let before_price = row.unit_price_idr;
         let (v, _) = vendor_public(conn, settings, &row.vendor_id)?;
-        let before = view(row.clone(), &v, true)?;
-        apply_product(conn, &mut row, &input, &vendor.kbli_list(), false)?;
+        let before = view(row.clone(), &v, true, now.date_naive())?;
+        apply_product(conn, &mut row, &input, &vendor.kbli_list(), false, now.date_naive())?;
         let facts_changed = reviewable(&row) != before_facts;
         if facts_changed {
             match status {
@@ -814,7 +836,7 @@ pub fn update_product(
         if row.unit_price_idr != before_price {
             store::insert_price(conn, &row.id, row.unit_price_idr, Some(&actor.user_id.to_string()), now)?;
         }
-        let out = view(row, &v, true)?;
+        let out = view(row, &v, true, now.date_naive())?;
         audit_entry(
             conn,
             now,
@@ -852,9 +874,22 @@ pub fn delete_product(conn: &mut DbConn, now: DateTime<Utc>, actor: &Actor, id: 
 pub fn get_product(
     conn: &mut DbConn,
     settings: &VendorSettings,
+    now: DateTime<Utc>,
     actor: Option<&Actor>,
     id: &str,
 ) -> Result<ProductView, CatalogError> {
+    let (row, v, full) = readable(conn, settings, actor, id)?;
+    view(row, &v, full, now.date_naive())
+}
+
+/// The product, its vendor, and whether `actor` sees it in full (see [`get_product`]);
+/// not found for whoever may not see it at all.
+pub(crate) fn readable(
+    conn: &mut DbConn,
+    settings: &VendorSettings,
+    actor: Option<&Actor>,
+    id: &str,
+) -> Result<(ProductRow, PublicVendorView, bool), CatalogError> {
     let row = store::find_product(conn, id)?.ok_or(CatalogError::NotFound("product"))?;
     let (v, vendor_status) = vendor_public(conn, settings, &row.vendor_id)?;
     if relation(actor, &row.vendor_id) == Relation::Public {
@@ -862,9 +897,9 @@ pub fn get_product(
         if !status.is_visible() || vendor_status != VendorStatus::Approved {
             return Err(CatalogError::NotFound("product"));
         }
-        return view(row, &v, false);
+        return Ok((row, v, false));
     }
-    view(row, &v, true)
+    Ok((row, v, true))
 }
 
 /// A vendor's own catalogue, drafts included (its users, curators, administrators,
@@ -872,6 +907,7 @@ pub fn get_product(
 pub fn vendor_products(
     conn: &mut DbConn,
     settings: &VendorSettings,
+    now: DateTime<Utc>,
     actor: &Actor,
     vendor_id: &str,
     page: &PageRequest,
@@ -882,7 +918,7 @@ pub fn vendor_products(
     let (v, _) = vendor_public(conn, settings, vendor_id).map_err(|_| CatalogError::NotFound("vendor"))?;
     let rows = store::vendor_products(conn, vendor_id, page.after.as_deref(), page.fetch_limit())?;
     let page = Page::from_rows(rows, page, |r| r.id.clone());
-    let items = page.items.into_iter().map(|r| view(r, &v, true)).collect::<Result<_, _>>()?;
+    let items = page.items.into_iter().map(|r| view(r, &v, true, now.date_naive())).collect::<Result<_, _>>()?;
     Ok(Page { items, next_cursor: page.next_cursor })
 }
 
@@ -899,7 +935,7 @@ pub fn price_history(
     actor: Option<&Actor>,
     id: &str,
 ) -> Result<Vec<PricePoint>, CatalogError> {
-    get_product(conn, settings, actor, id)?;
+    readable(conn, settings, actor, id)?;
     Ok(store::price_history(conn, id)?
         .into_iter()
         .map(|(p, at)| PricePoint { unit_price_idr: p, changed_at: from_db(at) })
@@ -937,7 +973,7 @@ pub fn submit_product(
             json!({ "status": "submitted" }),
         )?;
         let (v, _) = vendor_public(conn, settings, &row.vendor_id)?;
-        view(row, &v, true)
+        view(row, &v, true, now.date_naive())
     })
 }
 
@@ -1022,7 +1058,7 @@ pub fn review_product(
             json!({ "status": row.status, "decision": input.decision, "reason": reason }),
         )?;
         let (v, _) = vendor_public(conn, settings, &row.vendor_id)?;
-        view(row, &v, true)
+        view(row, &v, true, now.date_naive())
     })
 }
 
@@ -1060,7 +1096,7 @@ pub fn take_down(
             json!({ "status": "taken_down", "reason": reason }),
         )?;
         let (v, _) = vendor_public(conn, settings, &row.vendor_id)?;
-        view(row, &v, true)
+        view(row, &v, true, now.date_naive())
     })
 }
 
@@ -1068,6 +1104,7 @@ pub fn take_down(
 pub fn product_queue(
     conn: &mut DbConn,
     settings: &VendorSettings,
+    now: DateTime<Utc>,
     actor: &Actor,
     status: ProductStatus,
     page: &PageRequest,
@@ -1101,7 +1138,7 @@ pub fn product_queue(
             vendors.insert(row.vendor_id.clone(), v);
         }
         let v = &vendors[&row.vendor_id];
-        items.push(view(row, v, true)?);
+        items.push(view(row, v, true, now.date_naive())?);
     }
     Ok(Page { items, next_cursor: page.next_cursor })
 }

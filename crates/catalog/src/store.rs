@@ -282,3 +282,16 @@ pub fn lock_product(conn: &mut DbConn, id: &str) -> QueryResult<Option<String>> 
         DbConn::Sqlite(sqlite) => q.first(sqlite).optional(),
     }
 }
+
+/// Products (not deleted) whose approved TKDN certificate was last valid before `before`
+/// and, given `from`, on or after `from` (dates as `YYYY-MM-DD`).
+pub fn products_lapsing(conn: &mut DbConn, from: Option<&str>, before: &str) -> QueryResult<Vec<String>> {
+    let lapsed = products::table
+        .filter(products::deleted_at.is_null())
+        .filter(products::published_tkdn_valid_until.lt(before))
+        .select(products::id);
+    match from {
+        Some(from) => lapsed.filter(products::published_tkdn_valid_until.ge(from)).load(conn),
+        None => lapsed.load(conn),
+    }
+}

@@ -26,3 +26,38 @@ pub fn truncate_micros(t: DateTime<Utc>) -> DateTime<Utc> {
     // Cannot fail: one microsecond is a valid, non-zero rounding unit.
     t.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(t)
 }
+
+/// The wall clock moved forward by a settable amount: lets a black-box test see what
+/// the service does days from now (certificates lapsing, deadlines passing) without
+/// waiting for them.
+#[derive(Debug, Default)]
+pub struct ShiftedClock {
+    ahead_secs: std::sync::atomic::AtomicI64,
+}
+
+impl ShiftedClock {
+    /// Moves this clock `by` further ahead of the wall clock.
+    pub fn advance(&self, by: TimeDelta) {
+        self.ahead_secs.fetch_add(by.num_seconds(), std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Clock for ShiftedClock {
+    fn now(&self) -> DateTime<Utc> {
+        let ahead = TimeDelta::seconds(self.ahead_secs.load(std::sync::atomic::Ordering::SeqCst));
+        SystemClock.now() + ahead
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shifted_clock_runs_ahead_by_what_it_was_told() {
+        let clock = ShiftedClock::default();
+        clock.advance(TimeDelta::days(11));
+        let ahead = clock.now() - SystemClock.now();
+        assert!(ahead > TimeDelta::days(11) - TimeDelta::seconds(5) && ahead <= TimeDelta::days(11), "{ahead}");
+    }
+}

@@ -265,6 +265,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    chore_runs (name) {
+        name -> Text,
+        done_through -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     product_images (id) {
         id -> Text,
         product_id -> Text,
@@ -299,4 +307,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     product_prices,
     search_queue,
     product_images,
+    chore_runs,
 );

@@ -142,7 +142,11 @@ pub struct Application {
 
 impl Application {
     pub fn build(config: &Config, admin: &AdminSeed) -> anyhow::Result<Application> {
-        let clock: SharedClock = Arc::new(SystemClock);
+        Self::build_with_clock(config, admin, Arc::new(SystemClock))
+    }
+
+    /// Builds the application on the given clock (tests move time forward with one).
+    pub fn build_with_clock(config: &Config, admin: &AdminSeed, clock: SharedClock) -> anyhow::Result<Application> {
         let pool = open_database(config)?;
         let keys = JwtKeys::from_secret(&jwt_secret(config)?);
         let bootstrap = ensure_admin(config, &pool, &clock, admin)?;

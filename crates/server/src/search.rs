@@ -63,7 +63,7 @@ pub fn start(
     poll: Duration,
 ) -> anyhow::Result<Worker> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let mut state = Indexer { pool, clock, vendors, index, ready: false, failing: false };
+    let mut state = Indexer { pool, clock, vendors, index, ready: false, failing: false, swept: None };
     Ok(Worker::spawn("pasar-search", poll, move || runtime.block_on(state.round())))
 }
 
@@ -76,6 +76,8 @@ struct Indexer {
     ready: bool,
     /// Whether the last round failed (to log a change of state once, not every round).
     failing: bool,
+    /// The day lapsed TKDN certificates were last looked for.
+    swept: Option<chrono::NaiveDate>,
 }
 
 impl Indexer {
@@ -108,7 +110,15 @@ impl Indexer {
             }
             self.ready = true;
         }
-        let n = sync::apply_due(&mut conn, &self.vendors, self.index.as_ref(), self.clock.now()).await?;
+        let now = self.clock.now();
+        if self.swept != Some(now.date_naive()) {
+            let n = sync::queue_lapsed_certificates(&mut conn, now)?;
+            if n > 0 {
+                tracing::info!(products = n, "TKDN certificates lapsed; queued for the search index");
+            }
+            self.swept = Some(now.date_naive());
+        }
+        let n = sync::apply_due(&mut conn, &self.vendors, self.index.as_ref(), now).await?;
         Ok(n > 0)
     }
 }

@@ -6,7 +6,7 @@ use crate::model::ProductStatus;
 use crate::service::{local_content, vendor_public};
 use crate::store::{self, ProductRow};
 use crate::CatalogError;
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use pasar_db::search_queue::{self, Entry};
 use pasar_db::{write_tx, DbConn, DbError};
 use pasar_vendor_onboarding::model::VendorStatus;
@@ -52,6 +52,7 @@ pub fn documents(
     conn: &mut DbConn,
     settings: &VendorSettings,
     rows: Vec<ProductRow>,
+    today: NaiveDate,
 ) -> Result<(Vec<SearchDoc>, Vec<String>), SyncError> {
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let covers = store::covers(conn, &ids)?;
@@ -69,7 +70,12 @@ pub fn documents(
         let visible = row.deleted_at.is_none() && ProductStatus::parse(&row.status).is_ok_and(|s| s.is_visible());
         match (&vendors[&row.vendor_id], visible, &row.published_name) {
             (Some(vendor), true, Some(name)) => {
-                let lc = local_content(row.published_tkdn_bp, row.published_bmp_bp);
+                let lc = local_content(
+                    row.published_tkdn_bp,
+                    row.published_bmp_bp,
+                    row.published_tkdn_valid_until.as_deref(),
+                    today,
+                );
                 let region = vendor.region_code.clone().unwrap_or_default();
                 let regions = if region.is_empty() { Vec::new() } else { region_levels(&region) };
                 docs.push(SearchDoc {
@@ -103,6 +109,29 @@ pub fn documents(
         }
     }
     Ok((docs, gone))
+}
+
+/// The chore that notices lapsed TKDN certificates.
+const TKDN_LAPSE: &str = "tkdn_lapse";
+
+/// Queues for the index every product whose approved TKDN certificate lapsed since the
+/// sweep last ran (all lapsed ones the first time): on the day after its valid-until
+/// date a product loses its priority, and search must show it. Runs at most once a day
+/// whatever the number of instances; returns how many products it queued.
+pub fn queue_lapsed_certificates(conn: &mut DbConn, now: DateTime<Utc>) -> Result<usize, DbError> {
+    let today = now.date_naive();
+    write_tx(conn, |c| {
+        let from = pasar_db::chores::done_through(c, TKDN_LAPSE)?;
+        if from.is_some_and(|d| d >= today) {
+            return Ok(0);
+        }
+        let ids = store::products_lapsing(c, from.map(|d| d.to_string()).as_deref(), &today.to_string())?;
+        for id in &ids {
+            search_queue::product(c, now, id)?;
+        }
+        pasar_db::chores::record(c, TKDN_LAPSE, today, now)?;
+        Ok(ids.len())
+    })
 }
 
 /// How long a worker holds the entries it claimed: longer than the slowest apply
@@ -143,7 +172,7 @@ pub async fn apply_due(
     let rows = store::products_by_ids(conn, &ids)?;
     let found: BTreeSet<&str> = rows.iter().map(|r| r.id.as_str()).collect();
     let missing: Vec<String> = ids.iter().filter(|id| !found.contains(id.as_str())).cloned().collect();
-    let (docs, mut gone) = documents(conn, settings, rows)?;
+    let (docs, mut gone) = documents(conn, settings, rows, now.date_naive())?;
     gone.extend(missing);
     let (upserts, deletes) = (docs.len(), gone.len());
     let result = index.apply(docs, gone).await;
@@ -192,7 +221,7 @@ pub async fn rebuild(
         let Some(last) = rows.last() else { break };
         after = Some(last.id.clone());
         done += rows.len() as u64;
-        let (docs, _) = documents(conn, settings, rows)?;
+        let (docs, _) = documents(conn, settings, rows, now.date_naive())?;
         index.apply(docs, Vec::new()).await?;
         progress(done, total);
     }
