@@ -434,5 +434,13 @@ async fn product_photos_are_checked_thumbnailed_shown_and_guarded() {
         assert_eq!(std::fs::read_dir(&stored).unwrap().count(), 0, "[{}] files deleted with the photo", app.name());
         assert!(app.get(&images, None).await.expect(200).as_array().unwrap().is_empty());
         app.get(&one, None).await.expect_problem(404, "not_found");
+
+        // Ten photos at most; a refused one leaves no file behind.
+        let small = png(40, 20);
+        for _ in 0..10 {
+            up(&a, ("s.png", "image/png", small.clone())).await.expect(201);
+        }
+        up(&a, ("s.png", "image/png", small.clone())).await.expect_problem(409, "invalid_state");
+        assert_eq!(std::fs::read_dir(&stored).unwrap().count(), 20, "[{}] ten photos, ten thumbnails", app.name());
     }
 }

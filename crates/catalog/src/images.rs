@@ -125,11 +125,15 @@ pub fn upload(
     let id = uuid::Uuid::now_v7().to_string();
     let key = format!("products/{product_id}/{id}.{}", checked.file_type.extension());
     let thumb_key = format!("products/{product_id}/{id}.thumb.jpg");
-    // Files before the row: a crash between them leaves an orphan file, never a row
-    // pointing at nothing.
+    // Files before the row, so that no row points at nothing; if the row is not written
+    // (the limit reached, the product gone meanwhile), the files go again. Only a crash
+    // in between can leave an unreachable file.
     files.put(&key, bytes).map_err(|e| CatalogError::Storage(e.to_string()))?;
-    files.put(&thumb_key, &checked.thumbnail).map_err(|e| CatalogError::Storage(e.to_string()))?;
-    write_tx(conn, |conn| {
+    if let Err(e) = files.put(&thumb_key, &checked.thumbnail) {
+        discard(files, [&key]);
+        return Err(CatalogError::Storage(e.to_string()));
+    }
+    let added = write_tx(conn, |conn| {
         may_change(conn, actor, product_id)?;
         // Serialises uploads to one product, so that the limit and positions hold.
         store::lock_product(conn, product_id)?;
@@ -163,7 +167,21 @@ pub fn upload(
             json!({ "image_id": id, "sha256": row.sha256 }),
         )?;
         Ok(ImageView::from(row))
-    })
+    });
+    if added.is_err() {
+        discard(files, [&key, &thumb_key]);
+    }
+    added
+}
+
+/// Deletes files no row points at (any more); one that cannot be deleted is only
+/// logged, since nothing can reach it.
+fn discard<const N: usize>(files: &dyn FileStore, keys: [&String; N]) {
+    for key in keys {
+        if let Err(e) = files.delete(key) {
+            tracing::warn!(key = %key, error = %e, "could not delete a photo file no row points at");
+        }
+    }
 }
 
 /// Removes a photo (the vendor's own users). Its files are deleted once the removal
@@ -195,11 +213,7 @@ pub fn remove(
         )?;
         Ok::<_, CatalogError>(row)
     })?;
-    for key in [&row.storage_key, &row.thumb_key] {
-        if let Err(e) = files.delete(key) {
-            tracing::warn!(key = %key, error = %e, "could not delete a removed photo's file");
-        }
-    }
+    discard(files, [&row.storage_key, &row.thumb_key]);
     Ok(())
 }
 
