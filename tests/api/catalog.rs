@@ -435,12 +435,35 @@ async fn product_photos_are_checked_thumbnailed_shown_and_guarded() {
         assert!(app.get(&images, None).await.expect(200).as_array().unwrap().is_empty());
         app.get(&one, None).await.expect_problem(404, "not_found");
 
-        // Ten photos at most; a refused one leaves no file behind.
+        // A new photo on a published product waits for the curator, as a change does:
+        // buyers see none of it meanwhile, and a rejected change leaves it unapproved.
         let small = png(40, 20);
-        for _ in 0..10 {
+        let product = format!("/api/v1/products/{id}");
+        let pending = up(&a, ("s.png", "image/png", small.clone())).await.expect(201);
+        assert_eq!(pending["approved"], false);
+        assert_eq!(app.get(&product, Some(&a)).await.expect(200)["status"], "changes_submitted");
+        assert!(app.get(&images, None).await.expect(200).as_array().unwrap().is_empty(), "[{}]", app.name());
+        let pending_url = pending["thumbnail_url"].as_str().unwrap().to_owned();
+        assert_eq!(app.download(&pending_url, w.token("pejabat_pengadaan")).await.0, 404);
+        assert_eq!(app.download(&pending_url, &curator).await.0, 200);
+        let queue = app.get("/api/v1/curation/products?status=changes_submitted", Some(&curator)).await.expect(200);
+        assert!(queue["items"].as_array().unwrap().iter().any(|p| p["id"] == id.as_str()));
+        let reject = json!({ "decision": "reject", "reason": "Foto buram" });
+        app.post(&format!("{product}/review"), Some(&curator), reject).await.expect(200);
+        assert!(app.get(&images, None).await.expect(200).as_array().unwrap().is_empty());
+        assert_eq!(app.get(&images, Some(&a)).await.expect(200)[0]["approved"], false);
+
+        // Ten photos at most; a refused one leaves no file behind. Approving the change
+        // shows them all.
+        for _ in 1..10 {
             up(&a, ("s.png", "image/png", small.clone())).await.expect(201);
         }
         up(&a, ("s.png", "image/png", small.clone())).await.expect_problem(409, "invalid_state");
         assert_eq!(std::fs::read_dir(&stored).unwrap().count(), 20, "[{}] ten photos, ten thumbnails", app.name());
+        let approve = json!({ "decision": "approve" });
+        app.post(&format!("{product}/review"), Some(&curator), approve).await.expect(200);
+        let shown = app.get(&images, None).await.expect(200);
+        assert_eq!(shown.as_array().unwrap().len(), 10, "[{}] {shown}", app.name());
+        assert!(shown.as_array().unwrap().iter().all(|i| i["approved"] == true));
     }
 }

@@ -1,8 +1,16 @@
 //! Product photos: uploaded by the vendor's users, judged by their content (JPEG or
 //! PNG that really decodes), kept with a 320-pixel JPEG thumbnail; the first one is the
 //! cover that search results show.
+//!
+//! Photos are curated with their product. A new photo is seen only by the vendor and
+//! the curation desk until a curator approves the product, or the change it brought: on
+//! a published product an upload sends the product back for review (buyers keep seeing
+//! the approved photos meanwhile). A change the curator rejects leaves its photos
+//! unapproved; they go to the curator with the product's next change, or the vendor
+//! removes them.
 
-use crate::service::{audit_entry, readable, selling_vendor};
+use crate::model::ProductStatus;
+use crate::service::{audit_entry, corrupt, readable, selling_vendor};
 use crate::store::{self, ImageRow};
 use crate::CatalogError;
 use chrono::{DateTime, Utc};
@@ -36,6 +44,8 @@ pub struct ImageView {
     pub url: String,
     pub thumbnail_url: String,
     pub created_at: DateTime<Utc>,
+    /// Approved by a curator; buyers see approved photos only.
+    pub approved: bool,
 }
 
 impl From<ImageRow> for ImageView {
@@ -52,6 +62,7 @@ impl From<ImageRow> for ImageView {
             height: r.height,
             sha256: r.sha256,
             created_at: from_db(r.created_at),
+            approved: r.approved_at.is_some(),
         }
     }
 }
@@ -137,6 +148,8 @@ pub fn upload(
         may_change(conn, actor, product_id)?;
         // Serialises uploads to one product, so that the limit and positions hold.
         store::lock_product(conn, product_id)?;
+        let mut product = store::find_product(conn, product_id)?.ok_or(CatalogError::NotFound("product"))?;
+        let status = ProductStatus::parse(&product.status).map_err(corrupt)?;
         let existing = store::images(conn, product_id)?;
         if existing.len() >= MAX_IMAGES {
             return Err(CatalogError::InvalidState(format!("A product has at most {MAX_IMAGES} photos.")));
@@ -154,17 +167,24 @@ pub fn upload(
             height: checked.height as i32,
             uploaded_by: actor.user_id.to_string(),
             created_at: to_db(now),
+            approved_at: None,
         };
         store::insert_image(conn, &row)?;
-        pasar_db::search_queue::product(conn, now, product_id)?;
+        // A new photo on a published product is a change for the curator.
+        if status == ProductStatus::Published {
+            product.status = ProductStatus::ChangesSubmitted.as_str().into();
+            product.submitted_at = Some(to_db(now));
+            product.updated_at = to_db(now);
+            store::save_product(conn, &product)?;
+        }
         audit_entry(
             conn,
             now,
             actor,
             ("product", product_id),
             "product.image_add",
-            None,
-            json!({ "image_id": id, "sha256": row.sha256 }),
+            Some(json!({ "status": status })),
+            json!({ "image_id": id, "sha256": row.sha256, "status": product.status }),
         )?;
         Ok(ImageView::from(row))
     });
@@ -224,8 +244,12 @@ pub fn list(
     actor: Option<&Actor>,
     product_id: &str,
 ) -> Result<Vec<ImageView>, CatalogError> {
-    readable(conn, settings, actor, product_id)?;
-    Ok(store::images(conn, product_id)?.into_iter().map(ImageView::from).collect())
+    let (_, _, full) = readable(conn, settings, actor, product_id)?;
+    Ok(store::images(conn, product_id)?
+        .into_iter()
+        .filter(|r| full || r.approved_at.is_some())
+        .map(ImageView::from)
+        .collect())
 }
 
 /// A photo's bytes and content type (`thumbnail`: the 320-pixel JPEG), for whoever may
@@ -239,10 +263,10 @@ pub fn file(
     image_id: &str,
     thumbnail: bool,
 ) -> Result<(String, Vec<u8>), CatalogError> {
-    readable(conn, settings, actor, product_id)?;
+    let (_, _, full) = readable(conn, settings, actor, product_id)?;
     let row = store::images(conn, product_id)?
         .into_iter()
-        .find(|r| r.id == image_id)
+        .find(|r| r.id == image_id && (full || r.approved_at.is_some()))
         .ok_or(CatalogError::NotFound("image"))?;
     let (key, content_type) =
         if thumbnail { (row.thumb_key, "image/jpeg".to_owned()) } else { (row.storage_key, row.content_type) };

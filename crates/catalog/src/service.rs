@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::BTreeMap;
 
-fn corrupt(what: impl std::fmt::Display) -> CatalogError {
+pub(crate) fn corrupt(what: impl std::fmt::Display) -> CatalogError {
     CatalogError::Db(pasar_db::DbError::corrupt(what))
 }
 
@@ -1032,7 +1032,10 @@ pub fn review_product(
             )));
         }
         match (approve, status) {
-            (true, _) => publish_working_copy(&mut row, now),
+            (true, _) => {
+                publish_working_copy(&mut row, now);
+                store::approve_images(conn, id, to_db(now))?;
+            }
             (false, ProductStatus::ChangesSubmitted) => {
                 row.name = row.published_name.clone().unwrap_or_default();
                 row.category_id = row.published_category_id.clone().unwrap_or_default();

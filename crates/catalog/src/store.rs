@@ -231,6 +231,9 @@ pub struct ImageRow {
     pub height: i32,
     pub uploaded_by: String,
     pub created_at: NaiveDateTime,
+    /// When a curator approved it (with its product or change); until then only the
+    /// vendor and the curation desk see it.
+    pub approved_at: Option<NaiveDateTime>,
 }
 
 pub fn insert_image(conn: &mut DbConn, row: &ImageRow) -> QueryResult<()> {
@@ -253,12 +256,24 @@ pub fn delete_image(conn: &mut DbConn, product_id: &str, id: &str) -> QueryResul
     .execute(conn)
 }
 
-/// The cover image (first in order) of each of these products that has one.
+/// Approves a product's photos that wait for it (with the product or its change).
+pub fn approve_images(conn: &mut DbConn, product_id: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        product_images::table
+            .filter(product_images::product_id.eq(product_id))
+            .filter(product_images::approved_at.is_null()),
+    )
+    .set(product_images::approved_at.eq(now))
+    .execute(conn)
+}
+
+/// The cover image (first approved in order) of each of these products that has one.
 pub fn covers(conn: &mut DbConn, product_ids: &[String]) -> QueryResult<std::collections::HashMap<String, String>> {
     let mut out = std::collections::HashMap::new();
     for chunk in product_ids.chunks(500) {
         let rows: Vec<(String, String)> = product_images::table
             .filter(product_images::product_id.eq_any(chunk))
+            .filter(product_images::approved_at.is_not_null())
             .order((product_images::product_id.asc(), product_images::position.desc(), product_images::id.desc()))
             .select((product_images::product_id, product_images::id))
             .load(conn)?;

@@ -286,6 +286,7 @@ diesel::table! {
         height -> Integer,
         uploaded_by -> Text,
         created_at -> Timestamp,
+        approved_at -> Nullable<Timestamp>,
     }
 }
 
