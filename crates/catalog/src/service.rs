@@ -11,6 +11,7 @@ use crate::model::{kbli_allows, LocalContent, PriorityTier, ProductStatus, Unit}
 use crate::store::{self, CategoryRow, ProductRow};
 use chrono::{DateTime, NaiveDate, Utc};
 use pasar_auth::model::{parse_name, Actor, Role};
+use pasar_core::clock::local_date;
 use pasar_core::error::FieldErrors;
 use pasar_core::page::{Page, PageRequest};
 use pasar_core::{BasisPoints, FieldError, Rupiah};
@@ -658,11 +659,11 @@ fn insert_draft(
         updated_at: to_db(now),
         deleted_at: None,
     };
-    apply_product(conn, &mut row, &input, &vendor.kbli_list(), true, now.date_naive())?;
+    apply_product(conn, &mut row, &input, &vendor.kbli_list(), true, local_date(now))?;
     store::insert_product(conn, &row)?;
     let actor_id = actor.map(|a| a.user_id.to_string());
     store::insert_price(conn, &row.id, row.unit_price_idr, actor_id.as_deref(), now)?;
-    let out = view(row, public, true, now.date_naive())?;
+    let out = view(row, public, true, local_date(now))?;
     audit::append(
         conn,
         now,
@@ -813,8 +814,8 @@ pub fn update_product(
         let before_facts = reviewable(&row);
         let before_price = row.unit_price_idr;
         let (v, _) = vendor_public(conn, settings, &row.vendor_id)?;
-        let before = view(row.clone(), &v, true, now.date_naive())?;
-        apply_product(conn, &mut row, &input, &vendor.kbli_list(), false, now.date_naive())?;
+        let before = view(row.clone(), &v, true, local_date(now))?;
+        apply_product(conn, &mut row, &input, &vendor.kbli_list(), false, local_date(now))?;
         let facts_changed = reviewable(&row) != before_facts;
         if facts_changed {
             match status {
@@ -836,7 +837,7 @@ pub fn update_product(
         if row.unit_price_idr != before_price {
             store::insert_price(conn, &row.id, row.unit_price_idr, Some(&actor.user_id.to_string()), now)?;
         }
-        let out = view(row, &v, true, now.date_naive())?;
+        let out = view(row, &v, true, local_date(now))?;
         audit_entry(
             conn,
             now,
@@ -879,7 +880,7 @@ pub fn get_product(
     id: &str,
 ) -> Result<ProductView, CatalogError> {
     let (row, v, full) = readable(conn, settings, actor, id)?;
-    view(row, &v, full, now.date_naive())
+    view(row, &v, full, local_date(now))
 }
 
 /// The product, its vendor, and whether `actor` sees it in full (see [`get_product`]);
@@ -918,7 +919,7 @@ pub fn vendor_products(
     let (v, _) = vendor_public(conn, settings, vendor_id).map_err(|_| CatalogError::NotFound("vendor"))?;
     let rows = store::vendor_products(conn, vendor_id, page.after.as_deref(), page.fetch_limit())?;
     let page = Page::from_rows(rows, page, |r| r.id.clone());
-    let items = page.items.into_iter().map(|r| view(r, &v, true, now.date_naive())).collect::<Result<_, _>>()?;
+    let items = page.items.into_iter().map(|r| view(r, &v, true, local_date(now))).collect::<Result<_, _>>()?;
     Ok(Page { items, next_cursor: page.next_cursor })
 }
 
@@ -973,7 +974,7 @@ pub fn submit_product(
             json!({ "status": "submitted" }),
         )?;
         let (v, _) = vendor_public(conn, settings, &row.vendor_id)?;
-        view(row, &v, true, now.date_naive())
+        view(row, &v, true, local_date(now))
     })
 }
 
@@ -1061,7 +1062,7 @@ pub fn review_product(
             json!({ "status": row.status, "decision": input.decision, "reason": reason }),
         )?;
         let (v, _) = vendor_public(conn, settings, &row.vendor_id)?;
-        view(row, &v, true, now.date_naive())
+        view(row, &v, true, local_date(now))
     })
 }
 
@@ -1099,7 +1100,7 @@ pub fn take_down(
             json!({ "status": "taken_down", "reason": reason }),
         )?;
         let (v, _) = vendor_public(conn, settings, &row.vendor_id)?;
-        view(row, &v, true, now.date_naive())
+        view(row, &v, true, local_date(now))
     })
 }
 
@@ -1141,7 +1142,7 @@ pub fn product_queue(
             vendors.insert(row.vendor_id.clone(), v);
         }
         let v = &vendors[&row.vendor_id];
-        items.push(view(row, v, true, now.date_naive())?);
+        items.push(view(row, v, true, local_date(now))?);
     }
     Ok(Page { items, next_cursor: page.next_cursor })
 }

@@ -1,6 +1,6 @@
 //! Time as a dependency, so that expiry rules can be tested without sleeping.
 
-use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use chrono::{DateTime, DurationRound, NaiveDate, TimeDelta, Utc};
 use std::sync::Arc;
 
 /// Where the current time comes from.
@@ -20,6 +20,14 @@ impl Clock for SystemClock {
 }
 
 pub type SharedClock = Arc<dyn Clock>;
+
+/// The calendar day at `now` where the marketplace is, in the server's local time zone
+/// (`TZ`: `Asia/Jakarta`, or `WIB-7` where no time-zone database is installed). Validity
+/// dates — certificates, documents — end at local midnight, not at UTC midnight, which
+/// is 07:00 in Jakarta. Without `TZ` (and no `/etc/localtime`) this is the UTC day.
+pub fn local_date(now: DateTime<Utc>) -> NaiveDate {
+    now.with_timezone(&chrono::Local).date_naive()
+}
 
 /// Drops sub-microsecond precision.
 pub fn truncate_micros(t: DateTime<Utc>) -> DateTime<Utc> {

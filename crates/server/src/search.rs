@@ -12,6 +12,7 @@ use anyhow::Context;
 use pasar_catalog::search::embedded::Embedded;
 use pasar_catalog::search::meili::Meili;
 use pasar_catalog::search::{sync, SearchIndex};
+use pasar_core::clock::local_date;
 use pasar_core::clock::SharedClock;
 use pasar_db::DbPool;
 use pasar_vendor_onboarding::service::VendorSettings;
@@ -111,12 +112,12 @@ impl Indexer {
             self.ready = true;
         }
         let now = self.clock.now();
-        if self.swept != Some(now.date_naive()) {
+        if self.swept != Some(local_date(now)) {
             let n = sync::queue_lapsed_certificates(&mut conn, now)?;
             if n > 0 {
                 tracing::info!(products = n, "TKDN certificates lapsed; queued for the search index");
             }
-            self.swept = Some(now.date_naive());
+            self.swept = Some(local_date(now));
         }
         let n = sync::apply_due(&mut conn, &self.vendors, self.index.as_ref(), now).await?;
         Ok(n > 0)

@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use pasar_auth::model::{parse_name, Actor, Email, NewPassword, Role};
 use pasar_auth::service::{self as auth, AuthSettings, UserToInsert, UserView};
 use pasar_auth::store::OrganizationRow;
+use pasar_core::clock::local_date;
 use pasar_core::error::FieldErrors;
 use pasar_core::id::OrganizationId;
 use pasar_core::page::{Page, PageRequest};
@@ -767,7 +768,7 @@ pub fn submit(
             return Err(VendorError::InvalidState(format!("A vendor that is {status} cannot be submitted.")));
         }
         let documents = crate::store::current_document_validity(conn, id)?;
-        let missing = missing_for_submission(settings, &row, &documents, now.date_naive());
+        let missing = missing_for_submission(settings, &row, &documents, local_date(now));
         if !missing.is_empty() {
             let list = missing.iter().map(|m| m.field.as_str()).collect::<Vec<_>>().join(", ");
             return Err(VendorError::Validation {
@@ -969,7 +970,7 @@ pub fn review(
         if decision == Decision::Approve {
             // Documents may have expired while the vendor waited in the queue.
             let documents = store::current_document_validity(conn, id)?;
-            let missing = missing_for_submission(settings, &row, &documents, now.date_naive());
+            let missing = missing_for_submission(settings, &row, &documents, local_date(now));
             if !missing.is_empty() {
                 let list = missing.iter().map(|m| m.field.as_str()).collect::<Vec<_>>().join(", ");
                 return Err(VendorError::InvalidState(format!(

@@ -7,6 +7,7 @@ use crate::service::{local_content, vendor_public};
 use crate::store::{self, ProductRow};
 use crate::CatalogError;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use pasar_core::clock::local_date;
 use pasar_db::search_queue::{self, Entry};
 use pasar_db::{write_tx, DbConn, DbError};
 use pasar_vendor_onboarding::model::VendorStatus;
@@ -119,7 +120,7 @@ const TKDN_LAPSE: &str = "tkdn_lapse";
 /// date a product loses its priority, and search must show it. Runs at most once a day
 /// whatever the number of instances; returns how many products it queued.
 pub fn queue_lapsed_certificates(conn: &mut DbConn, now: DateTime<Utc>) -> Result<usize, DbError> {
-    let today = now.date_naive();
+    let today = local_date(now);
     write_tx(conn, |c| {
         let from = pasar_db::chores::done_through(c, TKDN_LAPSE)?;
         if from.is_some_and(|d| d >= today) {
@@ -172,7 +173,7 @@ pub async fn apply_due(
     let rows = store::products_by_ids(conn, &ids)?;
     let found: BTreeSet<&str> = rows.iter().map(|r| r.id.as_str()).collect();
     let missing: Vec<String> = ids.iter().filter(|id| !found.contains(id.as_str())).cloned().collect();
-    let (docs, mut gone) = documents(conn, settings, rows, now.date_naive())?;
+    let (docs, mut gone) = documents(conn, settings, rows, local_date(now))?;
     gone.extend(missing);
     let (upserts, deletes) = (docs.len(), gone.len());
     let result = index.apply(docs, gone).await;
@@ -221,7 +222,7 @@ pub async fn rebuild(
         let Some(last) = rows.last() else { break };
         after = Some(last.id.clone());
         done += rows.len() as u64;
-        let (docs, _) = documents(conn, settings, rows, now.date_naive())?;
+        let (docs, _) = documents(conn, settings, rows, local_date(now))?;
         index.apply(docs, Vec::new()).await?;
         progress(done, total);
     }
