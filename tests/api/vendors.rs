@@ -694,6 +694,60 @@ async fn curation_decisions_cannot_be_doubled_or_skipped() {
 }
 
 #[actix_web::test]
+async fn an_abandoned_claim_passes_to_another_curator() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        let w = World::build(&app).await;
+        let platform =
+            app.get("/api/v1/me", Some(&w.admin)).await.expect(200)["organization"]["id"].as_str().unwrap().to_owned();
+        app.create_user(&w.admin, &platform, "curator2@pasar.test", &["curator"]).await;
+        let (v, t) = app.register_vendor("slow@vendor.test", "UD Menunggu", "ud").await;
+        app.complete_vendor(&v, &t, "9120001052177").await;
+        app.post(&format!("/api/v1/vendors/{v}/submit"), Some(&t), json!({})).await.expect(200);
+        let claim = format!("/api/v1/vendors/{v}/claim");
+        let first = app.post(&claim, Some(w.token("curator")), json!({})).await.expect(200);
+        assert_eq!(first["status"], "in_review");
+
+        // While the claim holds, nobody else takes the vendor; the queue says until when.
+        let second = app.login("curator2@pasar.test", PASSWORD).await;
+        let e = app.post(&claim, Some(&second), json!({})).await.expect_problem(409, "invalid_state");
+        assert!(e["detail"].as_str().unwrap().contains("until"), "[{}] {e}", app.name());
+        let queue = app.get("/api/v1/curation/vendors?status=in_review", Some(&second)).await.expect(200);
+        let item = queue["items"].as_array().unwrap().iter().find(|i| i["id"] == v.as_str()).unwrap().clone();
+        assert!(item["claim_expires_at"].is_string(), "[{}] {item}", app.name());
+
+        // Four days on (claims hold 72 hours), the second curator takes over and decides;
+        // the first may no longer.
+        app.advance_days(4);
+        let (first, second) =
+            (app.login("curator@pasar.test", PASSWORD).await, app.login("curator2@pasar.test", PASSWORD).await);
+        app.post(&claim, Some(&second), json!({})).await.expect(200);
+        app.post(&format!("/api/v1/vendors/{v}/review"), Some(&first), json!({ "decision": "approve" }))
+            .await
+            .expect_problem(409, "invalid_state");
+        app.post(&format!("/api/v1/vendors/{v}/review"), Some(&second), json!({ "decision": "approve" }))
+            .await
+            .expect(200);
+        // The take-over is in the audit log, naming whom it was taken from.
+        let claims: Vec<Option<String>> = {
+            use diesel::prelude::*;
+            use pasar_db::schema::audit_log;
+            audit_log::table
+                .filter(audit_log::entity_id.eq(&v).and(audit_log::action.eq("vendor.claim")))
+                .order(audit_log::seq.asc())
+                .select(audit_log::after_json)
+                .load(&mut *app.db())
+                .unwrap()
+        };
+        let after: Vec<serde_json::Value> =
+            claims.iter().map(|j| serde_json::from_str(j.as_deref().unwrap()).unwrap()).collect();
+        assert_eq!(after.len(), 2, "[{}] {after:?}", app.name());
+        assert!(after[0]["taken_over_from"].is_null());
+        assert_eq!(after[1]["taken_over_from"], w.user_id("curator"), "[{}] {after:?}", app.name());
+    }
+}
+
+#[actix_web::test]
 async fn staff_cannot_replace_the_bank_account_proof_either() {
     for backend in backends() {
         let app = TestApp::start(backend, Options::default()).await;

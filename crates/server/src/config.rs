@@ -95,6 +95,7 @@ pub struct VendorsConfig {
     pub menengah_sales_idr: i64,
     pub reminder_interval_secs: u64,
     pub registrations_per_address: u16,
+    pub claim_hours: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -243,6 +244,9 @@ impl Config {
                 "scale ceilings must be positive and rise from mikro to menengah",
             ));
         }
+        if v.claim_hours == 0 {
+            return Err(invalid("vendors.claim_hours", "must be more than 0"));
+        }
         if v.reminder_interval_secs == 0 {
             return Err(invalid("vendors.reminder_interval_secs", "must be more than 0"));
         }
@@ -331,6 +335,7 @@ impl Config {
                 .collect(),
             marketplace_name: self.marketplace.name.clone(),
             registrations_per_address: v.registrations_per_address.max(1).into(),
+            claim: chrono::TimeDelta::hours(v.claim_hours.into()),
         }
     }
 

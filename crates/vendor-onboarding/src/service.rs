@@ -39,6 +39,8 @@ pub struct VendorSettings {
     pub marketplace_name: String,
     /// Registrations allowed from one address within the throttle window.
     pub registrations_per_address: i32,
+    /// How long a curator's claim holds before another curator may take over.
+    pub claim: chrono::TimeDelta,
 }
 
 impl Default for VendorSettings {
@@ -49,6 +51,7 @@ impl Default for VendorSettings {
             required_documents: vec![DocumentKind::Nib, DocumentKind::Npwp, DocumentKind::BankAccount],
             marketplace_name: "Pasar".into(),
             registrations_per_address: 10,
+            claim: chrono::TimeDelta::hours(72),
         }
     }
 }
@@ -804,6 +807,8 @@ pub struct QueueItem {
     pub waiting_seconds: i64,
     /// The curator who claimed it, if any.
     pub claimed_by: Option<String>,
+    /// When the claim runs out and another curator may take the vendor over.
+    pub claim_expires_at: Option<DateTime<Utc>>,
 }
 
 /// Encodes the queue's keyset `(submitted_at, id)` into a cursor key.
@@ -856,6 +861,10 @@ pub fn queue(
                 region_code: row.region_code,
                 local,
                 umkk,
+                claim_expires_at: row
+                    .claimed_at
+                    .filter(|_| row.claimed_by.is_some())
+                    .map(|t| from_db(t) + settings.claim),
                 claimed_by: row.claimed_by,
             })
         })
@@ -872,7 +881,8 @@ fn require_curation(actor: &Actor) -> Result<(), VendorError> {
 }
 
 /// A curator takes a submitted vendor for review, so two curators never review the same
-/// vendor at once.
+/// vendor at once. A claim holds for `settings.claim`; after that any curator may claim
+/// the vendor again, taking it over (the first may then no longer decide).
 pub fn claim(
     conn: &mut DbConn,
     settings: &VendorSettings,
@@ -884,15 +894,25 @@ pub fn claim(
     write_tx(conn, |conn| {
         let mut row = store::lock_vendor(conn, id)?.ok_or(VendorError::NotFound)?;
         let status = VendorStatus::parse(&row.status).map_err(corrupt)?;
-        if !status.can_become(VendorStatus::InReview) {
+        let me = actor.user_id.to_string();
+        let previous = row.claimed_by.clone().filter(|_| status == VendorStatus::InReview);
+        if status == VendorStatus::InReview {
+            let until = row.claimed_at.map(|t| from_db(t) + settings.claim);
+            if until.is_none_or(|until| until > now) {
+                let who = if previous.as_deref() == Some(me.as_str()) { "You have" } else { "Another curator has" };
+                let until = until.map(|t| format!(" until {}", t.to_rfc3339())).unwrap_or_default();
+                return Err(VendorError::InvalidState(format!("{who} claimed this vendor{until}.")));
+            }
+        } else if !status.can_become(VendorStatus::InReview) {
             return Err(VendorError::InvalidState(format!(
                 "Only a submitted vendor can be claimed; this one is {status}."
             )));
         }
         row.status = VendorStatus::InReview.as_str().into();
-        row.claimed_by = Some(actor.user_id.to_string());
+        row.claimed_by = Some(me);
         row.claimed_at = Some(to_db(now));
-        let row = save_transition(conn, now, actor, row, status, "vendor.claim", json!({}))?;
+        let detail = json!({ "taken_over_from": previous.filter(|p| *p != actor.user_id.to_string()) });
+        let row = save_transition(conn, now, actor, row, status, "vendor.claim", detail)?;
         VendorView::from_row(settings, row)
     })
 }
