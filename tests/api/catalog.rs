@@ -453,17 +453,26 @@ async fn product_photos_are_checked_thumbnailed_shown_and_guarded() {
         assert!(app.get(&images, None).await.expect(200).as_array().unwrap().is_empty());
         assert_eq!(app.get(&images, Some(&a)).await.expect(200)[0]["approved"], false);
 
-        // Ten photos at most; a refused one leaves no file behind. Approving the change
-        // shows them all.
+        // Ten photos at most; a refused one leaves no file behind.
+        let mut ids = vec![pending["id"].as_str().unwrap().to_owned()];
         for _ in 1..10 {
-            up(&a, ("s.png", "image/png", small.clone())).await.expect(201);
+            let img = up(&a, ("s.png", "image/png", small.clone())).await.expect(201);
+            ids.push(img["id"].as_str().unwrap().to_owned());
         }
         up(&a, ("s.png", "image/png", small.clone())).await.expect_problem(409, "invalid_state");
         assert_eq!(std::fs::read_dir(&stored).unwrap().count(), 20, "[{}] ten photos, ten thumbnails", app.name());
-        let approve = json!({ "decision": "approve" });
-        app.post(&format!("{product}/review"), Some(&curator), approve).await.expect(200);
+
+        // The curator approves the photos they saw; one uploaded after they looked waits.
+        let review = format!("{product}/review");
+        let bad = json!({ "decision": "approve", "images": ["not-an-id"] });
+        let e = app.post(&review, Some(&curator), bad).await.expect_problem(422, "validation_failed");
+        assert_eq!(fields(&e), ["images[0]"]);
+        let seen = &ids[..9];
+        app.post(&review, Some(&curator), json!({ "decision": "approve", "images": seen })).await.expect(200);
         let shown = app.get(&images, None).await.expect(200);
-        assert_eq!(shown.as_array().unwrap().len(), 10, "[{}] {shown}", app.name());
-        assert!(shown.as_array().unwrap().iter().all(|i| i["approved"] == true));
+        let shown: Vec<&str> = shown.as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
+        assert_eq!(shown, seen, "[{}]", app.name());
+        let all = app.get(&images, Some(&a)).await.expect(200);
+        assert_eq!(all[9]["approved"], false, "[{}] {all}", app.name());
     }
 }

@@ -994,6 +994,11 @@ pub struct ProductReview {
     pub decision: String,
     /// Required to reject; shown to the vendor.
     pub reason: Option<String>,
+    /// The photos the curator saw and approves, by id. Without it, approving approves
+    /// every photo waiting; with it, a photo uploaded after the curator looked stays
+    /// unapproved (it goes to the curator with the next change).
+    #[serde(default)]
+    pub images: Option<Vec<String>>,
 }
 
 /// Approves or rejects a submitted product or a submitted change. Approval publishes
@@ -1024,6 +1029,18 @@ pub fn review_product(
         }
         None => None,
     };
+    if let Some(images) = &input.images {
+        let mut e = FieldErrors::new();
+        if images.len() > crate::images::MAX_IMAGES {
+            e.add("images", format!("at most {} photo ids", crate::images::MAX_IMAGES));
+        }
+        for (i, image) in images.iter().enumerate().take(crate::images::MAX_IMAGES + 1) {
+            if uuid::Uuid::try_parse(image).is_err() {
+                e.add(format!("images[{i}]"), "must be a photo id");
+            }
+        }
+        e.finish().map_err(CatalogError::invalid)?;
+    }
     write_tx(conn, |conn| {
         let mut row = store::find_product(conn, id)?.ok_or(CatalogError::NotFound("product"))?;
         let status = ProductStatus::parse(&row.status).map_err(corrupt)?;
@@ -1035,7 +1052,7 @@ pub fn review_product(
         match (approve, status) {
             (true, _) => {
                 publish_working_copy(&mut row, now);
-                store::approve_images(conn, id, to_db(now))?;
+                store::approve_images(conn, id, input.images.as_deref(), to_db(now))?;
             }
             (false, ProductStatus::ChangesSubmitted) => {
                 row.name = row.published_name.clone().unwrap_or_default();

@@ -256,15 +256,23 @@ pub fn delete_image(conn: &mut DbConn, product_id: &str, id: &str) -> QueryResul
     .execute(conn)
 }
 
-/// Approves a product's photos that wait for it (with the product or its change).
-pub fn approve_images(conn: &mut DbConn, product_id: &str, now: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(
-        product_images::table
-            .filter(product_images::product_id.eq(product_id))
-            .filter(product_images::approved_at.is_null()),
-    )
-    .set(product_images::approved_at.eq(now))
-    .execute(conn)
+/// Approves a product's photos that wait for it (with the product or its change): all
+/// of them, or only those of `only`.
+pub fn approve_images(
+    conn: &mut DbConn,
+    product_id: &str,
+    only: Option<&[String]>,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let waiting = product_images::table
+        .filter(product_images::product_id.eq(product_id))
+        .filter(product_images::approved_at.is_null());
+    match only {
+        None => diesel::update(waiting).set(product_images::approved_at.eq(now)).execute(conn),
+        Some(ids) => diesel::update(waiting.filter(product_images::id.eq_any(ids)))
+            .set(product_images::approved_at.eq(now))
+            .execute(conn),
+    }
 }
 
 /// The cover image (first approved in order) of each of these products that has one.

@@ -898,7 +898,7 @@ pub fn claim(
         let previous = row.claimed_by.clone().filter(|_| status == VendorStatus::InReview);
         if status == VendorStatus::InReview {
             let until = row.claimed_at.map(|t| from_db(t) + settings.claim);
-            if until.is_none_or(|until| until > now) {
+            if until.is_some_and(|until| until > now) {
                 let who = if previous.as_deref() == Some(me.as_str()) { "You have" } else { "Another curator has" };
                 let until = until.map(|t| format!(" until {}", t.to_rfc3339())).unwrap_or_default();
                 return Err(VendorError::InvalidState(format!("{who} claimed this vendor{until}.")));
