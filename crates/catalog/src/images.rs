@@ -7,7 +7,8 @@
 //! a published product an upload sends the product back for review (buyers keep seeing
 //! the approved photos meanwhile). A change the curator rejects leaves its photos
 //! unapproved; they go to the curator with the product's next change, or the vendor
-//! removes them.
+//! removes them. A curator's approval may name the photos they saw
+//! (`ProductReview::images`); one uploaded while they looked then waits too.
 
 use crate::model::ProductStatus;
 use crate::service::{audit_entry, corrupt, readable, selling_vendor};
