@@ -222,9 +222,7 @@ async fn a_deactivated_or_demoted_admin_loses_their_rights_at_once() {
     for backend in backends() {
         let app = TestApp::start(backend, Options::default()).await;
         let w = World::build(&app).await;
-        let platform =
-            app.get("/api/v1/me", Some(&w.admin)).await.expect(200)["organization"]["id"].as_str().unwrap().to_owned();
-        let second = app.create_user(&w.admin, &platform, "admin2@pasar.test", &["admin"]).await;
+        let second = app.create_platform_user(&w.admin, "admin2@pasar.test", &["admin"]).await;
         let token = app.login("admin2@pasar.test", pasar_tests::PASSWORD).await;
         let org = json!({ "kind": "vendor", "name": "CV Baru" });
         app.post("/api/v1/organizations", Some(&token), org.clone()).await.expect(201);

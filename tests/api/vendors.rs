@@ -641,9 +641,7 @@ async fn curation_decisions_cannot_be_doubled_or_skipped() {
         let app = TestApp::start(backend, Options::default()).await;
         let w = World::build(&app).await;
         let admin = w.admin.clone();
-        let platform =
-            app.get("/api/v1/me", Some(&admin)).await.expect(200)["organization"]["id"].as_str().unwrap().to_owned();
-        app.create_user(&admin, &platform, "curator2@pasar.test", &["curator"]).await;
+        app.create_platform_user(&admin, "curator2@pasar.test", &["curator"]).await;
         let second = app.login("curator2@pasar.test", PASSWORD).await;
         let (v, t) = app.register_vendor("race@vendor.test", "UD Balapan", "ud").await;
         app.complete_vendor(&v, &t, "9120001052199").await;
@@ -698,9 +696,7 @@ async fn an_abandoned_claim_passes_to_another_curator() {
     for backend in backends() {
         let app = TestApp::start(backend, Options::default()).await;
         let w = World::build(&app).await;
-        let platform =
-            app.get("/api/v1/me", Some(&w.admin)).await.expect(200)["organization"]["id"].as_str().unwrap().to_owned();
-        app.create_user(&w.admin, &platform, "curator2@pasar.test", &["curator"]).await;
+        app.create_platform_user(&w.admin, "curator2@pasar.test", &["curator"]).await;
         let (v, t) = app.register_vendor("slow@vendor.test", "UD Menunggu", "ud").await;
         app.complete_vendor(&v, &t, "9120001052177").await;
         app.post(&format!("/api/v1/vendors/{v}/submit"), Some(&t), json!({})).await.expect(200);

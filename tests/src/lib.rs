@@ -241,6 +241,14 @@ impl TestApp {
         self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await
     }
 
+    /// Creates a staff user (a second curator, administrator, …) in the administrator's
+    /// own organisation, the platform's; returns its id.
+    pub async fn create_platform_user(&self, admin: &str, email: &str, roles: &[&str]) -> String {
+        let me = self.get("/api/v1/me", Some(admin)).await.expect(200);
+        let platform = me["organization"]["id"].as_str().expect("organization id").to_owned();
+        self.create_user(admin, &platform, email, roles).await
+    }
+
     /// Creates an organisation as `token`; returns its id.
     pub async fn create_org(&self, token: &str, kind: &str, name: &str, parent: Option<&str>) -> String {
         let region = (kind != "vendor").then_some("35.76");
