@@ -11,7 +11,7 @@
 //! (`ProductReview::images`); one uploaded while they looked then waits too.
 
 use crate::model::ProductStatus;
-use crate::service::{audit_entry, corrupt, readable, selling_vendor};
+use crate::service::{audit_entry, corrupt, readable, selling_vendor, send_back_for_review};
 use crate::store::{self, ImageRow};
 use crate::CatalogError;
 use chrono::{DateTime, Utc};
@@ -173,8 +173,7 @@ pub fn upload(
         store::insert_image(conn, &row)?;
         // A new photo on a published product is a change for the curator.
         if status == ProductStatus::Published {
-            product.status = ProductStatus::ChangesSubmitted.as_str().into();
-            product.submitted_at = Some(to_db(now));
+            send_back_for_review(&mut product, now);
             product.updated_at = to_db(now);
             store::save_product(conn, &product)?;
         }

@@ -18,7 +18,7 @@ use pasar_core::{BasisPoints, FieldError, Rupiah};
 use pasar_db::audit::{self, AuditEntry};
 use pasar_db::time::{from_db, to_db};
 use pasar_db::{write_tx, DbConn};
-use pasar_vendor_onboarding::model::VendorStatus;
+use pasar_vendor_onboarding::model::{lapsed, VendorStatus};
 use pasar_vendor_onboarding::service::{relation, PublicVendorView, Relation, VendorSettings};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -337,23 +337,13 @@ pub struct ProductView {
     pub updated_at: DateTime<Utc>,
 }
 
-/// The local content that counts on `today`. A certificate past its valid-until date
-/// counts as no TKDN (the product falls to the domestic tier) until the vendor records
-/// a current one; the recorded figures stay on the product for everyone to see.
-pub(crate) fn local_content(
-    tkdn: Option<i32>,
-    bmp: Option<i32>,
-    valid_until: Option<&str>,
-    today: NaiveDate,
-) -> LocalContent {
-    let tkdn = if tkdn_lapsed(valid_until, today) { 0 } else { tkdn.unwrap_or(0).max(0) };
+/// The local content that counts. A `lapsed` certificate (see
+/// `pasar_vendor_onboarding::model::lapsed`) counts as no TKDN — the product falls to
+/// the domestic tier — until the vendor records a current one; the recorded figures stay
+/// on the product for everyone to see.
+pub(crate) fn local_content(tkdn: Option<i32>, bmp: Option<i32>, lapsed: bool) -> LocalContent {
+    let tkdn = if lapsed { 0 } else { tkdn.unwrap_or(0).max(0) };
     LocalContent { tkdn: BasisPoints(tkdn as u32), bmp: BasisPoints(bmp.unwrap_or(0).max(0) as u32) }
-}
-
-/// Whether a TKDN certificate valid until `valid_until` (its last valid day) has
-/// lapsed by `today`.
-pub fn tkdn_lapsed(valid_until: Option<&str>, today: NaiveDate) -> bool {
-    valid_until.and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).is_some_and(|d| d < today)
 }
 
 /// Builds the view; `full` for the vendor and the curation desk (the working copy),
@@ -387,8 +377,8 @@ fn view(row: ProductRow, vendor: &PublicVendorView, full: bool, today: NaiveDate
             row.tkdn_valid_until.clone(),
         ),
     };
-    let lc = local_content(tkdn, bmp, until.as_deref(), today);
-    let tkdn_lapsed = tkdn_lapsed(until.as_deref(), today);
+    let tkdn_lapsed = lapsed(until.as_deref(), today);
+    let lc = local_content(tkdn, bmp, tkdn_lapsed);
     Ok(ProductView {
         id: row.id,
         vendor_id: row.vendor_id,
@@ -824,10 +814,7 @@ pub fn update_product(
                         "The name, category and TKDN cannot change while the curator reviews them.".into(),
                     ))
                 }
-                ProductStatus::Published => {
-                    row.status = ProductStatus::ChangesSubmitted.as_str().into();
-                    row.submitted_at = Some(to_db(now));
-                }
+                ProductStatus::Published => send_back_for_review(&mut row, now),
                 _ => {}
             }
         }
@@ -849,6 +836,13 @@ pub fn update_product(
         )?;
         Ok(out)
     })
+}
+
+/// A change to a published product that a curator must see first (name, category,
+/// TKDN, a photo): the product waits for review while buyers keep the approved version.
+pub(crate) fn send_back_for_review(row: &mut ProductRow, now: DateTime<Utc>) {
+    row.status = ProductStatus::ChangesSubmitted.as_str().into();
+    row.submitted_at = Some(to_db(now));
 }
 
 /// Removes a product from the catalogue (kept in the database for the orders and the
@@ -919,7 +913,8 @@ pub fn vendor_products(
     let (v, _) = vendor_public(conn, settings, vendor_id).map_err(|_| CatalogError::NotFound("vendor"))?;
     let rows = store::vendor_products(conn, vendor_id, page.after.as_deref(), page.fetch_limit())?;
     let page = Page::from_rows(rows, page, |r| r.id.clone());
-    let items = page.items.into_iter().map(|r| view(r, &v, true, local_date(now))).collect::<Result<_, _>>()?;
+    let today = local_date(now);
+    let items = page.items.into_iter().map(|r| view(r, &v, true, today)).collect::<Result<_, _>>()?;
     Ok(Page { items, next_cursor: page.next_cursor })
 }
 
@@ -1151,6 +1146,7 @@ pub fn product_queue(
         format!("{}|{}", r.submitted_at.map(|t| t.and_utc().timestamp_micros()).unwrap_or(0), r.id)
     });
     let mut items = Vec::with_capacity(page.items.len());
+    let today = local_date(now);
     // One vendor look-up per vendor on the page, not per product.
     let mut vendors: BTreeMap<String, PublicVendorView> = BTreeMap::new();
     for row in page.items {
@@ -1159,7 +1155,7 @@ pub fn product_queue(
             vendors.insert(row.vendor_id.clone(), v);
         }
         let v = &vendors[&row.vendor_id];
-        items.push(view(row, v, true, local_date(now))?);
+        items.push(view(row, v, true, today)?);
     }
     Ok(Page { items, next_cursor: page.next_cursor })
 }

@@ -2,7 +2,7 @@
 //! list, download, replace; and the reminders before they expire.
 
 use crate::error::VendorError;
-use crate::model::{parse_date, DocumentKind, VendorStatus};
+use crate::model::{lapsed, parse_date, DocumentKind, VendorStatus};
 use crate::service::{relation, Relation, VendorSettings};
 use crate::store::{self, DocumentRow};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -42,7 +42,7 @@ impl DocumentView {
     fn from_row(row: DocumentRow, today: NaiveDate) -> Result<Self, VendorError> {
         Ok(DocumentView {
             kind: DocumentKind::parse(&row.kind).map_err(|e| VendorError::InvalidState(e.to_string()))?,
-            expired: row.valid_until.as_deref().and_then(|d| parse_date(d).ok()).is_some_and(|d| d < today),
+            expired: lapsed(row.valid_until.as_deref(), today),
             id: row.id,
             number: row.number,
             valid_until: row.valid_until,

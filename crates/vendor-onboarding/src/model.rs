@@ -257,6 +257,12 @@ pub fn parse_date(s: &str) -> Result<chrono::NaiveDate, &'static str> {
     chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| "must be a date YYYY-MM-DD")
 }
 
+/// Whether something valid until `valid_until` (its last valid day, `YYYY-MM-DD`) has
+/// lapsed by `today`: documents, certificates. No date never lapses.
+pub fn lapsed(valid_until: Option<&str>, today: chrono::NaiveDate) -> bool {
+    valid_until.and_then(|d| parse_date(d).ok()).is_some_and(|d| d < today)
+}
+
 impl Kbli {
     pub fn as_str(&self) -> &str {
         &self.0

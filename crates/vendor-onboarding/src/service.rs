@@ -7,8 +7,8 @@
 
 use crate::error::VendorError;
 use crate::model::{
-    is_umkk, parse_account_number, parse_date, parse_phone, parse_postal_code, Decision, DocumentKind, Kbli, LegalForm,
-    Nib, Npwp, Scale, ScaleThresholds, TaxStatus, VendorStatus,
+    is_umkk, lapsed, parse_account_number, parse_date, parse_phone, parse_postal_code, Decision, DocumentKind, Kbli,
+    LegalForm, Nib, Npwp, Scale, ScaleThresholds, TaxStatus, VendorStatus,
 };
 use crate::store::{self, VendorRow};
 use chrono::{DateTime, Utc};
@@ -740,8 +740,7 @@ pub fn missing_for_submission(
         let held: Vec<&Option<String>> = documents.iter().filter(|(k, _)| k == kind.as_str()).map(|(_, v)| v).collect();
         if held.is_empty() {
             missing.push(FieldError::new(format!("documents.{kind}"), "is required; upload it"));
-        } else if held.iter().all(|until| until.as_deref().and_then(|d| parse_date(d).ok()).is_some_and(|d| d < today))
-        {
+        } else if held.iter().all(|until| lapsed(until.as_deref(), today)) {
             missing.push(FieldError::new(format!("documents.{kind}"), "has expired; upload a valid one"));
         }
     }

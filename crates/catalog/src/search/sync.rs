@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use pasar_core::clock::local_date;
 use pasar_db::search_queue::{self, Entry};
 use pasar_db::{write_tx, DbConn, DbError};
-use pasar_vendor_onboarding::model::VendorStatus;
+use pasar_vendor_onboarding::model::{lapsed, VendorStatus};
 use pasar_vendor_onboarding::service::{PublicVendorView, VendorSettings};
 use std::collections::{BTreeSet, HashMap};
 
@@ -71,12 +71,8 @@ pub fn documents(
         let visible = row.deleted_at.is_none() && ProductStatus::parse(&row.status).is_ok_and(|s| s.is_visible());
         match (&vendors[&row.vendor_id], visible, &row.published_name) {
             (Some(vendor), true, Some(name)) => {
-                let lc = local_content(
-                    row.published_tkdn_bp,
-                    row.published_bmp_bp,
-                    row.published_tkdn_valid_until.as_deref(),
-                    today,
-                );
+                let lapsed = lapsed(row.published_tkdn_valid_until.as_deref(), today);
+                let lc = local_content(row.published_tkdn_bp, row.published_bmp_bp, lapsed);
                 let region = vendor.region_code.clone().unwrap_or_default();
                 let regions = if region.is_empty() { Vec::new() } else { region_levels(&region) };
                 docs.push(SearchDoc {
