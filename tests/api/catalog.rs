@@ -476,3 +476,37 @@ async fn product_photos_are_checked_thumbnailed_shown_and_guarded() {
         assert_eq!(all[9]["approved"], false, "[{}] {all}", app.name());
     }
 }
+
+#[actix_web::test]
+async fn the_unit_a_price_is_for_changes_only_through_the_curator() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        let w = World::build(&app).await;
+        let curator = w.token("curator").to_owned();
+        let (_, t) = app.approved_vendor(&curator, "unit@shop.test", "UD Satuan", "9120001000301").await;
+        let body = json!({ "name": "Kain Batik Cap", "category_id": BATIK, "unit": "pcs", "unit_price_idr": 150_000 });
+        let id = app.post("/api/v1/products", Some(&t), body).await.expect(201)["id"].as_str().unwrap().to_owned();
+        let path = format!("/api/v1/products/{id}");
+        app.post(&format!("{path}/submit"), Some(&t), json!({})).await.expect(200);
+        app.post(&format!("{path}/review"), Some(&curator), json!({ "decision": "approve" })).await.expect(200);
+
+        // "per pcs" does not silently become "per meter": buyers keep the approved unit.
+        let changed = app.request("PATCH", &path, Some(&t), Some(json!({ "unit": "meter" }))).await.expect(200);
+        assert_eq!((changed["status"].as_str(), changed["unit"].as_str()), (Some("changes_submitted"), Some("meter")));
+        assert_eq!(changed["published"]["unit"], "pcs", "[{}]", app.name());
+        assert_eq!(app.get(&path, None).await.expect(200)["unit"], "pcs");
+        // Rejected: the approved unit comes back.
+        app.post(
+            &format!("{path}/review"),
+            Some(&curator),
+            json!({ "decision": "reject", "reason": "Harga per meter?" }),
+        )
+        .await
+        .expect(200);
+        assert_eq!(app.get(&path, Some(&t)).await.expect(200)["unit"], "pcs");
+        // Approved: in force for buyers.
+        app.request("PATCH", &path, Some(&t), Some(json!({ "unit": "meter" }))).await.expect(200);
+        app.post(&format!("{path}/review"), Some(&curator), json!({ "decision": "approve" })).await.expect(200);
+        assert_eq!(app.get(&path, None).await.expect(200)["unit"], "meter", "[{}]", app.name());
+    }
+}

@@ -787,3 +787,109 @@ async fn one_address_cannot_register_vendors_without_limit() {
         r.expect_problem(429, "too_many_requests");
     }
 }
+
+#[actix_web::test]
+async fn the_facts_p3dn_counts_change_only_through_a_curator() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        let w = World::build(&app).await;
+        let curator = w.token("curator").to_owned();
+        let (v, t) = app.approved_vendor(&curator, "fakta@shop.test", "UD Fakta", "9120001000201").await;
+        let (other, t2) = app.approved_vendor(&curator, "lain@shop.test", "UD Lain", "9120001000202").await;
+        let path = format!("/api/v1/vendors/{v}");
+
+        // Capital of Rp8 billion would make the vendor menengah (not UMKK): it waits for the
+        // curator while the approved mikro figures stay in force everywhere.
+        let patched = app
+            .request(
+                "PATCH",
+                &path,
+                Some(&t),
+                Some(json!({ "business_capital_idr": 8_000_000_000i64, "contact": { "phone": "0812-1111-2222" } })),
+            )
+            .await
+            .expect(200);
+        assert_eq!(patched["business_capital_idr"], 350_000_000, "[{}]", app.name());
+        assert_eq!((patched["scale"].as_str(), patched["umkk"].as_bool()), (Some("mikro"), Some(true)));
+        assert_eq!(patched["pending_facts"]["proposed"]["business_capital_idr"], 8_000_000_000i64);
+        assert_eq!(patched["contact"]["phone"], "+6281211112222", "other fields change at once");
+        let public = app.get(&path, None).await.expect(200);
+        assert_eq!((public["scale"].as_str(), public["umkk"].as_bool()), (Some("mikro"), Some(true)));
+        assert!(public.get("pending_facts").is_none(), "the public sees only what is in force");
+        // One proposal at a time.
+        app.request("PATCH", &path, Some(&t), Some(json!({ "address": { "region_code": "35.15" } })))
+            .await
+            .expect_problem(409, "invalid_state");
+
+        // Who sees the queue and who decides.
+        let queue = app.get("/api/v1/curation/vendor-facts", Some(&curator)).await.expect(200);
+        let items = queue["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "[{}] {queue}", app.name());
+        assert_eq!(items[0]["vendor_id"], v.as_str());
+        assert_eq!(items[0]["current"]["business_capital_idr"], 350_000_000);
+        assert_eq!(items[0]["proposed"]["business_capital_idr"], 8_000_000_000i64);
+        app.get("/api/v1/curation/vendor-facts", Some(w.token("auditor"))).await.expect(200);
+        app.get("/api/v1/curation/vendor-facts", Some(&t)).await.expect_problem(403, "forbidden");
+        app.get("/api/v1/curation/vendor-facts", None).await.expect_problem(401, "unauthenticated");
+        let review = format!("{path}/facts/review");
+        app.post(&review, Some(&t), json!({ "decision": "approve" })).await.expect_problem(403, "forbidden");
+        app.post(&review, Some(&t2), json!({ "decision": "approve" })).await.expect_problem(403, "forbidden");
+        app.post(&review, Some(w.token("auditor")), json!({ "decision": "approve" }))
+            .await
+            .expect_problem(403, "forbidden");
+        app.post(&format!("/api/v1/vendors/{other}/facts/review"), Some(&curator), json!({ "decision": "approve" }))
+            .await
+            .expect_problem(409, "invalid_state");
+        let r = app.post(&review, Some(&curator), json!({ "decision": "reject" })).await;
+        assert_eq!(r.expect_problem(422, "validation_failed")["errors"][0]["field"], "reason");
+
+        // Rejected: nothing changes, and the owner learns why.
+        let rejected = app
+            .post(
+                &review,
+                Some(&curator),
+                json!({ "decision": "reject", "reason": "Akta perubahan modal belum dilampirkan" }),
+            )
+            .await
+            .expect(200);
+        assert_eq!(rejected["business_capital_idr"], 350_000_000);
+        assert!(rejected["pending_facts"].is_null());
+        let own = app.get(&path, Some(&t)).await.expect(200);
+        assert_eq!(own["facts_review_note"], "Akta perubahan modal belum dilampirkan");
+        assert!(app.mails_to("fakta@shop.test").iter().any(|m| m.subject.contains("was not approved")));
+
+        // Becoming a koperasi: approved, and only the change the curator looked at.
+        let proposed =
+            app.request("PATCH", &path, Some(&t), Some(json!({ "legal_form": "koperasi" }))).await.expect(200);
+        assert_eq!(proposed["legal_form"], "ud");
+        let seen = proposed["pending_facts"]["submitted_at"].clone();
+        app.post(&review, Some(&curator), json!({ "decision": "approve", "submitted_at": "2020-01-01T00:00:00Z" }))
+            .await
+            .expect_problem(409, "invalid_state");
+        let approved =
+            app.post(&review, Some(&curator), json!({ "decision": "approve", "submitted_at": seen })).await.expect(200);
+        assert_eq!((approved["legal_form"].as_str(), approved["umkk"].as_bool()), (Some("koperasi"), Some(true)));
+        assert_eq!(app.get(&path, None).await.expect(200)["legal_form"], "koperasi");
+
+        let actions: Vec<String> = pasar_db::audit::for_entity(&mut app.db(), "vendor", &v)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.action)
+            .filter(|a| a.starts_with("vendor.facts"))
+            .collect();
+        assert_eq!(actions, vec!["vendor.facts_reject", "vendor.facts_approve"], "[{}]", app.name());
+        // A vendor still in draft changes its facts directly.
+        let (draft, td) = app.register_vendor("draf@shop.test", "UD Draf", "ud").await;
+        let d = app
+            .request(
+                "PATCH",
+                &format!("/api/v1/vendors/{draft}"),
+                Some(&td),
+                Some(json!({ "legal_form": "cv", "business_capital_idr": 1_000 })),
+            )
+            .await
+            .expect(200);
+        assert_eq!((d["legal_form"].as_str(), d["business_capital_idr"].as_i64()), (Some("cv"), Some(1_000)));
+        assert!(d["pending_facts"].is_null());
+    }
+}

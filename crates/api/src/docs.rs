@@ -46,6 +46,8 @@ ending `_bp`; ids are UUID v7 strings; lists take `limit` and `cursor` and answe
         vendors::review,
         vendors::suspend,
         vendors::reinstate,
+        vendors::facts_queue,
+        vendors::review_facts,
         vendors::invite,
         vendors::team,
         vendors::remove_staff,

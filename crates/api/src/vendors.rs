@@ -7,6 +7,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use pasar_auth::service::{self as auth, UserView};
 use pasar_core::id::OrganizationId;
+use pasar_vendor_onboarding::facts::{self, FactsQueueItem, FactsReview};
 use pasar_vendor_onboarding::model::VendorStatus;
 use pasar_vendor_onboarding::service::{
     self as vendors, HistoryEntry, PublicVendorView, QueueItem, Registration, ReviewInput, VendorChanges, VendorView,
@@ -26,7 +27,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/vendors/{id}/suspend").route(web::post().to(suspend)))
         .service(web::resource("/vendors/{id}/reinstate").route(web::post().to(reinstate)))
         .service(web::resource("/vendors/{id}/history").route(web::get().to(history)))
-        .service(web::resource("/curation/vendors").route(web::get().to(curation_queue)));
+        .service(web::resource("/vendors/{id}/facts/review").route(web::post().to(review_facts)))
+        .service(web::resource("/curation/vendors").route(web::get().to(curation_queue)))
+        .service(web::resource("/curation/vendor-facts").route(web::get().to(facts_queue)));
 }
 
 // --- registration and email verification ------------------------------------------------
@@ -255,6 +258,72 @@ pub async fn curation_queue(
     let now = state.now();
     let page = state.run(move |conn| vendors::queue(conn, &st.vendors, now, &actor, status, &page)).await?;
     Ok(HttpResponse::Ok().json(page))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// 1 to 100 (default 20).
+    pub limit: Option<String>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// A page of proposed changes (for the OpenAPI document).
+#[derive(ToSchema)]
+pub struct FactsQueuePage {
+    pub items: Vec<FactsQueueItem>,
+    pub next_cursor: Option<String>,
+}
+
+/// Approved vendors' proposed changes of the facts P3DN counts (legal form, capital,
+/// sales, region, tax status), oldest first, each with the values in force beside the
+/// proposed ones (curators, administrators, auditors).
+#[utoipa::path(get, path = "/api/v1/curation/vendor-facts", tag = "curation", security(("bearer" = [])), params(PageQuery),
+    responses(
+        (status = 200, body = FactsQueuePage),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn facts_queue(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: AuthUser,
+) -> Result<HttpResponse, ApiError> {
+    let AuthUser(actor) = user;
+    let q: PageQuery = query(&req)?;
+    let page = PageParams { limit: q.limit, cursor: q.cursor }.parse()?;
+    let now = state.now();
+    let page = state.run(move |conn| facts::queue(conn, now, &actor, &page)).await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// Approve or reject a vendor's proposed change of the facts P3DN counts (curators,
+/// administrators). Approval puts the proposed values in force; a rejection needs a
+/// reason. The owners are told by mail.
+#[utoipa::path(post, path = "/api/v1/vendors/{id}/facts/review", tag = "curation", security(("bearer" = [])), request_body = FactsReview,
+    params(("id" = String, Path, description = "Vendor id")),
+    responses(
+        (status = 200, body = VendorView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "No change waits, or another was proposed since", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn review_facts(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+    body: ApiJson<FactsReview>,
+) -> Result<HttpResponse, ApiError> {
+    let (AuthUser(actor), ApiJson(input)) = (user, body);
+    let id = vendor_id(&id)?;
+    let st = state.clone();
+    let now = state.now();
+    let view = state.run(move |conn| facts::review(conn, &st.vendors, now, &actor, &id, input)).await?;
+    Ok(HttpResponse::Ok().json(view))
 }
 
 /// Claim a submitted vendor for review (curators, administrators).

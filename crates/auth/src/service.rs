@@ -932,7 +932,7 @@ pub fn resend_verification(
 ) -> Result<(), AuthError> {
     let id = actor.user_id.to_string();
     write_tx(conn, |conn| {
-        let user = store::find_user(conn, &id)?.filter(|u| u.active).ok_or(AuthError::InvalidToken)?;
+        let user = store::lock_user(conn, &id)?.filter(|u| u.active).ok_or(AuthError::InvalidToken)?;
         if user.email_verified_at.is_some() {
             return Err(AuthError::field("email", "is already verified"));
         }
@@ -1046,7 +1046,7 @@ pub fn update_user(
     }
     errors.finish().map_err(AuthError::Validation)?;
     write_tx(conn, |conn| {
-        let before_row = store::find_user(conn, id)?.ok_or(AuthError::NotFound("user"))?;
+        let before_row = store::lock_user(conn, id)?.ok_or(AuthError::NotFound("user"))?;
         let before = UserView::from_row(before_row.clone(), parse_roles(store::roles_of(conn, id)?)?)?;
         if changes.roles.is_some() {
             let org = store::find_organization(conn, &before_row.organization_id)?

@@ -148,8 +148,7 @@ pub fn upload(
     let added = write_tx(conn, |conn| {
         may_change(conn, actor, product_id)?;
         // Serialises uploads to one product, so that the limit and positions hold.
-        store::lock_product(conn, product_id)?;
-        let mut product = store::find_product(conn, product_id)?.ok_or(CatalogError::NotFound("product"))?;
+        let mut product = store::lock_product(conn, product_id)?.ok_or(CatalogError::NotFound("product"))?;
         let status = ProductStatus::parse(&product.status).map_err(corrupt)?;
         let existing = store::images(conn, product_id)?;
         if existing.len() >= MAX_IMAGES {

@@ -7,7 +7,8 @@
 //! list and edit products; a suspended vendor's products disappear from view.
 
 use crate::error::CatalogError;
-use crate::model::{kbli_allows, LocalContent, PriorityTier, ProductStatus, Unit};
+use crate::facts::{self, Version};
+use crate::model::{kbli_allows, PriorityTier, ProductStatus, Unit};
 use crate::store::{self, CategoryRow, ProductRow};
 use chrono::{DateTime, NaiveDate, Utc};
 use pasar_auth::model::{parse_name, Actor, Role};
@@ -18,7 +19,7 @@ use pasar_core::{BasisPoints, FieldError, Rupiah};
 use pasar_db::audit::{self, AuditEntry};
 use pasar_db::time::{from_db, to_db};
 use pasar_db::{write_tx, DbConn};
-use pasar_vendor_onboarding::model::{lapsed, VendorStatus};
+use pasar_vendor_onboarding::model::VendorStatus;
 use pasar_vendor_onboarding::service::{relation, PublicVendorView, Relation, VendorSettings};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -223,7 +224,7 @@ pub fn update_category(
 ) -> Result<CategoryView, CatalogError> {
     require_admin(actor)?;
     write_tx(conn, |conn| {
-        let mut row = store::find_category(conn, id)?.ok_or(CatalogError::NotFound("category"))?;
+        let mut row = store::lock_category(conn, id)?.ok_or(CatalogError::NotFound("category"))?;
         let before = CategoryView::from(row.clone());
         apply_category(conn, &mut row, &input)?;
         row.updated_at = to_db(now);
@@ -286,6 +287,7 @@ pub struct ProductInput {
 pub struct PublishedFacts {
     pub name: String,
     pub category_id: String,
+    pub unit: String,
     pub tkdn_certificate: Option<String>,
     pub tkdn_bp: Option<i32>,
     pub bmp_bp: Option<i32>,
@@ -337,73 +339,47 @@ pub struct ProductView {
     pub updated_at: DateTime<Utc>,
 }
 
-/// The local content that counts. A `lapsed` certificate (see
-/// `pasar_vendor_onboarding::model::lapsed`) counts as no TKDN — the product falls to
-/// the domestic tier — until the vendor records a current one; the recorded figures stay
-/// on the product for everyone to see.
-pub(crate) fn local_content(tkdn: Option<i32>, bmp: Option<i32>, lapsed: bool) -> LocalContent {
-    let tkdn = if lapsed { 0 } else { tkdn.unwrap_or(0).max(0) };
-    LocalContent { tkdn: BasisPoints(tkdn as u32), bmp: BasisPoints(bmp.unwrap_or(0).max(0) as u32) }
-}
-
 /// Builds the view; `full` for the vendor and the curation desk (the working copy),
-/// otherwise the approved version.
+/// otherwise the approved version. The facts that count come from [`facts::snapshot`].
 fn view(row: ProductRow, vendor: &PublicVendorView, full: bool, today: NaiveDate) -> Result<ProductView, CatalogError> {
     let status = ProductStatus::parse(&row.status).map_err(corrupt)?;
+    let version = if full { Version::WorkingCopy } else { Version::Approved };
+    let f = facts::snapshot(&row, vendor, today, version);
     let published = row.published_name.clone().map(|name| PublishedFacts {
         name,
         category_id: row.published_category_id.clone().unwrap_or_default(),
+        unit: row.published_unit.clone().unwrap_or_else(|| row.unit.clone()),
         tkdn_certificate: row.published_tkdn_certificate.clone(),
         tkdn_bp: row.published_tkdn_bp,
         bmp_bp: row.published_bmp_bp,
         tkdn_valid_until: row.published_tkdn_valid_until.clone(),
         published_at: row.published_at.map(from_db),
     });
-    let (name, category_id, cert, tkdn, bmp, until) = match (&published, full) {
-        (Some(p), false) => (
-            p.name.clone(),
-            p.category_id.clone(),
-            p.tkdn_certificate.clone(),
-            p.tkdn_bp,
-            p.bmp_bp,
-            p.tkdn_valid_until.clone(),
-        ),
-        _ => (
-            row.name.clone(),
-            row.category_id.clone(),
-            row.tkdn_certificate.clone(),
-            row.tkdn_bp,
-            row.bmp_bp,
-            row.tkdn_valid_until.clone(),
-        ),
-    };
-    let tkdn_lapsed = lapsed(until.as_deref(), today);
-    let lc = local_content(tkdn, bmp, tkdn_lapsed);
     Ok(ProductView {
         id: row.id,
         vendor_id: row.vendor_id,
-        vendor_name: vendor.name.clone(),
-        name,
+        vendor_name: f.vendor_name,
+        name: f.product_name,
         description: row.description,
-        category_id,
+        category_id: f.category_id,
         brand: row.brand,
         sku: row.sku,
-        unit: row.unit,
-        unit_price_idr: row.unit_price_idr,
+        unit: f.unit,
+        unit_price_idr: f.unit_price_idr,
         min_order: row.min_order,
         stock: row.stock,
         weight_grams: row.weight_grams,
         specs: serde_json::from_str(&row.specs_json).unwrap_or_default(),
-        tkdn_certificate: cert,
-        tkdn_bp: tkdn,
-        bmp_bp: bmp,
-        tkdn_valid_until: until,
-        tkdn_lapsed,
-        pdn_priority: lc.pdn_priority(),
-        tkdn_25: lc.tkdn_25(),
-        priority_tier: lc.tier(),
-        umkk: vendor.umkk,
-        local: vendor.local,
+        tkdn_certificate: f.tkdn_certificate,
+        tkdn_bp: f.tkdn_recorded_bp.map(|bp| bp as i32),
+        bmp_bp: f.bmp_recorded_bp.map(|bp| bp as i32),
+        tkdn_valid_until: f.tkdn_valid_until,
+        tkdn_lapsed: f.tkdn_lapsed,
+        pdn_priority: f.pdn_priority,
+        tkdn_25: f.tkdn_25,
+        priority_tier: f.priority_tier,
+        umkk: f.umkk,
+        local: f.local,
         status: full.then_some(status),
         published: if full { published } else { None },
         review_note: if full { row.review_note } else { None },
@@ -422,11 +398,15 @@ pub(crate) fn vendor_public(
     Ok((view, status))
 }
 
-/// Which fields need a curator's approval.
-fn reviewable(row: &ProductRow) -> (String, String, Option<String>, Option<i32>, Option<i32>, Option<String>) {
+/// The fields that need a curator's approval. The unit is one: a price "per pcs" must not
+/// silently become a price "per gram".
+type Reviewable = (String, String, String, Option<String>, Option<i32>, Option<i32>, Option<String>);
+
+fn reviewable(row: &ProductRow) -> Reviewable {
     (
         row.name.clone(),
         row.category_id.clone(),
+        row.unit.clone(),
         row.tkdn_certificate.clone(),
         row.tkdn_bp,
         row.bmp_bp,
@@ -638,6 +618,7 @@ fn insert_draft(
         tkdn_document_id: None,
         published_name: None,
         published_category_id: None,
+        published_unit: None,
         published_tkdn_certificate: None,
         published_tkdn_bp: None,
         published_bmp_bp: None,
@@ -691,6 +672,7 @@ pub enum Importer<'a> {
 fn publish_working_copy(row: &mut ProductRow, now: DateTime<Utc>) {
     row.published_name = Some(row.name.clone());
     row.published_category_id = Some(row.category_id.clone());
+    row.published_unit = Some(row.unit.clone());
     row.published_tkdn_certificate = row.tkdn_certificate.clone();
     row.published_tkdn_bp = row.tkdn_bp;
     row.published_bmp_bp = row.bmp_bp;
@@ -701,7 +683,7 @@ fn publish_working_copy(row: &mut ProductRow, now: DateTime<Utc>) {
 
 /// Publishes a freshly imported product as approved by the operator (command line).
 fn publish_imported(conn: &mut DbConn, now: DateTime<Utc>, id: &str) -> Result<(), CatalogError> {
-    let mut row = store::find_product(conn, id)?.ok_or(CatalogError::NotFound("product"))?;
+    let mut row = store::lock_product(conn, id)?.ok_or(CatalogError::NotFound("product"))?;
     publish_working_copy(&mut row, now);
     store::save_product(conn, &row)?;
     pasar_db::search_queue::product(conn, now, id)?;
@@ -798,7 +780,7 @@ pub fn update_product(
     input: ProductInput,
 ) -> Result<ProductView, CatalogError> {
     write_tx(conn, |conn| {
-        let mut row = store::find_product(conn, id)?.ok_or(CatalogError::NotFound("product"))?;
+        let mut row = store::lock_product(conn, id)?.ok_or(CatalogError::NotFound("product"))?;
         let vendor = selling_vendor(conn, actor, &row.vendor_id)?;
         let status = ProductStatus::parse(&row.status).map_err(corrupt)?;
         let before_facts = reviewable(&row);
@@ -849,7 +831,7 @@ pub(crate) fn send_back_for_review(row: &mut ProductRow, now: DateTime<Utc>) {
 /// audit that refer to it).
 pub fn delete_product(conn: &mut DbConn, now: DateTime<Utc>, actor: &Actor, id: &str) -> Result<(), CatalogError> {
     write_tx(conn, |conn| {
-        let mut row = store::find_product(conn, id)?.ok_or(CatalogError::NotFound("product"))?;
+        let mut row = store::lock_product(conn, id)?.ok_or(CatalogError::NotFound("product"))?;
         match relation(Some(actor), &row.vendor_id) {
             Relation::Owner | Relation::Staff => {}
             Relation::Public => return Err(CatalogError::NotFound("product")),
@@ -949,7 +931,7 @@ pub fn submit_product(
     id: &str,
 ) -> Result<ProductView, CatalogError> {
     write_tx(conn, |conn| {
-        let mut row = store::find_product(conn, id)?.ok_or(CatalogError::NotFound("product"))?;
+        let mut row = store::lock_product(conn, id)?.ok_or(CatalogError::NotFound("product"))?;
         selling_vendor(conn, actor, &row.vendor_id)?;
         let status = ProductStatus::parse(&row.status).map_err(corrupt)?;
         if !status.can_submit() {
@@ -1037,7 +1019,7 @@ pub fn review_product(
         e.finish().map_err(CatalogError::invalid)?;
     }
     write_tx(conn, |conn| {
-        let mut row = store::find_product(conn, id)?.ok_or(CatalogError::NotFound("product"))?;
+        let mut row = store::lock_product(conn, id)?.ok_or(CatalogError::NotFound("product"))?;
         let status = ProductStatus::parse(&row.status).map_err(corrupt)?;
         if !matches!(status, ProductStatus::Submitted | ProductStatus::ChangesSubmitted) {
             return Err(CatalogError::InvalidState(format!(
@@ -1052,6 +1034,7 @@ pub fn review_product(
             (false, ProductStatus::ChangesSubmitted) => {
                 row.name = row.published_name.clone().unwrap_or_default();
                 row.category_id = row.published_category_id.clone().unwrap_or_default();
+                row.unit = row.published_unit.clone().unwrap_or_else(|| row.unit.clone());
                 row.tkdn_certificate = row.published_tkdn_certificate.clone();
                 row.tkdn_bp = row.published_tkdn_bp;
                 row.bmp_bp = row.published_bmp_bp;
@@ -1090,7 +1073,7 @@ pub fn take_down(
     require_curation(actor)?;
     let reason = parse_name(reason, 2000).map_err(|m| CatalogError::field("reason", m))?;
     write_tx(conn, |conn| {
-        let mut row = store::find_product(conn, id)?.ok_or(CatalogError::NotFound("product"))?;
+        let mut row = store::lock_product(conn, id)?.ok_or(CatalogError::NotFound("product"))?;
         let status = ProductStatus::parse(&row.status).map_err(corrupt)?;
         if !status.is_visible() {
             return Err(CatalogError::InvalidState(format!(

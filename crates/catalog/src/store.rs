@@ -72,6 +72,7 @@ pub struct ProductRow {
     pub tkdn_document_id: Option<String>,
     pub published_name: Option<String>,
     pub published_category_id: Option<String>,
+    pub published_unit: Option<String>,
     pub published_tkdn_certificate: Option<String>,
     pub published_tkdn_bp: Option<i32>,
     pub published_bmp_bp: Option<i32>,
@@ -296,13 +297,25 @@ pub fn products_changed_since(conn: &mut DbConn, since: DateTime<Utc>) -> QueryR
     products::table.filter(products::updated_at.ge(to_db(since))).select(products::id).load(conn)
 }
 
-/// Locks a product row until the transaction ends (PostgreSQL; SQLite write
-/// transactions are serialised anyway).
-pub fn lock_product(conn: &mut DbConn, id: &str) -> QueryResult<Option<String>> {
-    let q = products::table.find(id).filter(products::deleted_at.is_null()).select(products::id);
+/// A product that has not been deleted, read to be changed: on PostgreSQL its row is
+/// locked (`FOR UPDATE`) until the transaction ends, so that two writers cannot both
+/// read it, change it and write it back, the second undoing the first. A writer that
+/// waited sees the row as the first left it (a deleted product is then `None`). SQLite
+/// write transactions are serialised, which gives the same.
+pub fn lock_product(conn: &mut DbConn, id: &str) -> QueryResult<Option<ProductRow>> {
+    let q = products::table.find(id).filter(products::deleted_at.is_null());
     match conn {
-        DbConn::Pg(pg) => q.for_update().first(pg).optional(),
-        DbConn::Sqlite(sqlite) => q.first(sqlite).optional(),
+        DbConn::Pg(pg) => q.select(ProductRow::as_select()).for_update().first(pg).optional(),
+        DbConn::Sqlite(sqlite) => q.select(ProductRow::as_select()).first(sqlite).optional(),
+    }
+}
+
+/// A category read to be changed, locked like [`lock_product`].
+pub fn lock_category(conn: &mut DbConn, id: &str) -> QueryResult<Option<CategoryRow>> {
+    let q = categories::table.find(id);
+    match conn {
+        DbConn::Pg(pg) => q.select(CategoryRow::as_select()).for_update().first(pg).optional(),
+        DbConn::Sqlite(sqlite) => q.select(CategoryRow::as_select()).first(sqlite).optional(),
     }
 }
 

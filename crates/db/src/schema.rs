@@ -68,8 +68,9 @@ diesel::table! {
         before_json -> Nullable<Text>,
         after_json -> Nullable<Text>,
         request_id -> Nullable<Text>,
-        prev_hash -> Text,
-        hash -> Text,
+        prev_hash -> Nullable<Text>,
+        hash -> Nullable<Text>,
+        chain_pos -> Nullable<BigInt>,
     }
 }
 
@@ -123,6 +124,9 @@ diesel::table! {
         decided_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        pending_facts_json -> Nullable<Text>,
+        pending_facts_at -> Nullable<Timestamp>,
+        facts_review_note -> Nullable<Text>,
     }
 }
 
@@ -225,6 +229,7 @@ diesel::table! {
         tkdn_document_id -> Nullable<Text>,
         published_name -> Nullable<Text>,
         published_category_id -> Nullable<Text>,
+        published_unit -> Nullable<Text>,
         published_tkdn_certificate -> Nullable<Text>,
         published_tkdn_bp -> Nullable<Integer>,
         published_bmp_bp -> Nullable<Integer>,

@@ -80,6 +80,20 @@ enum Cmd {
         #[arg(long)]
         meilisearch_url: Option<String>,
     },
+    /// Audited writes: a vendor's clients create products back to back (each one
+    /// transaction with its audit entry, price history and search-queue entry), then the
+    /// audit chain is verified.
+    Writes {
+        #[arg(long, default_value = "target/release/pasar")]
+        bin: PathBuf,
+        #[arg(long, default_value_t = 16)]
+        connections: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Run on this (empty) database instead of a fresh SQLite file.
+        #[arg(long)]
+        database_url: Option<String>,
+    },
     /// Drive one endpoint of a running server.
     Http {
         /// e.g. 127.0.0.1:8080 (loopback only)
@@ -222,9 +236,54 @@ fn main() -> anyhow::Result<()> {
         Cmd::Vendors { bin, connections, queue_connections, seconds, waiting } => {
             vendors(&bin, connections, queue_connections, seconds, waiting)?
         }
+        Cmd::Writes { bin, connections, seconds, database_url } => {
+            writes(&bin, connections, seconds, database_url.as_deref())?
+        }
     }
     Ok(())
 }
+
+/// Products created per second by `connections` clients of one demo vendor, then
+/// `pasar audit verify` over everything they wrote.
+fn writes(bin: &PathBuf, connections: usize, seconds: u64, database_url: Option<&str>) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let with_db = |mut cmd: Command| {
+        if let Some(url) = database_url {
+            cmd.env("DATABASE_URL", url);
+        }
+        cmd
+    };
+    let out = with_db(pasar(bin, dir.path())).arg("seed-demo").output()?;
+    anyhow::ensure!(out.status.success(), "seed-demo failed: {}", String::from_utf8_lossy(&out.stderr));
+    let (server, _) = start(bin, dir.path(), database_url)?;
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let vendor = rt.block_on(http::login(&server.addr, "batik@vendor.test", "pasar-demo-2026"))?;
+    let run = std::process::id();
+    let make: http::MakeRequest = std::sync::Arc::new(move |n| {
+        let body = serde_json::json!({
+            "name": format!("Kain Batik Beban {run}-{n}"), "category_id": BATIK_CATEGORY, "unit": "pcs",
+            "unit_price_idr": 100_000 + n % 1000, "stock": 10,
+        });
+        ("POST", "/api/v1/products".to_owned(), Some(body.to_string()))
+    });
+    let report =
+        rt.block_on(http::drive_with(&server.addr, Some(&vendor), connections, Duration::from_secs(seconds), make))?;
+    let engine = if database_url.is_some() { "PostgreSQL" } else { "SQLite" };
+    println!("POST /api/v1/products ({engine}), {connections} clients, {seconds} s: {report}");
+    drop(server);
+    let verified = Instant::now();
+    let out = with_db(pasar(bin, dir.path())).args(["audit", "verify"]).output()?;
+    println!(
+        "pasar audit verify ({:.1} s): {}",
+        verified.elapsed().as_secs_f64(),
+        String::from_utf8_lossy(&out.stdout).trim()
+    );
+    anyhow::ensure!(out.status.success(), "the audit chain does not verify");
+    Ok(())
+}
+
+/// The seeded batik category, which the demo's batik vendor may list in.
+const BATIK_CATEGORY: &str = "0193a000-0000-7000-8000-000000000031";
 
 /// Registrations per second (argon2 dominates), then the curation queue's response
 /// time with `waiting` vendors submitted.

@@ -126,12 +126,31 @@ pub fn ensure_admin(
     .map_err(|e| anyhow::anyhow!("creating the first administrator: {e} {:?}", pasar_core::ErrorCode::field_errors(&e)))
 }
 
+/// Seals audit entries that a write left unsealed (a crash or a lost connection between
+/// its commit and the sealing that follows it; see `pasar_db::audit`). On SQLite entries
+/// are sealed as they are written, and this finds nothing.
+fn audit_sealer(pool: DbPool) -> worker::Worker {
+    worker::Worker::spawn("pasar-audit", Duration::from_secs(5), move || {
+        let sealed = pool
+            .get()
+            .map_err(|e| e.to_string())
+            .and_then(|mut conn| pasar_db::audit::seal_pending(&mut conn).map_err(|e| e.to_string()));
+        match sealed {
+            Ok(n) if n > 0 => tracing::info!(entries = n, "sealed audit entries left unsealed"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "sealing the audit log failed"),
+        }
+        false
+    })
+}
+
 /// A built, listening application, not yet serving.
 pub struct Application {
     server: actix_web::dev::Server,
     addr: SocketAddr,
     mail: worker::Worker,
     search_worker: worker::Worker,
+    audit_sealer: worker::Worker,
     pub state: AppState,
     /// The search engine, which tests (and operators) can take offline.
     pub search: Arc<pasar_catalog::search::Switchable>,
@@ -189,6 +208,7 @@ impl Application {
         };
         let poll = Duration::from_millis(config.mail.poll_interval_ms);
         let mail = mail::start(pool.clone(), clock.clone(), transport, from, poll, chores);
+        let audit_sealer = audit_sealer(pool.clone());
         let search_worker = search::start(
             pool,
             clock,
@@ -197,7 +217,18 @@ impl Application {
             Duration::from_millis(config.search.poll_interval_ms),
         )?;
         let search_engine = search::describe(config);
-        Ok(Application { server, addr, mail, search_worker, state, search, bootstrap, mail_transport, search_engine })
+        Ok(Application {
+            server,
+            addr,
+            mail,
+            search_worker,
+            audit_sealer,
+            state,
+            search,
+            bootstrap,
+            mail_transport,
+            search_engine,
+        })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -211,10 +242,11 @@ impl Application {
 
     /// Serves until stopped (Ctrl-C / SIGTERM stop it gracefully), then stops the workers.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let Application { server, mut mail, mut search_worker, .. } = self;
+        let Application { server, mut mail, mut search_worker, mut audit_sealer, .. } = self;
         let result = server.await;
         mail.stop();
         search_worker.stop();
+        audit_sealer.stop();
         result
     }
 }

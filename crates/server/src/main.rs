@@ -202,6 +202,10 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Audit { command: AuditCommand::Verify } => {
             let pool = open_database(&config)?;
             let mut conn = pool.get()?;
+            let sealed = pasar_db::audit::seal_pending(&mut conn).context("sealing the audit log")?;
+            if sealed > 0 {
+                println!("Sealed {sealed} audit entries that were committed but not yet linked into the chain.");
+            }
             let report = pasar_db::audit::verify(&mut conn).context("reading the audit log")?;
             match report.first_broken {
                 None => {

@@ -4,6 +4,7 @@
 
 pub mod documents;
 pub mod error;
+pub mod facts;
 pub mod model;
 pub mod service;
 pub mod store;

@@ -110,6 +110,11 @@ pub struct VendorView {
     pub decided_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// A change of the legal form, capital, sales, region or tax status waiting for a
+    /// curator; the values above stay in force until it is approved.
+    pub pending_facts: Option<crate::facts::PendingFacts>,
+    /// Why the curator did not approve the last proposed change.
+    pub facts_review_note: Option<String>,
 }
 
 /// What buyers and the public see of an approved vendor.
@@ -135,7 +140,7 @@ pub enum VendorReply {
     Public(PublicVendorView),
 }
 
-fn corrupt(what: impl std::fmt::Display) -> VendorError {
+pub(crate) fn corrupt(what: impl std::fmt::Display) -> VendorError {
     VendorError::Db(pasar_db::DbError::corrupt(what))
 }
 
@@ -154,7 +159,10 @@ impl VendorView {
     pub fn from_row(settings: &VendorSettings, row: VendorRow) -> Result<Self, VendorError> {
         let form = LegalForm::parse(&row.legal_form).map_err(corrupt)?;
         let (scale, umkk, local) = derived(settings, &row, form);
+        let pending_facts = crate::facts::pending(&row)?;
         Ok(VendorView {
+            pending_facts,
+            facts_review_note: row.facts_review_note.clone(),
             id: row.id.parse().map_err(|_| corrupt("vendor id"))?,
             status: VendorStatus::parse(&row.status).map_err(corrupt)?,
             kbli_codes: row.kbli_list(),
@@ -245,7 +253,7 @@ fn visible_vendor(conn: &mut DbConn, actor: &Actor, id: &str) -> Result<(VendorR
     Ok((row, rel))
 }
 
-fn audit_vendor(
+pub(crate) fn audit_vendor(
     conn: &mut DbConn,
     now: DateTime<Utc>,
     actor: &Actor,
@@ -293,7 +301,7 @@ fn save_transition(
     Ok(row)
 }
 
-fn mail_owners(
+pub(crate) fn mail_owners(
     conn: &mut DbConn,
     now: DateTime<Utc>,
     marketplace: &str,
@@ -405,6 +413,9 @@ pub fn register(
             decided_at: None,
             created_at: to_db(now),
             updated_at: to_db(now),
+            pending_facts_json: None,
+            pending_facts_at: None,
+            facts_review_note: None,
         };
         store::insert_vendor(conn, &row)?;
         let user = UserToInsert {
@@ -478,12 +489,10 @@ pub struct VendorChanges {
 }
 
 impl VendorChanges {
+    /// The legal name and identifiers, fixed once the vendor is submitted. (The legal
+    /// form is a counted fact: see `crate::facts`.)
     fn touches_identity(&self) -> bool {
-        self.legal_name.is_some()
-            || self.legal_form.is_some()
-            || self.nib.is_some()
-            || self.npwp.is_some()
-            || self.kbli_codes.is_some()
+        self.legal_name.is_some() || self.nib.is_some() || self.npwp.is_some() || self.kbli_codes.is_some()
     }
 }
 
@@ -635,13 +644,15 @@ pub fn update_vendor(
             VendorStatus::Rejected => return Err(VendorError::InvalidState("The vendor was rejected.".into())),
             _ if changes.touches_identity() && !status.identity_editable() => {
                 return Err(VendorError::InvalidState(format!(
-                    "The legal identity (name, form, NIB, NPWP, KBLI) of a vendor that is {status} cannot change."
+                    "The legal identity (name, NIB, NPWP, KBLI) of a vendor that is {status} cannot change."
                 )))
             }
             _ => {}
         }
+        let before_row = row.clone();
         let before = VendorView::from_row(settings, row.clone())?;
         apply_changes(&mut row, &changes).map_err(VendorError::invalid)?;
+        crate::facts::hold_for_curator(&before_row, &mut row, now)?;
         check_nib_free(conn, &row)?;
         row.updated_at = to_db(now);
         save_checked(conn, &row)?;
@@ -816,7 +827,7 @@ fn queue_key(row: &VendorRow) -> String {
     format!("{at}|{}", row.id)
 }
 
-fn parse_queue_key(key: &str) -> Option<(chrono::NaiveDateTime, String)> {
+pub(crate) fn parse_queue_key(key: &str) -> Option<(chrono::NaiveDateTime, String)> {
     let (at, id) = key.split_once('|')?;
     let at = DateTime::from_timestamp_micros(at.parse().ok()?)?.naive_utc();
     Some((at, id.to_owned()))
@@ -871,7 +882,7 @@ pub fn queue(
     Ok(Page { items, next_cursor: page.next_cursor })
 }
 
-fn require_curation(actor: &Actor) -> Result<(), VendorError> {
+pub(crate) fn require_curation(actor: &Actor) -> Result<(), VendorError> {
     if actor.has_any(&[Role::Curator, Role::Admin]) {
         Ok(())
     } else {
@@ -1187,6 +1198,9 @@ pub fn seed_vendor(
         decided_at: decided.then(|| to_db(now)),
         created_at: to_db(now),
         updated_at: to_db(now),
+        pending_facts_json: None,
+        pending_facts_at: None,
+        facts_review_note: None,
     };
     store::insert_vendor(conn, &row)?;
     let owner = UserToInsert {

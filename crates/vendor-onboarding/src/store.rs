@@ -36,6 +36,11 @@ pub struct VendorRow {
     pub decided_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// A proposed change of the counted facts (see `crate::facts`), as JSON.
+    pub pending_facts_json: Option<String>,
+    pub pending_facts_at: Option<NaiveDateTime>,
+    /// Why the last proposed change was rejected.
+    pub facts_review_note: Option<String>,
 }
 
 impl VendorRow {
@@ -95,6 +100,25 @@ pub fn queue(
         Some((at, id)) => base
             .filter(vendors::submitted_at.gt(at).or(vendors::submitted_at.eq(at).and(vendors::id.gt(id))))
             .order((vendors::submitted_at.asc(), vendors::id.asc()))
+            .limit(limit)
+            .load(conn),
+    }
+}
+
+/// Vendors whose proposed change of counted facts waits, oldest first, after the
+/// `(pending_facts_at, id)` key of the previous page.
+pub fn pending_facts_queue(
+    conn: &mut DbConn,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<VendorRow>> {
+    let base = vendors::table.filter(vendors::pending_facts_at.is_not_null()).select(VendorRow::as_select());
+    let order = (vendors::pending_facts_at.asc(), vendors::id.asc());
+    match after {
+        None => base.order(order).limit(limit).load(conn),
+        Some((at, id)) => base
+            .filter(vendors::pending_facts_at.gt(at).or(vendors::pending_facts_at.eq(at).and(vendors::id.gt(id))))
+            .order(order)
             .limit(limit)
             .load(conn),
     }

@@ -2,15 +2,16 @@
 //! round ([`apply_due`]) and the full rebuild ([`rebuild`]).
 
 use super::{SearchDoc, SearchError, SearchIndex};
+use crate::facts::{self, Version};
 use crate::model::ProductStatus;
-use crate::service::{local_content, vendor_public};
+use crate::service::vendor_public;
 use crate::store::{self, ProductRow};
 use crate::CatalogError;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use pasar_core::clock::local_date;
 use pasar_db::search_queue::{self, Entry};
 use pasar_db::{write_tx, DbConn, DbError};
-use pasar_vendor_onboarding::model::{lapsed, VendorStatus};
+use pasar_vendor_onboarding::model::VendorStatus;
 use pasar_vendor_onboarding::service::{PublicVendorView, VendorSettings};
 use std::collections::{BTreeSet, HashMap};
 
@@ -70,33 +71,32 @@ pub fn documents(
         }
         let visible = row.deleted_at.is_none() && ProductStatus::parse(&row.status).is_ok_and(|s| s.is_visible());
         match (&vendors[&row.vendor_id], visible, &row.published_name) {
-            (Some(vendor), true, Some(name)) => {
-                let lapsed = lapsed(row.published_tkdn_valid_until.as_deref(), today);
-                let lc = local_content(row.published_tkdn_bp, row.published_bmp_bp, lapsed);
-                let region = vendor.region_code.clone().unwrap_or_default();
+            (Some(vendor), true, Some(_)) => {
+                let f = facts::snapshot(&row, vendor, today, Version::Approved);
+                let region = f.vendor_region_code.clone().unwrap_or_default();
                 let regions = if region.is_empty() { Vec::new() } else { region_levels(&region) };
                 docs.push(SearchDoc {
                     vendor_id: row.vendor_id.clone(),
-                    vendor_name: vendor.name.clone(),
-                    name: name.clone(),
+                    priority: SearchDoc::priority_of(&f.local_content(), f.umkk, f.local),
+                    vendor_name: f.vendor_name,
+                    name: f.product_name,
                     brand: row.brand.clone().unwrap_or_default(),
                     description: row.description.chars().take(300).collect(),
-                    category_id: row.published_category_id.clone().unwrap_or_else(|| row.category_id.clone()),
+                    category_id: f.category_id,
                     regency: regions.get(1).cloned().unwrap_or_default(),
                     regions,
-                    unit: row.unit.clone(),
-                    unit_price_idr: row.unit_price_idr,
+                    unit: f.unit,
+                    unit_price_idr: f.unit_price_idr,
                     min_order: row.min_order.into(),
                     stock: row.stock.into(),
                     in_stock: row.stock > 0,
-                    tkdn_bp: lc.tkdn.0.into(),
-                    bmp_bp: lc.bmp.0.into(),
-                    pdn_priority: lc.pdn_priority(),
-                    tkdn_25: lc.tkdn_25(),
-                    priority_tier: lc.tier(),
-                    umkk: vendor.umkk,
-                    local: vendor.local,
-                    priority: SearchDoc::priority_of(&lc, vendor.umkk, vendor.local),
+                    tkdn_bp: f.tkdn_bp.into(),
+                    bmp_bp: f.bmp_bp.into(),
+                    pdn_priority: f.pdn_priority,
+                    tkdn_25: f.tkdn_25,
+                    priority_tier: f.priority_tier,
+                    umkk: f.umkk,
+                    local: f.local,
                     published_at: row.published_at.map(|t| t.and_utc().timestamp()).unwrap_or(0),
                     thumbnail_url: covers.get(&row.id).map(|img| thumbnail_url(&row.id, img)),
                     id: row.id,
