@@ -483,6 +483,39 @@ mod tests {
     }
 
     #[test]
+    fn s3_settings_are_checked_and_the_secret_is_never_shown() {
+        let base = Config::load_from(None, Env::prefixed("PASAR_NOTHING_").split("__"), None).unwrap();
+        assert!(base.files.s3_bucket.is_empty(), "the local disk is the default");
+        let good = FilesConfig {
+            s3_bucket: "pasar-files".into(),
+            s3_endpoint: "https://s3.example.go.id".into(),
+            s3_access_key_id: "pasar".into(),
+            s3_secret_access_key: "very-secret-key".into(),
+            ..base.files.clone()
+        };
+        good.validate().unwrap();
+        let named = |files: FilesConfig| match files.validate() {
+            Err(ConfigError::Invalid { key, .. }) => key,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(named(FilesConfig { s3_bucket: "Pasar_Files".into(), ..good.clone() }), "files.s3_bucket");
+        assert_eq!(named(FilesConfig { s3_endpoint: "s3.example.go.id".into(), ..good.clone() }), "files.s3_endpoint");
+        let http = FilesConfig { s3_endpoint: "http://127.0.0.1:8333".into(), ..good.clone() };
+        assert_eq!(named(http.clone()), "files.s3_allow_http");
+        FilesConfig { s3_allow_http: true, ..http }.validate().unwrap();
+        assert_eq!(named(FilesConfig { s3_access_key_id: "".into(), ..good.clone() }), "files.s3_access_key_id");
+        assert_eq!(
+            named(FilesConfig { s3_secret_access_key: "".into(), ..good.clone() }),
+            "files.s3_secret_access_key"
+        );
+        assert_eq!(named(FilesConfig { s3_prefix: "a/../b".into(), ..good.clone() }), "files.s3_prefix");
+        FilesConfig { s3_prefix: "/mojokerto/2026/".into(), ..good.clone() }.validate().unwrap();
+        // Credentials without a bucket are a mistake, not a silent local disk.
+        assert_eq!(named(FilesConfig { s3_bucket: "".into(), ..good.clone() }), "files.s3_bucket");
+        assert!(!format!("{good:?}").contains("very-secret-key"));
+    }
+
+    #[test]
     fn environment_overrides_and_bad_values_name_their_key() {
         let e = Config::load_from(None, env(&[("SERVER__BIND", "not-an-address")]), None).unwrap_err();
         assert!(e.to_string().contains("server.bind"), "{e}");
