@@ -37,6 +37,16 @@ pub struct Options {
     /// Search with Meilisearch (at `MEILI_URL`, through a proxy the test can unplug)
     /// instead of the embedded engine.
     pub meilisearch: bool,
+    /// Keep files in the S3-compatible store at `TEST_S3_URL` (under a prefix of the
+    /// test's own, through a proxy the test can unplug) instead of on the local disk.
+    /// Check [`s3_available`] first.
+    pub s3: bool,
+}
+
+/// Whether an S3-compatible store is there for tests (`TEST_S3_URL`); says so when it
+/// is not, and fails when `PASAR_REQUIRE_S3=1` demands one.
+pub fn s3_available() -> bool {
+    pasar_server::files::testing::s3_from_env().is_some()
 }
 
 /// The search engines a test runs on: the embedded one always, Meilisearch when
@@ -96,6 +106,8 @@ pub struct TestApp {
     clock: Arc<ShiftedClock>,
     /// Between the app and Meilisearch, when the test searches with it.
     meili_proxy: Option<proxy::Proxy>,
+    /// Between the app and the S3-compatible store, when files are kept there.
+    s3_proxy: Option<proxy::Proxy>,
     client: awc::Client,
     handle: actix_web::dev::ServerHandle,
     // Dropped after the server handle is stopped (field order matters for Drop).
@@ -141,6 +153,15 @@ impl TestApp {
         } else {
             None
         };
+        let s3_proxy = if options.s3 {
+            let files = pasar_server::files::testing::s3_from_env().expect("TEST_S3_URL (check s3_available first)");
+            let target = files.s3_endpoint.trim_start_matches("http://").trim_end_matches('/').to_owned();
+            let proxy = proxy::Proxy::start(target);
+            config.files = pasar_server::config::FilesConfig { s3_endpoint: format!("http://{}", proxy.addr), ..files };
+            Some(proxy)
+        } else {
+            None
+        };
         config.validate().expect("test configuration is valid");
         let seed = AdminSeed { email: ADMIN_EMAIL.into(), password: Some(ADMIN_PASSWORD.into()) };
         let clock = Arc::new(ShiftedClock::default());
@@ -151,7 +172,7 @@ impl TestApp {
         let search = app.search.clone();
         actix_web::rt::spawn(app.run_until_stopped());
         let client = awc::Client::builder().timeout(Duration::from_secs(60)).disable_redirects().finish();
-        TestApp { backend, base, config, pool, search, clock, meili_proxy, client, handle, _pg: pg, dir }
+        TestApp { backend, base, config, pool, search, clock, meili_proxy, s3_proxy, client, handle, _pg: pg, dir }
     }
 
     /// Moves the application's clock `days` ahead, as if that much time had passed.
@@ -175,6 +196,11 @@ impl TestApp {
             Some(p) => p.set_down(down),
             None => self.search.set_down(down),
         }
+    }
+
+    /// Unplugs the S3-compatible store (or plugs it back in), as an outage would.
+    pub fn files_down(&self, down: bool) {
+        self.s3_proxy.as_ref().expect("started with Options::s3").set_down(down);
     }
 
     /// Any request; `body` is sent as JSON when given.

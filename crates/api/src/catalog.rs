@@ -486,6 +486,7 @@ fn image_ids(raw: &(String, String)) -> Result<(String, String), ApiError> {
         (status = 413, body = Problem, content_type = "application/problem+json"),
         (status = 415, body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not a JPEG or PNG picture", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The file store is unavailable (retry after `Retry-After` seconds)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn upload_image(
     state: web::Data<AppState>,
@@ -545,6 +546,7 @@ async fn serve_image(
     responses(
         (status = 200, description = "The picture", content_type = "image/jpeg"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The file store is unavailable (retry after `Retry-After` seconds)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn image_file(
     state: web::Data<AppState>,
@@ -560,6 +562,7 @@ pub async fn image_file(
     responses(
         (status = 200, description = "The thumbnail", content_type = "image/jpeg"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The file store is unavailable (retry after `Retry-After` seconds)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn image_thumbnail(
     state: web::Data<AppState>,

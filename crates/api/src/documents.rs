@@ -159,6 +159,7 @@ fn ids(raw: &(String, String)) -> Result<(String, String), ApiError> {
         (status = 413, body = Problem, content_type = "application/problem+json"),
         (status = 415, body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not a PDF/JPEG/PNG, or a bad field", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The file store is unavailable (retry after `Retry-After` seconds)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn upload(
     state: web::Data<AppState>,
@@ -189,6 +190,7 @@ pub async fn upload(
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The file store is unavailable (retry after `Retry-After` seconds)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn replace(
     state: web::Data<AppState>,
@@ -248,6 +250,7 @@ pub async fn list(
     responses(
         (status = 200, description = "The file, with its content type", content_type = "application/octet-stream"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The file store is unavailable (retry after `Retry-After` seconds)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn download(
     state: web::Data<AppState>,

@@ -18,6 +18,9 @@ pub enum CatalogError {
     /// The file store failed (a 500: the cause is logged, not shown).
     #[error("file storage: {0}")]
     Storage(String),
+    /// The file store failed: a 503 when it is unavailable, a 500 otherwise.
+    #[error(transparent)]
+    Files(#[from] pasar_core::storage::StorageError),
 }
 
 impl From<diesel::result::Error> for CatalogError {
@@ -46,6 +49,7 @@ impl ErrorCode for CatalogError {
             CatalogError::AlreadyExists { .. } => Code::AlreadyExists,
             CatalogError::Db(e) => e.code(),
             CatalogError::Storage(_) => Code::Internal,
+            CatalogError::Files(e) => e.code(),
         }
     }
 
@@ -67,6 +71,7 @@ impl ErrorCode for CatalogError {
     fn retry_after(&self) -> Option<u64> {
         match self {
             CatalogError::Db(e) => e.retry_after(),
+            CatalogError::Files(e) => e.retry_after(),
             _ => None,
         }
     }

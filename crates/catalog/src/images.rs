@@ -140,10 +140,10 @@ pub fn upload(
     // Files before the row, so that no row points at nothing; if the row is not written
     // (the limit reached, the product gone meanwhile), the files go again. Only a crash
     // in between can leave an unreachable file.
-    files.put(&key, bytes).map_err(|e| CatalogError::Storage(e.to_string()))?;
+    files.put(&key, bytes)?;
     if let Err(e) = files.put(&thumb_key, &checked.thumbnail) {
         discard(files, [&key]);
-        return Err(CatalogError::Storage(e.to_string()));
+        return Err(e.into());
     }
     let added = write_tx(conn, |conn| {
         may_change(conn, actor, product_id)?;
@@ -198,7 +198,7 @@ pub fn upload(
 fn discard<const N: usize>(files: &dyn FileStore, keys: [&String; N]) {
     for key in keys {
         if let Err(e) = files.delete(key) {
-            tracing::warn!(key = %key, error = %e, "could not delete a photo file no row points at");
+            tracing::warn!(key = %key, error = ?e, "could not delete a photo file no row points at");
         }
     }
 }
@@ -269,7 +269,7 @@ pub fn file(
         .ok_or(CatalogError::NotFound("image"))?;
     let (key, content_type) =
         if thumbnail { (row.thumb_key, "image/jpeg".to_owned()) } else { (row.storage_key, row.content_type) };
-    let bytes = files.get(&key).map_err(|e| CatalogError::Storage(e.to_string()))?;
+    let bytes = files.get(&key)?;
     Ok((content_type, bytes))
 }
 

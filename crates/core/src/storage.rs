@@ -1,14 +1,100 @@
 //! Where uploaded files live: behind [`FileStore`], so that a deployment can move them
 //! from the local disk to an S3-compatible store without touching the use cases.
+//!
+//! Every store refuses the same keys ([`check_key`]) and answers a missing file with
+//! [`StorageError::NotFound`], so the use cases behave alike on each; the contract test
+//! (`crates/server/tests/files.rs`) holds every implementation to that.
 
 use std::io;
-use std::path::{Component, Path, PathBuf};
+use std::path::PathBuf;
 
-/// Stores whole files under slash-separated keys (`vendors/<id>/<document id>`).
+/// Why a store could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// The key is not one we would ever write (see [`check_key`]): a bug in the caller.
+    #[error("invalid storage key")]
+    InvalidKey,
+    /// Nothing is stored under the key.
+    #[error("no file is stored under this key")]
+    NotFound,
+    /// The store cannot be reached or does not answer in time: a 503, try again later.
+    /// The cause is for the log; it never names a secret.
+    #[error("The file store is unavailable; try again in a moment.")]
+    Unavailable { cause: String },
+    /// The store answered, with a failure (refused credentials, a full disk, …).
+    #[error("the file store failed: {cause}")]
+    Failed { cause: String },
+}
+
+impl StorageError {
+    pub fn unavailable(cause: impl Into<String>) -> StorageError {
+        StorageError::Unavailable { cause: cause.into() }
+    }
+
+    pub fn failed(cause: impl Into<String>) -> StorageError {
+        StorageError::Failed { cause: cause.into() }
+    }
+
+    /// The error code a client sees: 503 for an unavailable store, otherwise a 500
+    /// (a file a row points at is missing, or the store refused us: our fault).
+    pub fn code(&self) -> crate::Code {
+        match self {
+            StorageError::Unavailable { .. } => crate::Code::Unavailable,
+            _ => crate::Code::Internal,
+        }
+    }
+
+    /// Seconds after which a retry may succeed.
+    pub fn retry_after(&self) -> Option<u64> {
+        matches!(self, StorageError::Unavailable { .. }).then_some(5)
+    }
+}
+
+impl From<io::Error> for StorageError {
+    fn from(e: io::Error) -> Self {
+        match e.kind() {
+            io::ErrorKind::NotFound => StorageError::NotFound,
+            _ => StorageError::failed(e.to_string()),
+        }
+    }
+}
+
+/// Stores whole files under slash-separated keys (`vendors/<id>/<document id>.pdf`).
+///
+/// The methods block: call them where blocking is allowed (inside `web::block`, a
+/// worker thread, the command line), never on an async executor's thread.
 pub trait FileStore: Send + Sync + 'static {
-    fn put(&self, key: &str, bytes: &[u8]) -> io::Result<()>;
-    fn get(&self, key: &str) -> io::Result<Vec<u8>>;
-    fn delete(&self, key: &str) -> io::Result<()>;
+    /// Stores `bytes` under `key`, replacing what was there; a reader never sees half
+    /// a file.
+    fn put(&self, key: &str, bytes: &[u8]) -> Result<(), StorageError>;
+    /// The bytes under `key`; [`StorageError::NotFound`] when there are none.
+    fn get(&self, key: &str) -> Result<Vec<u8>, StorageError>;
+    /// Removes the file under `key`; removing a missing file succeeds.
+    fn delete(&self, key: &str) -> Result<(), StorageError>;
+    /// `local disk at data/files`, `S3 bucket pasar at https://…`: for the start-up
+    /// banner and the log (never a secret).
+    fn describe(&self) -> String;
+}
+
+/// Longest key accepted, in bytes (S3 allows 1024; a prefix may come in front).
+pub const MAX_KEY_BYTES: usize = 512;
+
+/// Keys are what our own code makes from ids: segments of ASCII letters, digits, `-`,
+/// `_` and `.`, joined by `/`. Anything else — an empty segment, `.` or `..`, a leading
+/// slash, a space, a backslash, a non-ASCII letter — is refused on every store alike,
+/// so that no key can climb out of its folder or mean different things to different
+/// stores.
+pub fn check_key(key: &str) -> Result<(), StorageError> {
+    let segment_ok = |s: &str| {
+        !s.is_empty()
+            && s != "."
+            && s != ".."
+            && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    };
+    if key.is_empty() || key.len() > MAX_KEY_BYTES || !key.split('/').all(segment_ok) {
+        return Err(StorageError::InvalidKey);
+    }
+    Ok(())
 }
 
 /// Files on the local disk under `root` (by default `<data.dir>/files`).
@@ -22,38 +108,41 @@ impl LocalDisk {
         LocalDisk { root: root.into() }
     }
 
-    /// The path of a key; keys come from our own ids, but a key that would climb out of
-    /// the root is refused all the same.
-    fn path(&self, key: &str) -> io::Result<PathBuf> {
-        let rel = Path::new(key);
-        if key.is_empty() || rel.components().any(|c| !matches!(c, Component::Normal(_))) {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "invalid storage key"));
-        }
-        Ok(self.root.join(rel))
+    fn path(&self, key: &str) -> Result<PathBuf, StorageError> {
+        check_key(key)?;
+        Ok(self.root.join(key))
     }
 }
 
 impl FileStore for LocalDisk {
-    fn put(&self, key: &str, bytes: &[u8]) -> io::Result<()> {
+    fn put(&self, key: &str, bytes: &[u8]) -> Result<(), StorageError> {
         let path = self.path(key)?;
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        // Write aside, then rename: a reader never sees half a file.
-        let tmp = path.with_extension("partial");
-        std::fs::write(&tmp, bytes)?;
-        std::fs::rename(tmp, path)
+        // Write aside under a name of its own, then rename: a reader never sees half a
+        // file, and two writers of one key never share the temporary file.
+        let tmp = path.with_file_name(format!(".{}.partial", uuid::Uuid::now_v7().simple()));
+        if let Err(e) = std::fs::write(&tmp, bytes) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e.into());
+        }
+        std::fs::rename(tmp, path).map_err(StorageError::from)
     }
 
-    fn get(&self, key: &str) -> io::Result<Vec<u8>> {
-        std::fs::read(self.path(key)?)
+    fn get(&self, key: &str) -> Result<Vec<u8>, StorageError> {
+        Ok(std::fs::read(self.path(key)?)?)
     }
 
-    fn delete(&self, key: &str) -> io::Result<()> {
+    fn delete(&self, key: &str) -> Result<(), StorageError> {
         match std::fs::remove_file(self.path(key)?) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-            other => other,
+            other => Ok(other?),
         }
+    }
+
+    fn describe(&self) -> String {
+        format!("local disk at {}", self.root.display())
     }
 }
 
@@ -100,16 +189,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn files_round_trip_and_keys_cannot_escape() {
-        let dir = std::env::temp_dir().join(format!("pasar-store-{}", std::process::id()));
-        let store = LocalDisk::new(&dir);
-        store.put("vendors/a/b", b"hello").unwrap();
-        assert_eq!(store.get("vendors/a/b").unwrap(), b"hello");
-        store.delete("vendors/a/b").unwrap();
-        store.delete("vendors/a/b").unwrap();
-        assert!(store.put("../escape", b"x").is_err());
-        assert!(store.put("/etc/passwd", b"x").is_err());
-        let _ = std::fs::remove_dir_all(dir);
+    fn keys_are_ids_and_slashes_only() {
+        for ok in ["vendors/0193a1b2-c3d4/0193a1b2-c3d5.pdf", "products/p/i.thumb.jpg", "a", "a_b-c.d/e"] {
+            assert!(check_key(ok).is_ok(), "{ok}");
+        }
+        let long = "a".repeat(MAX_KEY_BYTES + 1);
+        for bad in
+            ["", "/etc/passwd", "../escape", "a/../b", "a//b", "a/", "./a", "a b", "a\\b", "nib ü.pdf", "a?b", &long]
+        {
+            assert!(matches!(check_key(bad), Err(StorageError::InvalidKey)), "{bad:?}");
+        }
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub struct Config {
     pub marketplace: MarketplaceConfig,
     pub vendors: VendorsConfig,
     pub uploads: UploadsConfig,
+    pub files: FilesConfig,
     pub search: SearchConfig,
     pub log: LogConfig,
 }
@@ -102,6 +103,108 @@ pub struct VendorsConfig {
 #[serde(deny_unknown_fields)]
 pub struct UploadsConfig {
     pub max_bytes: usize,
+}
+
+/// Where uploaded files are kept: `<data.dir>/files`, or an S3-compatible bucket when
+/// `s3_bucket` is set.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilesConfig {
+    pub s3_bucket: String,
+    /// Empty: AWS S3 in `s3_region`.
+    pub s3_endpoint: String,
+    pub s3_region: String,
+    pub s3_access_key_id: String,
+    pub s3_secret_access_key: String,
+    /// `https://endpoint/bucket/key`; `false`: `https://bucket.endpoint/key`.
+    pub s3_path_style: bool,
+    /// Allow an `http://` endpoint (a store on the same host or private network).
+    pub s3_allow_http: bool,
+    /// Every key goes under this folder of the bucket (several deployments, one bucket).
+    pub s3_prefix: String,
+}
+
+impl std::fmt::Debug for FilesConfig {
+    // By hand, so that the secret never reaches a log line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FilesConfig")
+            .field("s3_bucket", &self.s3_bucket)
+            .field("s3_endpoint", &self.s3_endpoint)
+            .field("s3_region", &self.s3_region)
+            .field("s3_access_key_id", &self.s3_access_key_id)
+            .field("s3_secret_access_key", &if self.s3_secret_access_key.is_empty() { "" } else { "[secret]" })
+            .field("s3_path_style", &self.s3_path_style)
+            .field("s3_allow_http", &self.s3_allow_http)
+            .field("s3_prefix", &self.s3_prefix)
+            .finish()
+    }
+}
+
+impl FilesConfig {
+    /// The endpoint as people read it: the configured one, or AWS's for the region.
+    pub fn endpoint(&self) -> String {
+        if self.s3_endpoint.is_empty() {
+            format!("https://s3.{}.amazonaws.com", self.s3_region)
+        } else {
+            self.s3_endpoint.trim_end_matches('/').to_owned()
+        }
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.s3_bucket.is_empty() {
+            let set = [
+                ("files.s3_endpoint", &self.s3_endpoint),
+                ("files.s3_access_key_id", &self.s3_access_key_id),
+                ("files.s3_secret_access_key", &self.s3_secret_access_key),
+                ("files.s3_prefix", &self.s3_prefix),
+            ];
+            if let Some((key, _)) = set.iter().find(|(_, v)| !v.is_empty()) {
+                return Err(invalid("files.s3_bucket", format!("must be set when {key} is (or empty {key})")));
+            }
+            return Ok(());
+        }
+        let b = self.s3_bucket.as_bytes();
+        let bucket_ok = (3..=63).contains(&b.len())
+            && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'-' | b'.'))
+            && b[0].is_ascii_alphanumeric()
+            && b[b.len() - 1].is_ascii_alphanumeric();
+        if !bucket_ok {
+            return Err(invalid(
+                "files.s3_bucket",
+                "must be 3 to 63 lowercase letters, digits, - or ., beginning and ending with a letter or digit",
+            ));
+        }
+        let e = &self.s3_endpoint;
+        if !(e.is_empty() || e.starts_with("https://") || e.starts_with("http://")) {
+            return Err(invalid("files.s3_endpoint", "must start with https:// or http:// (or be empty for AWS)"));
+        }
+        if e.starts_with("http://") && !self.s3_allow_http {
+            return Err(invalid(
+                "files.s3_allow_http",
+                "must be true for an http:// files.s3_endpoint (unencrypted: for a store on this host or a private network only)",
+            ));
+        }
+        if self.s3_region.trim().is_empty() {
+            return Err(invalid(
+                "files.s3_region",
+                "must not be empty (any name, e.g. us-east-1, for a store that ignores it)",
+            ));
+        }
+        if self.s3_access_key_id.is_empty() {
+            return Err(invalid("files.s3_access_key_id", "must be set when files.s3_bucket is"));
+        }
+        if self.s3_secret_access_key.is_empty() {
+            return Err(invalid("files.s3_secret_access_key", "must be set when files.s3_bucket is"));
+        }
+        let prefix = self.s3_prefix.trim_matches('/');
+        if !prefix.is_empty() && pasar_core::storage::check_key(prefix).is_err() {
+            return Err(invalid(
+                "files.s3_prefix",
+                "must be folder names of letters, digits, -, _ or . separated by /",
+            ));
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -267,6 +370,7 @@ impl Config {
         if self.uploads.max_bytes < 1024 {
             return Err(invalid("uploads.max_bytes", "must be at least 1024"));
         }
+        self.files.validate()?;
         tracing_subscriber::EnvFilter::try_new(&self.log.level).map_err(|e| invalid("log.level", e.to_string()))?;
         Ok(())
     }
@@ -376,6 +480,39 @@ mod tests {
         assert_eq!(url.backend, pasar_db::Backend::Sqlite);
         assert_eq!(url.target, "data/pasar.db");
         assert_eq!(c.outbox_dir(), PathBuf::from("data/outbox"));
+    }
+
+    #[test]
+    fn s3_settings_are_checked_and_the_secret_is_never_shown() {
+        let base = Config::load_from(None, Env::prefixed("PASAR_NOTHING_").split("__"), None).unwrap();
+        assert!(base.files.s3_bucket.is_empty(), "the local disk is the default");
+        let good = FilesConfig {
+            s3_bucket: "pasar-files".into(),
+            s3_endpoint: "https://s3.example.go.id".into(),
+            s3_access_key_id: "pasar".into(),
+            s3_secret_access_key: "very-secret-key".into(),
+            ..base.files.clone()
+        };
+        good.validate().unwrap();
+        let named = |files: FilesConfig| match files.validate() {
+            Err(ConfigError::Invalid { key, .. }) => key,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(named(FilesConfig { s3_bucket: "Pasar_Files".into(), ..good.clone() }), "files.s3_bucket");
+        assert_eq!(named(FilesConfig { s3_endpoint: "s3.example.go.id".into(), ..good.clone() }), "files.s3_endpoint");
+        let http = FilesConfig { s3_endpoint: "http://127.0.0.1:8333".into(), ..good.clone() };
+        assert_eq!(named(http.clone()), "files.s3_allow_http");
+        FilesConfig { s3_allow_http: true, ..http }.validate().unwrap();
+        assert_eq!(named(FilesConfig { s3_access_key_id: "".into(), ..good.clone() }), "files.s3_access_key_id");
+        assert_eq!(
+            named(FilesConfig { s3_secret_access_key: "".into(), ..good.clone() }),
+            "files.s3_secret_access_key"
+        );
+        assert_eq!(named(FilesConfig { s3_prefix: "a/../b".into(), ..good.clone() }), "files.s3_prefix");
+        FilesConfig { s3_prefix: "/mojokerto/2026/".into(), ..good.clone() }.validate().unwrap();
+        // Credentials without a bucket are a mistake, not a silent local disk.
+        assert_eq!(named(FilesConfig { s3_bucket: "".into(), ..good.clone() }), "files.s3_bucket");
+        assert!(!format!("{good:?}").contains("very-secret-key"));
     }
 
     #[test]

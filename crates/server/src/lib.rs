@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod demo;
+pub mod files;
 pub mod mail;
 pub mod search;
 pub mod worker;
@@ -166,6 +167,7 @@ impl Application {
 
     /// Builds the application on the given clock (tests move time forward with one).
     pub fn build_with_clock(config: &Config, admin: &AdminSeed, clock: SharedClock) -> anyhow::Result<Application> {
+        let files = files::open(config)?;
         let pool = open_database(config)?;
         let keys = JwtKeys::from_secret(&jwt_secret(config)?);
         let bootstrap = ensure_admin(config, &pool, &clock, admin)?;
@@ -181,7 +183,7 @@ impl Application {
             keys,
             auth: Arc::new(config.auth_settings()),
             vendors: Arc::new(config.vendor_settings()),
-            files: Arc::new(pasar_core::storage::LocalDisk::new(config.data.dir.join("files"))),
+            files,
             clock: clock.clone(),
             limits: Limits { json_bytes: config.server.json_limit_bytes, upload_bytes: config.uploads.max_bytes },
             trust_forwarded_for: config.server.trust_forwarded_for,

@@ -137,8 +137,9 @@ fn the_first_admin_can_come_from_the_environment() {
 #[test]
 fn bad_configuration_stops_start_up_naming_the_key() {
     let dir = tempfile::tempdir().unwrap();
-    let cases: [(&str, &str, &str); 5] = [
+    let cases: [(&str, &str, &str); 6] = [
         ("PASAR__SERVER__BIND", "not-an-address", "server.bind"),
+        ("PASAR__FILES__S3_ENDPOINT", "http://127.0.0.1:9", "files.s3_bucket"),
         ("PASAR__DATABASE__URL", "mysql://localhost/pasar", "database.url"),
         ("PASAR__AUTH__JWT_SECRET", "too-short", "auth.jwt_secret"),
         ("PASAR__MAIL__FROM", "not a mailbox", "mail.from"),
@@ -161,6 +162,35 @@ fn bad_configuration_stops_start_up_naming_the_key() {
     cmd.arg("--config").arg(&file);
     let run = start(cmd);
     assert_ne!(run.addr, "127.0.0.1:1", "PASAR__SERVER__BIND beats the file");
+}
+
+#[test]
+fn files_go_to_the_configured_bucket_and_a_missing_one_stops_start_up() {
+    let Some(files) = pasar_server::files::testing::s3_from_env() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let with_s3 = |bucket: &str| {
+        let mut cmd = pasar(dir.path());
+        cmd.env("PASAR__FILES__S3_BUCKET", bucket)
+            .env("PASAR__FILES__S3_ENDPOINT", &files.s3_endpoint)
+            .env("PASAR__FILES__S3_ALLOW_HTTP", files.s3_allow_http.to_string())
+            .env("PASAR__FILES__S3_ACCESS_KEY_ID", &files.s3_access_key_id)
+            .env("PASAR__FILES__S3_SECRET_ACCESS_KEY", &files.s3_secret_access_key)
+            .env("PASAR__FILES__S3_PREFIX", &files.s3_prefix);
+        cmd
+    };
+    let out = with_s3("pasar-no-such-bucket").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("files.s3_bucket") && err.contains("pasar-no-such-bucket"), "{err}");
+    assert!(!err.contains(&files.s3_secret_access_key), "{err}");
+
+    let run = start(with_s3(&files.s3_bucket));
+    let banner = run.stdout.join("\n");
+    let expected = format!("Files:     S3 bucket {} at {}", files.s3_bucket, files.s3_endpoint);
+    assert!(banner.contains(&expected), "{banner}");
+    assert!(!banner.contains(&files.s3_secret_access_key));
+    let (status, _) = http(&run.addr, "GET", "/health/ready", None, None);
+    assert_eq!(status, 200);
 }
 
 #[test]

@@ -201,7 +201,7 @@ pub fn upload(
     let key = format!("vendors/{vendor_id}/{id}.{}", checked.file_type.extension());
     // The file first, then the row: a crash between them leaves an orphan file, never
     // a row pointing at nothing.
-    files.put(&key, &upload.bytes).map_err(|e| VendorError::Storage(e.to_string()))?;
+    files.put(&key, &upload.bytes)?;
     let row = DocumentRow {
         id: id.clone(),
         vendor_id: vendor_id.to_owned(),
@@ -246,7 +246,9 @@ pub fn upload(
         Ok::<_, VendorError>(())
     });
     if let Err(e) = result {
-        let _ = files.delete(&key);
+        if let Err(gone) = files.delete(&key) {
+            tracing::warn!(key = %key, error = ?gone, "could not delete a document file no row points at");
+        }
         return Err(e);
     }
     DocumentView::from_row(row, local_date(now))
@@ -276,7 +278,7 @@ pub fn download(
 ) -> Result<(DocumentView, Vec<u8>), VendorError> {
     readable_vendor(actor, vendor_id)?;
     let row = store::find_document(conn, vendor_id, id)?.ok_or(VendorError::NotFound)?;
-    let bytes = files.get(&row.storage_key).map_err(|e| VendorError::Storage(e.to_string()))?;
+    let bytes = files.get(&row.storage_key)?;
     Ok((DocumentView::from_row(row, local_date(now))?, bytes))
 }
 

@@ -18,6 +18,9 @@ pub enum VendorError {
     EmailNotVerified,
     #[error("file storage failed: {0}")]
     Storage(String),
+    /// The file store failed: a 503 when it is unavailable, a 500 otherwise.
+    #[error(transparent)]
+    Files(#[from] pasar_core::storage::StorageError),
     #[error(transparent)]
     Auth(#[from] AuthError),
     #[error(transparent)]
@@ -50,6 +53,7 @@ impl ErrorCode for VendorError {
             VendorError::AlreadyExists { .. } => Code::AlreadyExists,
             VendorError::EmailNotVerified => Code::EmailNotVerified,
             VendorError::Storage(_) => Code::Internal,
+            VendorError::Files(e) => e.code(),
             VendorError::Auth(e) => e.code(),
             VendorError::Db(e) => e.code(),
         }
@@ -76,6 +80,7 @@ impl ErrorCode for VendorError {
         match self {
             VendorError::Auth(e) => e.retry_after(),
             VendorError::Db(e) => e.retry_after(),
+            VendorError::Files(e) => e.retry_after(),
             _ => None,
         }
     }
