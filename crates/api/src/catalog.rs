@@ -198,9 +198,10 @@ pub async fn update_category(
     Ok(HttpResponse::Ok().json(view))
 }
 
-/// List a new product, as a draft (users of an approved vendor). With an
-/// `Idempotency-Key`, sending the same request again returns the first answer instead of
-/// a second product.
+/// List a new product, as a draft (users of an approved vendor).
+///
+/// With an `Idempotency-Key`, sending the same request again returns the first answer
+/// instead of making a second product.
 #[utoipa::path(post, path = "/api/v1/products", tag = "catalog", security(("bearer" = [])), request_body = ProductInput,
     params(("Idempotency-Key" = Option<String>, Header,
         description = "Optional. 1–255 letters, digits or `-_.:~+/=` (a UUID is fine), new for each product. \
