@@ -93,6 +93,7 @@ async fn concurrent_requests_with_one_key_create_exactly_one_product() {
         let replies = futures_util::future::join_all((0..16).map(|_| create(&app, &a, Some(key), kain(450_000)))).await;
         let mut made = Vec::new();
         let mut ids = std::collections::HashSet::new();
+        let mut waits = 0;
         for r in replies {
             match r.status {
                 201 => {
@@ -102,12 +103,19 @@ async fn concurrent_requests_with_one_key_create_exactly_one_product() {
                     }
                 }
                 409 => {
+                    waits += 1;
                     assert_eq!(r.header("retry-after"), Some("1"), "[{}]", app.name());
                     r.expect_problem(409, "idempotency_key_in_progress");
                 }
                 other => panic!("[{}] unexpected {other}: {}", app.name(), r.body),
             }
         }
+        println!(
+            "[{}] 16 requests, one key: {} did the work, {} replayed, {waits} told to retry",
+            app.name(),
+            made.len(),
+            16 - made.len() - waits
+        );
         assert_eq!(made.len(), 1, "[{}] exactly one request did the work", app.name());
         assert_eq!(ids.len(), 1, "[{}] every answer names the same product", app.name());
         assert_eq!(product_count(&app, &va, &a).await, 1, "[{}] exactly one product", app.name());
