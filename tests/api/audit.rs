@@ -1,7 +1,7 @@
 //! The audit log: every state change leaves a hash-chained entry; tampering is found.
 
 use diesel::connection::SimpleConnection;
-use pasar_db::audit;
+use pasar_db::{audit, personal};
 use pasar_tests::{backends, Options, TestApp, World, PDF};
 use serde_json::json;
 
@@ -116,14 +116,14 @@ async fn npwp_bank_account_and_phone_numbers_are_masked_and_their_change_is_prov
         assert_eq!(action, "vendor.update");
         assert_eq!(before["npwp"], "***********1000", "[{}] {before}", app.name());
         assert_eq!(after["npwp"], "************8000");
-        assert_eq!(before["npwp_sha256"], audit::digest("vendor", &vendor, "012345678901000"));
-        assert_eq!(after["npwp_sha256"], audit::digest("vendor", &vendor, "0987654321098000"));
+        assert_eq!(before["npwp_sha256"], personal::digest("vendor", &vendor, "012345678901000"));
+        assert_eq!(after["npwp_sha256"], personal::digest("vendor", &vendor, "0987654321098000"));
         assert_eq!(before["bank_account"]["account_number"], "******3344");
-        assert_eq!(after["bank_account"]["account_number_sha256"], audit::digest("vendor", &vendor, "5566778899"));
+        assert_eq!(after["bank_account"]["account_number_sha256"], personal::digest("vendor", &vendor, "5566778899"));
         assert_ne!(before["contact"]["phone_sha256"], after["contact"]["phone_sha256"], "the change shows");
         assert_eq!(after["contact"]["name"], "Bu Sri", "other fields are kept as they are");
         let (_, _, upload) = entries.iter().find(|(a, _, _)| a == "vendor.document_upload").unwrap();
-        assert_eq!(upload["number_sha256"], audit::digest("vendor", &vendor, "01.234.567.8-901.000"));
+        assert_eq!(upload["number_sha256"], personal::digest("vendor", &vendor, "01.234.567.8-901.000"));
         // Masked before hashing: the chain holds.
         assert_eq!(audit::verify(&mut app.db()).unwrap().first_broken, None);
     }

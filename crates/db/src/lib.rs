@@ -15,6 +15,7 @@ pub mod error;
 pub mod idempotency;
 pub mod migrate;
 pub mod outbox;
+pub mod personal;
 pub mod schema;
 pub mod search_queue;
 pub mod testing;
