@@ -7,6 +7,7 @@ mod auth;
 mod catalog;
 mod conventions;
 mod files;
+mod idempotency;
 mod mail;
 mod migrations;
 mod races;

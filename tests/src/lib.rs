@@ -217,6 +217,32 @@ impl TestApp {
         Self::reply(resp.expect("request sent")).await
     }
 
+    /// A request with extra headers (raw bytes, so that malformed values can be sent too);
+    /// `body` is sent as JSON when given.
+    pub async fn request_with(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &[u8])],
+        body: Option<Value>,
+    ) -> Reply {
+        let method = awc::http::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut req = self.client.request(method, format!("{}{}", self.base, path));
+        if let Some(t) = token {
+            req = req.insert_header(("authorization", format!("Bearer {t}")));
+        }
+        for (name, value) in headers {
+            let value = awc::http::header::HeaderValue::from_bytes(value).expect("a header value");
+            req = req.append_header((*name, value));
+        }
+        let resp = match body {
+            Some(b) => req.send_json(&b).await,
+            None => req.send().await,
+        };
+        Self::reply(resp.expect("request sent")).await
+    }
+
     /// A request with a raw body and content type.
     pub async fn request_raw(&self, method: &str, path: &str, content_type: &str, body: Vec<u8>) -> Reply {
         let method = awc::http::Method::from_bytes(method.as_bytes()).expect("method");

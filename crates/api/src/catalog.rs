@@ -3,10 +3,11 @@
 
 use crate::documents::read_upload;
 use crate::extract::{path_id, query, ApiJson, AuthUser, MaybeAuthUser, PageParams};
+use crate::idempotency::{self, Idempotent};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 use crate::vendors::ReasonRequest;
-use actix_web::http::header;
+use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use pasar_catalog::images::{self, ImageView};
 use pasar_catalog::model::ProductStatus;
@@ -198,23 +199,41 @@ pub async fn update_category(
 }
 
 /// List a new product, as a draft (users of an approved vendor).
+///
+/// With an `Idempotency-Key`, sending the same request again returns the first answer
+/// instead of making a second product.
 #[utoipa::path(post, path = "/api/v1/products", tag = "catalog", security(("bearer" = [])), request_body = ProductInput,
+    params(("Idempotency-Key" = Option<String>, Header,
+        description = "Optional. 1–255 letters, digits or `-_.:~+/=` (a UUID is fine), new for each product. \
+                       The same key with the same body within `server.idempotency_key_hours` (24 h) returns the \
+                       first answer with `Idempotency-Replayed: true`; with another body it is a 422. Keys are \
+                       the caller's own.")),
     responses(
-        (status = 201, body = ProductView),
+        (status = 201, body = ProductView, headers(
+            ("Location" = String, description = "The new product"),
+            ("Idempotency-Replayed" = String, description = "`true` when this is the stored answer to an earlier request with the same key"),
+        )),
+        (status = 400, description = "A malformed `Idempotency-Key` (`invalid_header`)", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an approved vendor", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "SKU taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "SKU taken; or `idempotency_key_in_progress`: a request with this key is still being served (see `Retry-After`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields; or `idempotency_key_reused`: the key was used for another request", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create_product(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: ApiJson<ProductInput>,
+    body: Idempotent<ProductInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let (AuthUser(actor), ApiJson(input)) = (user, body);
+    let (AuthUser(actor), Idempotent { idempotency, body: input }) = (user, body);
     let st = state.clone();
     let now = state.now();
-    let view = state.run(move |conn| catalog::create_product(conn, &st.vendors, now, &actor, input)).await?;
-    Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("/api/v1/products/{}", view.id))).json(view))
+    let who = actor.clone();
+    idempotency
+        .run(&state, &who, move |conn| {
+            let view = catalog::create_product(conn, &st.vendors, now, &actor, input)?;
+            let reply = idempotency::json_reply(StatusCode::CREATED, &view)?;
+            Ok(idempotency::with_header(reply, header::LOCATION, format!("/api/v1/products/{}", view.id)))
+        })
+        .await
 }
 
 /// A product: the approved version for buyers and the public; in full (working copy,

@@ -96,37 +96,43 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = match state_of(req) {
-            Ok(s) => s.limits.json_bytes,
-            Err(e) => return Box::pin(ready(Err(e))),
-        };
-        if !is_json(req) {
-            return Box::pin(ready(Err(ApiError::new(
-                Code::UnsupportedMediaType,
-                "Send the body as JSON, with 'Content-Type: application/json'.",
-            )
-            .with_field("content-type", "must be application/json"))));
-        }
-        let declared = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
-        if declared.is_some_and(|n| n > limit) {
-            return Box::pin(ready(Err(too_large(limit))));
-        }
-        let payload = payload.take();
-        Box::pin(async move {
-            let body = read_limited(payload, limit, None).await?;
-            let mut de = serde_json::Deserializer::from_slice(&body);
-            let value = serde_path_to_error::deserialize(&mut de).map_err(json_error)?;
-            de.end().map_err(|e| {
-                ApiError::new(Code::MalformedJson, format!("The body has more after the JSON value: {e}."))
-                    .with_field("body", e.to_string())
-            })?;
-            Ok(ApiJson(value))
-        })
+        let body = json_body::<T>(req, payload);
+        Box::pin(async move { body.await.map(|(value, _)| ApiJson(value)) })
     }
+}
+
+/// Reads and parses a JSON body as [`ApiJson`] does; gives the raw bytes too.
+pub(crate) fn json_body<T: DeserializeOwned + 'static>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+) -> LocalBoxFuture<'static, Result<(T, Vec<u8>), ApiError>> {
+    let limit = match state_of(req) {
+        Ok(s) => s.limits.json_bytes,
+        Err(e) => return Box::pin(ready(Err(e))),
+    };
+    if !is_json(req) {
+        return Box::pin(ready(Err(ApiError::new(
+            Code::UnsupportedMediaType,
+            "Send the body as JSON, with 'Content-Type: application/json'.",
+        )
+        .with_field("content-type", "must be application/json"))));
+    }
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Box::pin(ready(Err(too_large(limit))));
+    }
+    let payload = payload.take();
+    Box::pin(async move {
+        let body = read_limited(payload, limit, None).await?;
+        let mut de = serde_json::Deserializer::from_slice(&body);
+        let value = serde_path_to_error::deserialize(&mut de).map_err(json_error)?;
+        de.end().map_err(|e| {
+            ApiError::new(Code::MalformedJson, format!("The body has more after the JSON value: {e}."))
+                .with_field("body", e.to_string())
+        })?;
+        Ok((value, body))
+    })
 }
 
 /// The caller, from a valid `Authorization: Bearer` access token, checked against the

@@ -11,6 +11,7 @@ pub mod docs;
 pub mod documents;
 pub mod extract;
 pub mod health;
+pub mod idempotency;
 pub mod middleware;
 pub mod problem;
 pub mod state;

@@ -36,6 +36,8 @@ pub struct AppState {
     pub trust_forwarded_for: bool,
     /// The product search engine.
     pub search: Arc<dyn pasar_catalog::search::SearchIndex>,
+    /// How long an `Idempotency-Key` and its answer are kept.
+    pub idempotency_ttl: chrono::TimeDelta,
 }
 
 impl AppState {

@@ -71,6 +71,9 @@ error_codes! {
     AlreadyExists => (409, "already_exists", "Already exists"),
     /// The resource is not in a state that allows this action.
     InvalidState => (409, "invalid_state", "Conflicting state"),
+    /// A request with the same `Idempotency-Key` is still being served; retry after the
+    /// `Retry-After` header's seconds to get its answer.
+    IdempotencyKeyInProgress => (409, "idempotency_key_in_progress", "Idempotency key in use"),
     // 413, 415
     PayloadTooLarge => (413, "payload_too_large", "Request body too large"),
     UnsupportedMediaType => (415, "unsupported_media_type", "Unsupported media type"),

@@ -20,7 +20,7 @@
 //! to a row (a trigger): the only update allowed is sealing an unsealed entry once.
 
 use crate::schema::audit_log;
-use crate::{time, DbConn};
+use crate::{personal, time, DbConn};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
@@ -170,8 +170,9 @@ fn head(conn: &mut DbConn) -> QueryResult<(i64, String)> {
 /// Appends an entry. Must run inside a write transaction (see the module's note on
 /// sealing: on SQLite the entry is sealed here, on PostgreSQL right after the commit).
 pub fn append(conn: &mut DbConn, now: DateTime<Utc>, entry: AuditEntry<'_>) -> QueryResult<()> {
-    let before_json = entry.before.as_ref().map(|v| v.to_string());
-    let after_json = entry.after.as_ref().map(|v| v.to_string());
+    // Personal numbers are masked here, for every caller (see `crate::personal`).
+    let before_json = personal::masked_json(entry.before, entry.entity_type, entry.entity_id);
+    let after_json = personal::masked_json(entry.after, entry.entity_type, entry.entity_id);
     let occurred_at = time::to_db(pasar_core::clock::truncate_micros(now));
     let (chain_pos, prev_hash, hash) = match conn {
         DbConn::Pg(_) => {

@@ -1,6 +1,6 @@
 //! The database room: one `schema.rs`, a connection that is either PostgreSQL or
 //! SQLite ([`DbConn`]), the pool, embedded migrations, write transactions, the
-//! hash-chained audit log and the mail outbox.
+//! hash-chained audit log, the mail outbox and idempotency keys.
 //!
 //! Rules that every caller follows (see `docs/DATABASE.md`):
 //! - queries are plain functions over `&mut DbConn` and never open a transaction;
@@ -12,8 +12,10 @@ pub mod audit;
 pub mod chores;
 pub mod conn;
 pub mod error;
+pub mod idempotency;
 pub mod migrate;
 pub mod outbox;
+pub mod personal;
 pub mod schema;
 pub mod search_queue;
 pub mod testing;

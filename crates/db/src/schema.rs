@@ -295,6 +295,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    idempotency_keys (actor_id, client_key) {
+        actor_id -> Text,
+        client_key -> Text,
+        request_hash -> Text,
+        token -> Text,
+        response_status -> Nullable<Integer>,
+        response_headers -> Nullable<Text>,
+        response_body -> Nullable<Binary>,
+        created_at -> Timestamp,
+        locked_until -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     users,
@@ -314,4 +329,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     search_queue,
     product_images,
     chore_runs,
+    idempotency_keys,
 );

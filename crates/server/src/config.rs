@@ -37,6 +37,7 @@ pub struct ServerConfig {
     pub workers: usize,
     pub json_limit_bytes: usize,
     pub trust_forwarded_for: bool,
+    pub idempotency_key_hours: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -295,6 +296,9 @@ impl Config {
         let url = &self.server.public_url;
         if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
             return Err(invalid("server.public_url", "must start with http:// or https://"));
+        }
+        if self.server.idempotency_key_hours == 0 {
+            return Err(invalid("server.idempotency_key_hours", "must be more than 0"));
         }
         if self.server.json_limit_bytes < 1024 {
             return Err(invalid("server.json_limit_bytes", "must be at least 1024"));

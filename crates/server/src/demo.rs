@@ -8,6 +8,7 @@ use pasar_core::id::UserId;
 use pasar_db::{write_tx, DbConn};
 use pasar_vendor_onboarding::model::{LegalForm, VendorStatus};
 use pasar_vendor_onboarding::service::{seed_vendor, VendorSeed};
+use std::collections::HashSet;
 
 /// Every demo account's password.
 pub const DEMO_PASSWORD: &str = "pasar-demo-2026";
@@ -21,123 +22,31 @@ pub struct Login {
 
 type Seeded = anyhow::Result<Vec<Login>>;
 
-fn system_admin(conn: &mut DbConn) -> anyhow::Result<Actor> {
-    let admin = pasar_auth::store::first_user_with_role(conn, "admin")?
-        .ok_or_else(|| anyhow::anyhow!("no administrator: start pasar once, or run pasar create-admin"))?;
-    Ok(Actor {
-        user_id: admin.id.parse()?,
-        organization_id: admin.organization_id.parse()?,
-        roles: vec![Role::Admin],
-        request_id: Some("seed-demo".into()),
-    })
-}
+/// What the demo creates, in one place: `seed` creates it and `foreign_data` recognises it.
+mod data {
+    use pasar_vendor_onboarding::model::{LegalForm::*, VendorStatus::*};
+    use pasar_vendor_onboarding::service::VendorSeed;
 
-/// Creates the demo marketplace unless the demo pemda already exists.
-pub fn seed(
-    conn: &mut DbConn,
-    settings: &pasar_auth::AuthSettings,
-    now: DateTime<Utc>,
-) -> anyhow::Result<Option<Vec<Login>>> {
-    let admin = system_admin(conn)?;
-    let existing = pasar_auth::store::list_organizations(
-        conn,
-        &pasar_auth::store::OrganizationFilter { kind: Some("pemda".into()), ..Default::default() },
-        None,
-        100,
-    )?;
-    if existing.iter().any(|o| o.name == "Pemerintah Kota Mojokerto") {
-        return Ok(None);
-    }
-    // One hash for every demo account: they share a password, and argon2 is slow on purpose.
-    let hash = pasar_auth::password::hash(DEMO_PASSWORD, &settings.argon2).map_err(anyhow::Error::msg)?;
-    let logins = write_tx(conn, |conn| -> Seeded { seed_in_tx(conn, &admin, now, &hash) })?;
-    Ok(Some(logins))
-}
+    pub const PEMDA: &str = "Pemerintah Kota Mojokerto";
+    pub const DISKOP: &str = "Dinas Koperasi, Usaha Mikro dan Perdagangan";
+    pub const INSPEKTORAT: &str = "Inspektorat Daerah";
+    pub const CURATOR: &str = "kurator@mojokerto.test";
+    pub const AUDITOR: &str = "auditor@mojokerto.test";
+    /// The buyers' roles at every work unit: email prefix.
+    pub const SATKER_PREFIXES: [&str; 3] = ["pp", "ppk", "bendahara"];
+    /// Generated vendors (`--bulk-vendors`): name and email patterns.
+    pub const BULK_NAME_PREFIX: &str = "UD Bulk ";
+    pub const BULK_EMAIL_PREFIX: &str = "bulk-";
+    pub const VENDOR_EMAIL_DOMAIN: &str = "@vendor.test";
 
-fn org(
-    conn: &mut DbConn,
-    admin: &Actor,
-    now: DateTime<Utc>,
-    kind: &str,
-    name: &str,
-    parent: Option<&str>,
-) -> anyhow::Result<String> {
-    let input = NewOrganization {
-        kind: kind.into(),
-        name: name.into(),
-        parent_id: parent.map(str::to_owned),
-        region_code: Some("35.76".into()),
-    };
-    Ok(auth::create_organization(conn, now, admin, input).map_err(|e| anyhow::anyhow!("{e}"))?.id.to_string())
-}
-
-fn seed_in_tx(conn: &mut DbConn, admin: &Actor, now: DateTime<Utc>, hash: &str) -> Seeded {
-    let mut logins = Vec::new();
-    let pemda = org(conn, admin, now, "pemda", "Pemerintah Kota Mojokerto", None)?;
-    let diskop = org(conn, admin, now, "opd", "Dinas Koperasi, Usaha Mikro dan Perdagangan", Some(&pemda))?;
-    let inspektorat = org(conn, admin, now, "opd", "Inspektorat Daerah", Some(&pemda))?;
-    let mut staff = |conn: &mut DbConn,
-                     org_id: &str,
-                     org_name: &str,
-                     email: &str,
-                     name: &str,
-                     role: Role,
-                     label: &'static str|
-     -> anyhow::Result<()> {
-        let u = UserToInsert {
-            organization_id: org_id.into(),
-            email: Email::parse(email).map_err(anyhow::Error::msg)?,
-            name: name.into(),
-            roles: vec![role],
-            password_hash: hash.into(),
-        };
-        let (view, _) =
-            auth::insert_user(conn, now, Some(admin), u, "user.seed").map_err(|e| anyhow::anyhow!("{e}"))?;
-        pasar_auth::store::set_email_verified(conn, &view.id.to_string(), now)?;
-        logins.push(Login { role: label, email: email.into(), organization: org_name.into() });
-        Ok(())
-    };
-    staff(
-        conn,
-        &diskop,
-        "Diskopukmdag (rumah kurasi)",
-        "kurator@mojokerto.test",
-        "Dewi Kurniasih",
-        Role::Curator,
-        "curator",
-    )?;
-    staff(
-        conn,
-        &inspektorat,
-        "Inspektorat Daerah",
-        "auditor@mojokerto.test",
-        "Bambang Santoso",
-        Role::Auditor,
-        "auditor",
-    )?;
-
-    let opds: [(&str, &[(&str, &str)]); 3] = [
+    /// The agencies and their work units (name, email slug).
+    pub const OPDS: [(&str, &[(&str, &str)]); 3] = [
         ("Dinas Pendidikan dan Kebudayaan", &[("SDN Kranggan 1", "sdn-kranggan1"), ("SMPN 2 Mojokerto", "smpn2")]),
         ("Dinas Kesehatan", &[("Puskesmas Kedundung", "pkm-kedundung")]),
         ("Sekretariat Daerah", &[("Bagian Umum Setda", "bagian-umum")]),
     ];
-    for (opd_name, satkers) in opds {
-        let opd = org(conn, admin, now, "opd", opd_name, Some(&pemda))?;
-        for (satker_name, slug) in satkers.iter() {
-            let satker = org(conn, admin, now, "satker", satker_name, Some(&opd))?;
-            for (role, prefix, label, person) in [
-                (Role::PejabatPengadaan, "pp", "pejabat_pengadaan", "Agus Prasetyo"),
-                (Role::Ppk, "ppk", "ppk", "Sri Wahyuni"),
-                (Role::Bendahara, "bendahara", "bendahara", "Yuli Astuti"),
-            ] {
-                staff(conn, &satker, satker_name, &format!("{prefix}.{slug}@mojokerto.test"), person, role, label)?;
-            }
-        }
-    }
 
-    use LegalForm::*;
-    use VendorStatus::*;
-    let vendors: [VendorSeed<'_>; 12] = [
+    pub const VENDORS: [VendorSeed<'static>; 12] = [
         VendorSeed {
             legal_name: "UD Onde-Onde Bu Tien",
             trade_name: "Onde-Onde Bu Tien",
@@ -283,7 +192,195 @@ fn seed_in_tx(conn: &mut DbConn, admin: &Actor, now: DateTime<Utc>, hash: &str) 
             owner_name: "Melati Putri",
         },
     ];
-    for v in &vendors {
+}
+
+/// Users and organisations in the database that the demo did not create (beyond the
+/// first administrator and the platform organisation): a few of each, and how many.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ForeignData {
+    pub users: usize,
+    pub user_examples: Vec<String>,
+    pub organizations: usize,
+    pub organization_examples: Vec<String>,
+}
+
+impl std::fmt::Display for ForeignData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut parts = Vec::new();
+        for (n, what, examples) in [
+            (self.users, "user", &self.user_examples),
+            (self.organizations, "organisation", &self.organization_examples),
+        ] {
+            if n > 0 {
+                let plural = if n == 1 { "" } else { "s" };
+                parts.push(format!("{n} {what}{plural} (e.g. {})", examples.join(", ")));
+            }
+        }
+        write!(f, "{}", parts.join(" and "))
+    }
+}
+
+fn demo_emails() -> HashSet<String> {
+    let mut emails: HashSet<String> = [data::CURATOR, data::AUDITOR].iter().map(|e| e.to_string()).collect();
+    for (_, satkers) in data::OPDS {
+        for (_, slug) in satkers.iter() {
+            emails.extend(data::SATKER_PREFIXES.iter().map(|p| format!("{p}.{slug}@mojokerto.test")));
+        }
+    }
+    emails.extend(data::VENDORS.iter().map(|v| v.owner_email.to_owned()));
+    emails
+}
+
+fn demo_organizations() -> HashSet<&'static str> {
+    let mut names: HashSet<&str> = [data::PEMDA, data::DISKOP, data::INSPEKTORAT].into_iter().collect();
+    for (opd, satkers) in data::OPDS {
+        names.insert(opd);
+        names.extend(satkers.iter().map(|(name, _)| *name));
+    }
+    names.extend(data::VENDORS.iter().map(|v| v.trade_name));
+    names
+}
+
+/// What in the database is not the demo's own, if anything. `seed-demo` adds accounts
+/// whose password is published, so it refuses a database holding anything else: only
+/// the first administrator, the platform organisation and the demo's own users and
+/// organisations (and what those did since, such as their products) may be there.
+pub fn foreign_data(conn: &mut DbConn) -> anyhow::Result<Option<ForeignData>> {
+    use pasar_auth::store::{list_organizations, list_users, OrganizationFilter, UserFilter};
+    let admin = pasar_auth::store::first_user_with_role(conn, "admin")?;
+    let (emails, names) = (demo_emails(), demo_organizations());
+    let mut found = ForeignData::default();
+    let mut after: Option<String> = None;
+    loop {
+        let page = list_users(conn, &UserFilter::default(), after.as_deref(), 500)?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id.clone());
+        for u in &page {
+            let own = admin.as_ref().is_some_and(|a| a.id == u.id)
+                || emails.contains(&u.email)
+                || (u.email.starts_with(data::BULK_EMAIL_PREFIX) && u.email.ends_with(data::VENDOR_EMAIL_DOMAIN));
+            if !own {
+                found.users += 1;
+                if found.user_examples.len() < 3 {
+                    found.user_examples.push(u.email.clone());
+                }
+            }
+        }
+    }
+    let mut after: Option<String> = None;
+    loop {
+        let page = list_organizations(conn, &OrganizationFilter::default(), after.as_deref(), 500)?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id.clone());
+        for o in &page {
+            let own = admin.as_ref().is_some_and(|a| a.organization_id == o.id)
+                || names.contains(o.name.as_str())
+                || (o.kind == "vendor" && o.name.starts_with(data::BULK_NAME_PREFIX));
+            if !own {
+                found.organizations += 1;
+                if found.organization_examples.len() < 3 {
+                    found.organization_examples.push(o.name.clone());
+                }
+            }
+        }
+    }
+    Ok((found != ForeignData::default()).then_some(found))
+}
+
+fn system_admin(conn: &mut DbConn) -> anyhow::Result<Actor> {
+    let admin = pasar_auth::store::first_user_with_role(conn, "admin")?
+        .ok_or_else(|| anyhow::anyhow!("no administrator: start pasar once, or run pasar create-admin"))?;
+    Ok(Actor {
+        user_id: admin.id.parse()?,
+        organization_id: admin.organization_id.parse()?,
+        roles: vec![Role::Admin],
+        request_id: Some("seed-demo".into()),
+    })
+}
+
+/// Creates the demo marketplace unless the demo pemda already exists.
+pub fn seed(
+    conn: &mut DbConn,
+    settings: &pasar_auth::AuthSettings,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<Vec<Login>>> {
+    let admin = system_admin(conn)?;
+    let existing = pasar_auth::store::list_organizations(
+        conn,
+        &pasar_auth::store::OrganizationFilter { kind: Some("pemda".into()), ..Default::default() },
+        None,
+        100,
+    )?;
+    if existing.iter().any(|o| o.name == data::PEMDA) {
+        return Ok(None);
+    }
+    // One hash for every demo account: they share a password, and argon2 is slow on purpose.
+    let hash = pasar_auth::password::hash(DEMO_PASSWORD, &settings.argon2).map_err(anyhow::Error::msg)?;
+    let logins = write_tx(conn, |conn| -> Seeded { seed_in_tx(conn, &admin, now, &hash) })?;
+    Ok(Some(logins))
+}
+
+fn org(
+    conn: &mut DbConn,
+    admin: &Actor,
+    now: DateTime<Utc>,
+    kind: &str,
+    name: &str,
+    parent: Option<&str>,
+) -> anyhow::Result<String> {
+    let input = NewOrganization {
+        kind: kind.into(),
+        name: name.into(),
+        parent_id: parent.map(str::to_owned),
+        region_code: Some("35.76".into()),
+    };
+    Ok(auth::create_organization(conn, now, admin, input).map_err(|e| anyhow::anyhow!("{e}"))?.id.to_string())
+}
+
+fn seed_in_tx(conn: &mut DbConn, admin: &Actor, now: DateTime<Utc>, hash: &str) -> Seeded {
+    let mut logins = Vec::new();
+    let pemda = org(conn, admin, now, "pemda", data::PEMDA, None)?;
+    let diskop = org(conn, admin, now, "opd", data::DISKOP, Some(&pemda))?;
+    let inspektorat = org(conn, admin, now, "opd", data::INSPEKTORAT, Some(&pemda))?;
+    let mut staff = |conn: &mut DbConn,
+                     org_id: &str,
+                     org_name: &str,
+                     email: &str,
+                     name: &str,
+                     role: Role,
+                     label: &'static str|
+     -> anyhow::Result<()> {
+        let u = UserToInsert {
+            organization_id: org_id.into(),
+            email: Email::parse(email).map_err(anyhow::Error::msg)?,
+            name: name.into(),
+            roles: vec![role],
+            password_hash: hash.into(),
+        };
+        let (view, _) =
+            auth::insert_user(conn, now, Some(admin), u, "user.seed").map_err(|e| anyhow::anyhow!("{e}"))?;
+        pasar_auth::store::set_email_verified(conn, &view.id.to_string(), now)?;
+        logins.push(Login { role: label, email: email.into(), organization: org_name.into() });
+        Ok(())
+    };
+    staff(conn, &diskop, "Diskopukmdag (rumah kurasi)", data::CURATOR, "Dewi Kurniasih", Role::Curator, "curator")?;
+    staff(conn, &inspektorat, "Inspektorat Daerah", data::AUDITOR, "Bambang Santoso", Role::Auditor, "auditor")?;
+
+    for (opd_name, satkers) in data::OPDS {
+        let opd = org(conn, admin, now, "opd", opd_name, Some(&pemda))?;
+        for (satker_name, slug) in satkers.iter() {
+            let satker = org(conn, admin, now, "satker", satker_name, Some(&opd))?;
+            for (role, prefix, label, person) in [
+                (Role::PejabatPengadaan, data::SATKER_PREFIXES[0], "pejabat_pengadaan", "Agus Prasetyo"),
+                (Role::Ppk, data::SATKER_PREFIXES[1], "ppk", "Sri Wahyuni"),
+                (Role::Bendahara, data::SATKER_PREFIXES[2], "bendahara", "Yuli Astuti"),
+            ] {
+                staff(conn, &satker, satker_name, &format!("{prefix}.{slug}@mojokerto.test"), person, role, label)?;
+            }
+        }
+    }
+
+    for v in &data::VENDORS {
         seed_vendor(conn, now, v, hash).map_err(|e| anyhow::anyhow!("{e}"))?;
         logins.push(Login { role: "vendor_owner", email: v.owner_email.into(), organization: v.trade_name.into() });
     }
@@ -303,8 +400,8 @@ pub fn seed_bulk_vendors(
     for chunk in (0..count).collect::<Vec<_>>().chunks(1_000) {
         write_tx(conn, |conn| -> anyhow::Result<()> {
             for i in chunk {
-                let name = format!("UD Bulk {tag} {i:05}");
-                let email = format!("bulk-{tag}-{i}@vendor.test");
+                let name = format!("{}{tag} {i:05}", data::BULK_NAME_PREFIX);
+                let email = format!("{}{tag}-{i}{}", data::BULK_EMAIL_PREFIX, data::VENDOR_EMAIL_DOMAIN);
                 let nib =
                     format!("8{:012}", (u32::from_str_radix(tag, 16).unwrap_or(0) as usize % 1_000_000) * 100_000 + i);
                 let seed = VendorSeed {
@@ -326,4 +423,34 @@ pub fn seed_bulk_vendors(
         })?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_recognises_all_it_creates_and_nothing_else() {
+        let url = pasar_db::DbUrl::parse("sqlite://:memory:").unwrap();
+        let mut conn = pasar_db::conn::establish(&url).unwrap();
+        pasar_db::migrate::run_pending(&mut conn).unwrap();
+        let mut settings =
+            crate::config::Config::load_from(None, figment::providers::Env::prefixed("PASAR_NONE__"), None)
+                .unwrap()
+                .auth_settings();
+        settings.argon2 = pasar_auth::password::Argon2Params { memory_kib: 8, iterations: 1, parallelism: 1 };
+        let now = Utc::now();
+        let account =
+            auth::AdminAccount { email: "root@pemda.test", name: "Root", password: Some("a-long-password-1") };
+        auth::bootstrap_admin(&mut conn, &settings, now, "Pasar", account, false).unwrap();
+        assert_eq!(foreign_data(&mut conn).unwrap(), None, "only the first administrator");
+        seed(&mut conn, &settings, now).unwrap().expect("seeded");
+        seed_bulk_vendors(&mut conn, &settings, now, 3).unwrap();
+        assert_eq!(foreign_data(&mut conn).unwrap(), None, "the demo's own data");
+        let account = auth::AdminAccount { email: "ops@pemda.test", name: "Ops", password: Some("a-long-password-2") };
+        auth::bootstrap_admin(&mut conn, &settings, now, "Pasar", account, true).unwrap();
+        let found = foreign_data(&mut conn).unwrap().expect("a second administrator is not the demo's");
+        assert_eq!((found.users, found.organizations), (1, 0));
+        assert_eq!(found.to_string(), "1 user (e.g. ops@pemda.test)");
+    }
 }

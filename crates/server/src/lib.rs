@@ -188,6 +188,7 @@ impl Application {
             limits: Limits { json_bytes: config.server.json_limit_bytes, upload_bytes: config.uploads.max_bytes },
             trust_forwarded_for: config.server.trust_forwarded_for,
             search: search.clone(),
+            idempotency_ttl: chrono::TimeDelta::hours(config.server.idempotency_key_hours.into()),
         };
         let listener = TcpListener::bind(config.server.bind)
             .with_context(|| format!("cannot listen on {} (server.bind)", config.server.bind))?;

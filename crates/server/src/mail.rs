@@ -115,13 +115,18 @@ fn reminders(pool: &DbPool, clock: &SharedClock, chores: &Chores) -> Result<(), 
     Ok(())
 }
 
-/// Periodic clean-up: forgets login-throttle counters that no longer matter.
+/// Periodic clean-up: forgets login-throttle counters that no longer matter and
+/// idempotency keys that have expired.
 fn housekeeping(pool: &DbPool, clock: &SharedClock) -> Result<(), DbError> {
     let mut conn = pool.get()?;
     let now = clock.now();
     let purged = pasar_auth::store::purge_throttle(&mut conn, now - TimeDelta::days(1), now)?;
     if purged > 0 {
         tracing::info!(purged, "forgot old login-throttle counters");
+    }
+    let purged = pasar_db::write_tx(&mut conn, |c| pasar_db::idempotency::purge_expired(c, now))?;
+    if purged > 0 {
+        tracing::info!(purged, "forgot expired idempotency keys");
     }
     Ok(())
 }

@@ -37,11 +37,15 @@ enum Command {
         name: String,
     },
     /// Create a demonstration marketplace (Kota Mojokerto): agencies, work units, a user
-    /// for every role, a dozen vendors. Does nothing if it exists already.
+    /// for every role, a dozen vendors. Does nothing if it exists already. Refuses a
+    /// database that holds anything but the demo and the first administrator.
     SeedDemo {
         /// Also add this many generated vendors waiting for curation (for benchmarks).
         #[arg(long, default_value_t = 0)]
         bulk_vendors: usize,
+        /// Seed even a database that holds other users or organisations (a test copy).
+        #[arg(long)]
+        force: bool,
     },
     /// Import products from a CSV file for an approved vendor, all or nothing (see the
     /// README for the columns). Every product is created as a draft.
@@ -111,9 +115,19 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             print_bootstrap(&outcome);
             Ok(std::process::ExitCode::SUCCESS)
         }
-        Command::SeedDemo { bulk_vendors } => {
+        Command::SeedDemo { bulk_vendors, force } => {
             let pool = open_database(&config)?;
             let clock: SharedClock = Arc::new(SystemClock);
+            if !force {
+                if let Some(found) = pasar_server::demo::foreign_data(&mut *pool.get()?)? {
+                    anyhow::bail!(
+                        "refusing to seed the demo: {} already holds {found} that the demo did not create. \
+                         The demo adds logins whose password is published, so it belongs on a fresh database; \
+                         add --force if this database is only for trying Pasar out.",
+                        config.database_url()?.redacted()
+                    );
+                }
+            }
             print_bootstrap(&pasar_server::ensure_admin(&config, &pool, &clock, &AdminSeed::from_env())?);
             let mut conn = pool.get()?;
             let settings = config.auth_settings();

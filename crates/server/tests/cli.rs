@@ -283,6 +283,42 @@ fn seed_demo_gives_every_role_a_login_and_a_small_marketplace() {
     }
 }
 
+#[test]
+fn seed_demo_refuses_a_database_with_other_data_unless_forced() {
+    for backend in backends() {
+        let dir = tempfile::tempdir().unwrap();
+        let pg = (backend == Backend::Postgres).then(TempPgDatabase::create);
+        let with_db = |c: Command| on_database(c, &pg);
+        // A real marketplace: the first administrator, then a colleague.
+        let out = with_db(pasar(dir.path())).arg("migrate").output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let out = with_db(pasar(dir.path()))
+            .args(["create-admin", "--email", "ops@mojokertokota.go.id", "--password", "a-long-password-here"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let first = with_db(pasar(dir.path()))
+            .args(["create-admin", "--email", "budi@mojokertokota.go.id", "--password", "another-long-password"])
+            .output()
+            .unwrap();
+        assert!(first.status.success(), "{first:?}");
+
+        let out = with_db(pasar(dir.path())).arg("seed-demo").output().unwrap();
+        assert!(!out.status.success(), "[{backend:?}] seeded a database that is not the demo's: {out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("refusing to seed the demo"), "{err}");
+        assert!(err.contains("budi@mojokertokota.go.id") && err.contains("--force"), "{err}");
+        assert!(!err.contains("ops@mojokertokota.go.id"), "the first administrator is expected: {err}");
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("kurator@"), "nothing was created");
+
+        // Told to, it seeds: and since the refusal created nothing, it creates it all now.
+        let out = with_db(pasar(dir.path())).args(["seed-demo", "--force"]).output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("Created the demo marketplace") && text.contains("kurator@mojokerto.test"), "{text}");
+    }
+}
+
 /// The command, on the test's PostgreSQL database when there is one.
 fn on_database(mut c: Command, pg: &Option<TempPgDatabase>) -> Command {
     if let Some(db) = pg {
