@@ -8,5 +8,6 @@ mod catalog;
 mod conventions;
 mod mail;
 mod migrations;
+mod outbox;
 mod search;
 mod vendors;

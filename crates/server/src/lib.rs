@@ -7,6 +7,7 @@
 pub mod config;
 pub mod demo;
 pub mod mail;
+pub mod outbox;
 pub mod search;
 pub mod worker;
 
@@ -130,7 +131,7 @@ pub fn ensure_admin(
 pub struct Application {
     server: actix_web::dev::Server,
     addr: SocketAddr,
-    mail: worker::Worker,
+    outbox: worker::Worker,
     search_worker: worker::Worker,
     pub state: AppState,
     /// The search engine, which tests (and operators) can take offline.
@@ -183,12 +184,13 @@ impl Application {
             mail::Transport::from_config(&config.mail.smtp_url, config.outbox_dir()).map_err(anyhow::Error::msg)?;
         let mail_transport = transport.describe();
         let from = config.mail.from.parse().context("mail.from")?;
-        let chores = mail::Chores {
+        let chores = outbox::Chores {
             vendors: state.vendors.clone(),
             reminder_interval: Duration::from_secs(config.vendors.reminder_interval_secs),
         };
-        let poll = Duration::from_millis(config.mail.poll_interval_ms);
-        let mail = mail::start(pool.clone(), clock.clone(), transport, from, poll, chores);
+        // Each kind of message has its deliverer here: webhooks and bank calls join mail.
+        let deliverers = outbox::Deliverers::default().with(mail::Mailer { transport, from });
+        let outbox = outbox::start(pool.clone(), clock.clone(), deliverers, config.outbox_settings(), chores);
         let search_worker = search::start(
             pool,
             clock,
@@ -197,7 +199,7 @@ impl Application {
             Duration::from_millis(config.search.poll_interval_ms),
         )?;
         let search_engine = search::describe(config);
-        Ok(Application { server, addr, mail, search_worker, state, search, bootstrap, mail_transport, search_engine })
+        Ok(Application { server, addr, outbox, search_worker, state, search, bootstrap, mail_transport, search_engine })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -211,9 +213,9 @@ impl Application {
 
     /// Serves until stopped (Ctrl-C / SIGTERM stop it gracefully), then stops the workers.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let Application { server, mut mail, mut search_worker, .. } = self;
+        let Application { server, mut outbox, mut search_worker, .. } = self;
         let result = server.await;
-        mail.stop();
+        outbox.stop();
         search_worker.stop();
         result
     }
