@@ -27,6 +27,7 @@ fn ids(page: &Value) -> Vec<String> {
 async fn a_refused_mail_becomes_a_dead_letter_that_an_administrator_sends_again() {
     let sink = SmtpSink::start();
     for backend in backends() {
+        sink.refuse_next(0);
         let options = Options { smtp_url: Some(sink.url()), outbox_max_attempts: Some(3), ..Options::default() };
         let app = TestApp::start(backend, options).await;
         let w = World::build(&app).await;
@@ -173,6 +174,7 @@ async fn a_delivered_mail_leaves_no_usable_token_in_the_outbox() {
 async fn delivered_messages_go_after_the_retention_days_and_dead_letters_stay() {
     let sink = SmtpSink::start();
     for backend in backends() {
+        sink.refuse_next(0);
         let options = Options { smtp_url: Some(sink.url()), outbox_max_attempts: Some(1), ..Options::default() };
         let app = TestApp::start(backend, options).await;
         drained(&app).await;
