@@ -62,20 +62,20 @@ async fn a_refused_delivery_is_kept_and_retried() {
         .await
         .expect(204);
         app.eventually(20, "a failed attempt recorded", || {
-            outbox::list(&mut conn, 10)
+            outbox::latest(&mut conn, 10)
                 .unwrap()
                 .iter()
                 .any(|m| m.status == "pending" && m.attempts == 1 && m.last_error.is_some())
         })
         .await;
-        let failed = outbox::list(&mut conn, 10).unwrap().into_iter().find(|m| m.status == "pending").unwrap();
+        let failed = outbox::latest(&mut conn, 10).unwrap().into_iter().find(|m| m.status == "pending").unwrap();
         assert!(failed.last_error.as_deref().unwrap().contains("451"), "{:?}", failed.last_error);
 
         // Time passes (the back-off ends) and the worker tries again.
         use diesel::connection::SimpleConnection;
         conn.batch_execute("UPDATE outbox SET next_attempt_at = created_at WHERE status = 'pending'").unwrap();
         app.eventually(20, "the retried mail delivered", || outbox::pending_count(&mut conn).unwrap() == 0).await;
-        let sent = outbox::list(&mut conn, 10).unwrap().into_iter().find(|m| m.id == failed.id).unwrap();
+        let sent = outbox::latest(&mut conn, 10).unwrap().into_iter().find(|m| m.id == failed.id).unwrap();
         assert_eq!((sent.status.as_str(), sent.attempts), ("sent", 2));
         assert!(sink.received().iter().any(|m| m.subject() == Some("[Pasar] Your password was changed")));
     }

@@ -10,6 +10,7 @@ mod files;
 mod idempotency;
 mod mail;
 mod migrations;
+mod outbox;
 mod races;
 mod search;
 mod vendors;

@@ -34,6 +34,8 @@ pub struct Options {
     pub upload_limit_bytes: Option<usize>,
     /// How often the worker looks for expiring documents.
     pub reminder_interval_secs: Option<u64>,
+    /// Failed attempts before a message becomes a dead letter.
+    pub outbox_max_attempts: Option<u16>,
     /// Search with Meilisearch (at `MEILI_URL`, through a proxy the test can unplug)
     /// instead of the embedded engine.
     pub meilisearch: bool,
@@ -142,6 +144,9 @@ impl TestApp {
         if let Some(secs) = options.reminder_interval_secs {
             config.vendors.reminder_interval_secs = secs;
         }
+        if let Some(n) = options.outbox_max_attempts {
+            config.outbox.max_attempts = n;
+        }
         let meili_proxy = if options.meilisearch {
             let url = std::env::var("MEILI_URL").expect("MEILI_URL");
             let target = url.trim_start_matches("http://").trim_end_matches('/').to_owned();
@@ -178,6 +183,17 @@ impl TestApp {
     /// Moves the application's clock `days` ahead, as if that much time had passed.
     pub fn advance_days(&self, days: i64) {
         self.clock.advance(chrono::TimeDelta::days(days));
+    }
+
+    /// Moves the application's clock ahead by `by`.
+    pub fn advance(&self, by: chrono::TimeDelta) {
+        self.clock.advance(by);
+    }
+
+    /// The time as the application sees it.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        use pasar_core::clock::Clock;
+        self.clock.now()
     }
 
     pub fn name(&self) -> &'static str {
@@ -406,6 +422,15 @@ impl TestApp {
     }
 }
 
+/// The one-time token (`<uuid>.<secret>`) on a line of its own in a mail's text.
+pub fn token_in(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .find(|l| l.len() > 40 && l.split_once('.').is_some_and(|(id, _)| uuid::Uuid::try_parse(id).is_ok()))
+        .unwrap_or_else(|| panic!("no token line in: {text}"))
+        .to_owned()
+}
+
 /// A tiny but real PDF, for uploads.
 pub const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 /// The start of a real PNG.
@@ -463,28 +488,37 @@ impl TestApp {
         (resp.status().as_u16(), ct, bytes)
     }
 
-    /// Mails queued for `to` (the outbox, as the worker will send them), oldest first.
+    /// Mails queued for `to` (the outbox's headers: their content goes once delivered),
+    /// oldest first.
     pub fn mails_to(&self, to: &str) -> Vec<pasar_db::outbox::OutboxMessage> {
-        let mut all = pasar_db::outbox::list(&mut self.db(), 1000).expect("outbox");
+        let mut all = pasar_db::outbox::latest(&mut self.db(), 1000).expect("outbox");
         all.retain(|m| m.recipient == to);
         all.reverse();
         all
     }
 
-    /// The token of the latest verification mail to `to`.
-    pub fn verification_token(&self, to: &str) -> String {
-        let mail = self
-            .mails_to(to)
-            .into_iter()
-            .rev()
-            .find(|m| m.subject.contains("Confirm your email"))
-            .expect("verification mail");
-        mail.body
-            .lines()
-            .map(str::trim)
-            .find(|l| l.len() > 40 && l.split_once('.').is_some_and(|(id, _)| uuid::Uuid::try_parse(id).is_ok()))
-            .expect("token line")
-            .to_owned()
+    /// The text of the latest mail to `to` whose subject contains `subject`, as the
+    /// person receives it: waits for its delivery and reads the `.eml` file the app
+    /// wrote. (With `Options::smtp_url`, read the `SmtpSink` instead.)
+    pub async fn delivered_mail(&self, to: &str, subject: &str) -> String {
+        assert!(self.config.mail.smtp_url.is_empty(), "this app sends through SMTP: read the mail from the sink");
+        let mut id = None;
+        self.eventually(20, &format!("a mail to {to} about '{subject}' delivered"), || {
+            id = self.mails_to(to).into_iter().rev().find(|m| m.subject.contains(subject)).and_then(|m| {
+                let file = self.config.outbox_dir().join(format!("{}.eml", m.id));
+                (m.status == "sent" && file.is_file()).then_some(file)
+            });
+            id.is_some()
+        })
+        .await;
+        let path = id.expect("delivered");
+        let raw = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        smtp::message_text(&raw)
+    }
+
+    /// The token of the latest verification mail to `to`, as delivered.
+    pub async fn verification_token(&self, to: &str) -> String {
+        token_in(&self.delivered_mail(to, "Confirm your email").await)
     }
 
     /// Registers a vendor and verifies its owner; returns `(vendor id, owner token)`.
@@ -492,7 +526,7 @@ impl TestApp {
         let body = json!({ "email": email, "password": PASSWORD, "owner_name": "Pemilik", "legal_name": legal_name, "legal_form": legal_form });
         let reg = self.post("/api/v1/vendors/register", None, body).await.expect(201);
         let vendor = reg["vendor"]["id"].as_str().expect("vendor id").to_owned();
-        let token = self.verification_token(email);
+        let token = self.verification_token(email).await;
         self.post("/api/v1/auth/verify-email", None, json!({ "token": token })).await.expect(200);
         (vendor, self.login(email, PASSWORD).await)
     }

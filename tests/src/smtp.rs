@@ -19,6 +19,51 @@ impl Received {
     pub fn subject(&self) -> Option<&str> {
         self.data.lines().find_map(|l| l.strip_prefix("Subject: "))
     }
+
+    /// The body as the reader sees it (transfer encoding undone).
+    pub fn text(&self) -> String {
+        message_text(&self.data)
+    }
+}
+
+/// The body of a formatted message (headers, blank line, body) with its
+/// `Content-Transfer-Encoding` (quoted-printable or base64) undone, lines ending in `\n`.
+pub fn message_text(raw: &str) -> String {
+    let raw = raw.replace("\r\n", "\n");
+    let (headers, body) = raw.split_once("\n\n").unwrap_or((raw.as_str(), ""));
+    let encoding = headers
+        .lines()
+        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-transfer-encoding:").map(|v| v.trim().to_owned()))
+        .unwrap_or_default();
+    match encoding.as_str() {
+        "base64" => {
+            use base64::Engine;
+            let compact: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+            let bytes = base64::engine::general_purpose::STANDARD.decode(compact).expect("base64 body");
+            String::from_utf8_lossy(&bytes).replace("\r\n", "\n")
+        }
+        "quoted-printable" => {
+            let joined = body.replace("=\n", "");
+            let mut out = Vec::new();
+            let bytes = joined.as_bytes();
+            let mut i = 0;
+            while i < bytes.len() {
+                let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+                match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+                    (b'=', Some(b)) => {
+                        out.push(b);
+                        i += 3;
+                    }
+                    (c, _) => {
+                        out.push(c);
+                        i += 1;
+                    }
+                }
+            }
+            String::from_utf8_lossy(&out).into_owned()
+        }
+        _ => body.to_owned(),
+    }
 }
 
 #[derive(Clone)]

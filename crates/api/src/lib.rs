@@ -6,6 +6,7 @@
 //! `application/problem+json` ([`problem`]).
 
 pub mod accounts;
+pub mod admin;
 pub mod catalog;
 pub mod docs;
 pub mod documents;
@@ -50,7 +51,8 @@ pub fn app(
                 .configure(vendors::configure_team)
                 .configure(vendors::configure)
                 .configure(documents::configure)
-                .configure(catalog::configure),
+                .configure(catalog::configure)
+                .configure(admin::configure),
         )
         .default_service(web::to(middleware::no_route))
 }

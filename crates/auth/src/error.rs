@@ -19,6 +19,8 @@ pub enum AuthError {
     NotFound(&'static str),
     #[error("{detail}")]
     AlreadyExists { field: &'static str, detail: String },
+    #[error("{0}")]
+    InvalidState(String),
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -46,6 +48,7 @@ impl ErrorCode for AuthError {
             AuthError::Forbidden(_) => Code::Forbidden,
             AuthError::NotFound(_) => Code::NotFound,
             AuthError::AlreadyExists { .. } => Code::AlreadyExists,
+            AuthError::InvalidState(_) => Code::InvalidState,
             AuthError::Db(e) => e.code(),
         }
     }

@@ -9,6 +9,7 @@
 pub mod error;
 pub mod jwt;
 pub mod model;
+pub mod outbox;
 pub mod password;
 pub mod service;
 pub mod store;

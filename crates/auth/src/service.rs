@@ -520,6 +520,7 @@ pub fn change_password(
                 to: &user.email,
                 subject: &format!("[{}] Your password was changed", settings.marketplace_name),
                 body: &body,
+                expires_at: None,
             },
         )?;
         Ok(())
@@ -836,6 +837,7 @@ fn insert_user_with_mail(
                 to: &view.email,
                 subject: &format!("[{}] Your account is ready", settings.marketplace_name),
                 body: &body,
+                expires_at: None,
             },
         )?;
         Ok(view)
@@ -861,14 +863,8 @@ pub fn send_verification(
     name: &str,
 ) -> Result<(), AuthError> {
     let token = OpaqueToken::generate();
-    store::insert_email_verification(
-        conn,
-        &token.id,
-        user_id,
-        &token.hash,
-        now,
-        now + TimeDelta::hours(VERIFICATION_TTL_HOURS),
-    )?;
+    let expires_at = now + TimeDelta::hours(VERIFICATION_TTL_HOURS);
+    store::insert_email_verification(conn, &token.id, user_id, &token.hash, now, expires_at)?;
     let link = format!("{}/verify-email?token={}", settings.public_url.trim_end_matches('/'), token.presented);
     let body = format!(
         "Halo {name},\n\nConfirm that {email} is your address for {mp} by opening this link within {VERIFICATION_TTL_HOURS} hours:\n\n\
@@ -884,6 +880,8 @@ pub fn send_verification(
             to: email,
             subject: &format!("[{}] Confirm your email address", settings.marketplace_name),
             body: &body,
+            // The link is useless after it expires, and must not outlive it in the outbox.
+            expires_at: Some(expires_at),
         },
     )?;
     Ok(())

@@ -80,14 +80,16 @@ diesel::table! {
         kind -> Text,
         recipient -> Text,
         subject -> Text,
-        body -> Text,
+        payload_json -> Nullable<Text>,
         status -> Text,
         attempts -> Integer,
         next_attempt_at -> Timestamp,
         locked_until -> Nullable<Timestamp>,
         last_error -> Nullable<Text>,
+        expires_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        dead_at -> Nullable<Timestamp>,
     }
 }
 

@@ -21,6 +21,7 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub auth: AuthConfig,
     pub mail: MailConfig,
+    pub outbox: OutboxConfig,
     pub marketplace: MarketplaceConfig,
     pub vendors: VendorsConfig,
     pub uploads: UploadsConfig,
@@ -76,6 +77,13 @@ pub struct MailConfig {
     pub smtp_url: String,
     pub outbox_dir: String,
     pub poll_interval_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxConfig {
+    pub max_attempts: u16,
+    pub retention_days: u16,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -331,6 +339,12 @@ impl Config {
         if self.mail.poll_interval_ms == 0 {
             return Err(invalid("mail.poll_interval_ms", "must be more than 0"));
         }
+        if self.outbox.max_attempts == 0 {
+            return Err(invalid("outbox.max_attempts", "must be at least 1"));
+        }
+        if self.outbox.retention_days == 0 {
+            return Err(invalid("outbox.retention_days", "must be at least 1"));
+        }
         if self.marketplace.name.trim().is_empty() {
             return Err(invalid("marketplace.name", "must not be empty"));
         }
@@ -411,6 +425,14 @@ impl Config {
             self.data.dir.join("outbox")
         } else {
             PathBuf::from(&self.mail.outbox_dir)
+        }
+    }
+
+    pub fn outbox_settings(&self) -> crate::outbox::Settings {
+        crate::outbox::Settings {
+            max_attempts: self.outbox.max_attempts.into(),
+            retention: chrono::TimeDelta::days(self.outbox.retention_days.into()),
+            poll: std::time::Duration::from_millis(self.mail.poll_interval_ms),
         }
     }
 

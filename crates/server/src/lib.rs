@@ -8,6 +8,7 @@ pub mod config;
 pub mod demo;
 pub mod files;
 pub mod mail;
+pub mod outbox;
 pub mod search;
 pub mod worker;
 
@@ -149,7 +150,7 @@ fn audit_sealer(pool: DbPool) -> worker::Worker {
 pub struct Application {
     server: actix_web::dev::Server,
     addr: SocketAddr,
-    mail: worker::Worker,
+    outbox: worker::Worker,
     search_worker: worker::Worker,
     audit_sealer: worker::Worker,
     pub state: AppState,
@@ -205,12 +206,13 @@ impl Application {
             mail::Transport::from_config(&config.mail.smtp_url, config.outbox_dir()).map_err(anyhow::Error::msg)?;
         let mail_transport = transport.describe();
         let from = config.mail.from.parse().context("mail.from")?;
-        let chores = mail::Chores {
+        let chores = outbox::Chores {
             vendors: state.vendors.clone(),
             reminder_interval: Duration::from_secs(config.vendors.reminder_interval_secs),
         };
-        let poll = Duration::from_millis(config.mail.poll_interval_ms);
-        let mail = mail::start(pool.clone(), clock.clone(), transport, from, poll, chores);
+        // Each kind of message has its deliverer here: webhooks and bank calls join mail.
+        let deliverers = outbox::Deliverers::default().with(mail::Mailer { transport, from });
+        let outbox = outbox::start(pool.clone(), clock.clone(), deliverers, config.outbox_settings(), chores);
         let audit_sealer = audit_sealer(pool.clone());
         let search_worker = search::start(
             pool,
@@ -223,7 +225,7 @@ impl Application {
         Ok(Application {
             server,
             addr,
-            mail,
+            outbox,
             search_worker,
             audit_sealer,
             state,
@@ -245,9 +247,9 @@ impl Application {
 
     /// Serves until stopped (Ctrl-C / SIGTERM stop it gracefully), then stops the workers.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let Application { server, mut mail, mut search_worker, mut audit_sealer, .. } = self;
+        let Application { server, mut outbox, mut search_worker, mut audit_sealer, .. } = self;
         let result = server.await;
-        mail.stop();
+        outbox.stop();
         search_worker.stop();
         audit_sealer.stop();
         result

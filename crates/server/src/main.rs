@@ -69,6 +69,43 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The outbox: messages waiting for delivery, delivered, or given up on (dead letters).
+    Outbox {
+        #[command(subcommand)]
+        command: OutboxCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum OutboxCommand {
+    /// List messages, newest first, as a table (never their content).
+    List {
+        /// Only messages in this state.
+        #[arg(long, value_parser = ["pending", "dead", "sent"])]
+        status: Option<String>,
+        /// Only messages of this kind (mail, …).
+        #[arg(long)]
+        kind: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(i64).range(1..=10_000))]
+        limit: i64,
+    },
+    /// Send dead letters again: each goes back to pending with its attempts reset, and is
+    /// recorded in the audit log.
+    Retry {
+        /// The messages' ids.
+        #[arg(required_unless_present = "all_dead", conflicts_with = "all_dead")]
+        ids: Vec<String>,
+        /// Every dead letter that can still be sent.
+        #[arg(long)]
+        all_dead: bool,
+    },
+    /// Delete dead letters for good, each recorded in the audit log.
+    Remove {
+        /// The messages' ids.
+        #[arg(required = true)]
+        ids: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -213,6 +250,11 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             );
             Ok(std::process::ExitCode::SUCCESS)
         }
+        Command::Outbox { command } => {
+            let pool = open_database(&config)?;
+            let mut conn = pool.get()?;
+            outbox_command(&mut conn, command)
+        }
         Command::Audit { command: AuditCommand::Verify } => {
             let pool = open_database(&config)?;
             let mut conn = pool.get()?;
@@ -233,6 +275,107 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 }
             }
         }
+    }
+}
+
+fn outbox_command(conn: &mut pasar_db::DbConn, command: OutboxCommand) -> anyhow::Result<std::process::ExitCode> {
+    use pasar_auth::outbox::Operator;
+    use pasar_db::outbox::{self, Filter, Status};
+    match command {
+        OutboxCommand::List { status, kind, limit } => {
+            let filter =
+                Filter { status: status.as_deref().and_then(Status::parse), kind, newest_first: true, after: None };
+            let rows = outbox::list(conn, &filter, limit).context("reading the outbox")?;
+            if rows.is_empty() {
+                println!("No messages.");
+                return Ok(std::process::ExitCode::SUCCESS);
+            }
+            println!(
+                "{:<36}  {:<6} {:<7} {:>3}  {:<16}  {:<28}  {:<32}  last error",
+                "id", "kind", "status", "try", "created (UTC)", "recipient", "subject"
+            );
+            for m in &rows {
+                println!(
+                    "{:<36}  {:<6} {:<7} {:>3}  {:<16}  {:<28}  {:<32}  {}",
+                    m.id,
+                    m.kind,
+                    m.status,
+                    m.attempts,
+                    m.created_at.format("%Y-%m-%d %H:%M"),
+                    clip(&m.recipient, 28),
+                    clip(&m.subject, 32),
+                    clip(m.last_error.as_deref().unwrap_or("-"), 60),
+                );
+            }
+            let dead_expired = rows.iter().filter(|m| m.status() == Some(Status::Dead) && !m.retriable()).count();
+            println!("{} shown, newest first.", rows.len());
+            if dead_expired > 0 {
+                println!(
+                    "{dead_expired} dead letter(s) expired and can no longer be sent; `pasar outbox remove` them."
+                );
+            }
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+        OutboxCommand::Retry { ids, all_dead } => {
+            let ids = if all_dead { dead_letters(conn)? } else { ids };
+            if ids.is_empty() {
+                println!("No dead letters to retry.");
+                return Ok(std::process::ExitCode::SUCCESS);
+            }
+            let mut failed = 0;
+            for id in ids {
+                match pasar_auth::outbox::retry(conn, SystemClock.now(), Operator::Console, id.trim()) {
+                    Ok(m) => println!("Queued again: {} ({} to {}: {})", m.id, m.kind, m.recipient, m.subject),
+                    Err(e) if all_dead && matches!(e, pasar_auth::AuthError::InvalidState(_)) => {
+                        println!("Skipped {id}: {e}");
+                    }
+                    Err(e) => {
+                        failed += 1;
+                        eprintln!("Not retried {id}: {e}");
+                    }
+                }
+            }
+            Ok(if failed > 0 { std::process::ExitCode::from(1) } else { std::process::ExitCode::SUCCESS })
+        }
+        OutboxCommand::Remove { ids } => {
+            let mut failed = 0;
+            for id in ids {
+                match pasar_auth::outbox::remove(conn, SystemClock.now(), Operator::Console, id.trim()) {
+                    Ok(()) => println!("Removed {id}."),
+                    Err(e) => {
+                        failed += 1;
+                        eprintln!("Not removed {id}: {e}");
+                    }
+                }
+            }
+            Ok(if failed > 0 { std::process::ExitCode::from(1) } else { std::process::ExitCode::SUCCESS })
+        }
+    }
+}
+
+/// Every dead letter that can still be sent, oldest first.
+fn dead_letters(conn: &mut pasar_db::DbConn) -> anyhow::Result<Vec<String>> {
+    use pasar_db::outbox::{self, Filter, Status};
+    let mut ids = Vec::new();
+    let mut filter = Filter { status: Some(Status::Dead), ..Filter::default() };
+    loop {
+        let page = outbox::list(conn, &filter, 500).context("reading the outbox")?;
+        let Some(last) = page.last() else { break };
+        filter.after = Some(last.id.clone());
+        ids.extend(page.into_iter().filter(|m| m.retriable()).map(|m| m.id));
+    }
+    Ok(ids)
+}
+
+/// `s` cut to `width` characters, with `…` where it was cut; on one line.
+fn clip(s: &str, width: usize) -> String {
+    let s = s.replace(['\n', '\r'], " ");
+    if s.chars().count() <= width {
+        s
+    } else {
+        let mut out: String = s.chars().take(width - 1).collect();
+        out.push('…');
+        out
     }
 }
 

@@ -1,5 +1,5 @@
 //! The `pasar` binary as an operator meets it: first start, configuration errors,
-//! `migrate`, `create-admin`, `audit verify`, and the same binary on PostgreSQL.
+//! `migrate`, `create-admin`, `audit verify`, `outbox`, and the same binary on PostgreSQL.
 
 use pasar_db::testing::{backends, TempPgDatabase};
 use pasar_db::Backend;
@@ -415,5 +415,87 @@ fn published_imports_are_found_and_reindex_rebuilds_a_lost_index() {
         std::fs::remove_dir_all(dir.path().join("search")).unwrap();
         let run = start(with_db(pasar(dir.path())));
         wait_for_total(&run.addr, "q=batik", 3);
+    }
+}
+
+#[test]
+fn outbox_list_retry_and_remove_dead_letters_from_the_console() {
+    use chrono::{TimeDelta, Utc};
+    use pasar_db::outbox::{self, NewMail, Status};
+    for backend in backends() {
+        let dir = tempfile::tempdir().unwrap();
+        let pg = (backend == Backend::Postgres).then(TempPgDatabase::create);
+        let with_db = |c: Command| on_database(c, &pg);
+        let out = with_db(pasar(dir.path())).arg("migrate").output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+
+        // Three mails the mail server refused until they died; the third had a link that
+        // has expired since.
+        let url = match &pg {
+            Some(db) => db.url.clone(),
+            None => format!("sqlite://{}", dir.path().join("pasar.db").display()),
+        };
+        let mut conn = pasar_db::conn::establish(&pasar_db::DbUrl::parse(&url).unwrap()).unwrap();
+        let now = Utc::now();
+        let mut queue = |to: &str, expires_at| {
+            let mail = NewMail { to, subject: "[Pasar] Your account is ready", body: "Halo", expires_at };
+            outbox::enqueue_mail(&mut conn, now, mail).unwrap()
+        };
+        let first = queue("satu@sdn1.test", None);
+        let second = queue("dua@sdn1.test", None);
+        let expired = queue("tiga@vendor.test", Some(now + TimeDelta::hours(48)));
+        let claimed =
+            pasar_db::write_tx(&mut conn, |c| outbox::claim_due(c, now, &["mail"], TimeDelta::minutes(1), 10)).unwrap();
+        for m in claimed {
+            outbox::mark_failed(&mut conn, &m.id, now, m.attempts, 1, "451 4.3.0 try again later").unwrap();
+        }
+        outbox::forget_expired_dead(&mut conn, now + TimeDelta::days(3)).unwrap();
+        let status = |conn: &mut pasar_db::DbConn, id: &str| outbox::find(conn, id).unwrap().map(|m| m.status);
+
+        let run = |args: &[&str]| with_db(pasar(dir.path())).arg("outbox").args(args).output().unwrap();
+        let text = |out: &std::process::Output| String::from_utf8_lossy(&out.stdout).into_owned();
+        let out = run(&["list", "--status", "dead"]);
+        assert!(out.status.success(), "{out:?}");
+        let listing = text(&out);
+        for id in [&first, &second, &expired] {
+            assert!(listing.contains(id.as_str()), "{listing}");
+        }
+        assert!(listing.contains("satu@sdn1.test") && listing.contains("451 4.3.0"), "{listing}");
+        assert!(listing.contains("3 shown") && listing.contains("1 dead letter(s) expired"), "{listing}");
+        assert!(!listing.contains("Halo"), "never the content: {listing}");
+        assert!(text(&run(&["list", "--kind", "webhook"])).contains("No messages."));
+        assert_eq!(run(&["list", "--status", "zombie"]).status.code(), Some(2));
+        assert_eq!(run(&["retry"]).status.code(), Some(2), "an id or --all-dead");
+
+        // One by id: pending again, attempts reset, audited as the console's doing.
+        let out = run(&["retry", &first]);
+        assert!(out.status.success(), "{out:?}");
+        assert!(text(&out).contains(&format!("Queued again: {first}")), "{out:?}");
+        let again = outbox::find(&mut conn, &first).unwrap().unwrap();
+        assert_eq!((again.status(), again.attempts), (Some(Status::Pending), 0));
+        let trail = pasar_db::audit::for_entity(&mut conn, "outbox", &first).unwrap();
+        assert_eq!((trail.len(), trail[0].action.as_str(), trail[0].actor_id.as_deref()), (1, "outbox.retry", None));
+        let out = run(&["retry", &first]);
+        assert_eq!(out.status.code(), Some(1), "only a dead letter: {out:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("Only a dead letter"), "{out:?}");
+
+        // All the others that can still be sent; the expired one cannot.
+        let out = run(&["retry", "--all-dead"]);
+        assert!(out.status.success(), "{out:?}");
+        assert!(text(&out).contains(&format!("Queued again: {second}")), "{out:?}");
+        assert_eq!(status(&mut conn, &second).as_deref(), Some("pending"));
+        assert_eq!(status(&mut conn, &expired).as_deref(), Some("dead"));
+        let out = run(&["retry", &expired]);
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("expired"), "{out:?}");
+
+        // The operator removes it.
+        let out = run(&["remove", &expired]);
+        assert!(out.status.success(), "{out:?}");
+        assert_eq!(status(&mut conn, &expired), None);
+        assert_eq!(run(&["remove", &second]).status.code(), Some(1), "only dead letters are removed");
+        assert!(text(&run(&["list", "--status", "dead"])).contains("No messages."));
+        let out = with_db(pasar(dir.path())).args(["audit", "verify"]).output().unwrap();
+        assert!(text(&out).contains("Audit log intact"), "{out:?}");
     }
 }

@@ -319,7 +319,11 @@ pub fn send_expiry_reminders(
                     mp = settings.marketplace_name,
                 );
                 let subject = format!("[{}] A document expires in {days} days", settings.marketplace_name);
-                outbox::enqueue_mail(conn, now, NewMail { to: &email, subject: &subject, body: &body })?;
+                outbox::enqueue_mail(
+                    conn,
+                    now,
+                    NewMail { to: &email, subject: &subject, body: &body, expires_at: None },
+                )?;
             }
             Ok(true)
         });

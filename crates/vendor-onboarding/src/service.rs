@@ -314,7 +314,7 @@ pub(crate) fn mail_owners(
         outbox::enqueue_mail(
             conn,
             now,
-            NewMail { to: &email, subject: &format!("[{marketplace}] {subject}"), body: &body },
+            NewMail { to: &email, subject: &format!("[{marketplace}] {subject}"), body: &body, expires_at: None },
         )?;
     }
     Ok(())

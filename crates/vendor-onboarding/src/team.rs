@@ -107,7 +107,9 @@ pub fn invite(
             token = token.presented,
         );
         let subject = format!("[{}] Join {} as staff", settings.marketplace_name, vendor.legal_name);
-        outbox::enqueue_mail(conn, now, NewMail { to: email.as_str(), subject: &subject, body: &body })?;
+        // The link is useless after it expires, and must not outlive it in the outbox.
+        let mail = NewMail { to: email.as_str(), subject: &subject, body: &body, expires_at: Some(expires) };
+        outbox::enqueue_mail(conn, now, mail)?;
         Ok(Invitation { id: token.id, email: email.to_string(), created_at: now, expires_at: expires })
     })
 }
