@@ -19,6 +19,36 @@ impl Received {
     pub fn subject(&self) -> Option<&str> {
         self.data.lines().find_map(|l| l.strip_prefix("Subject: "))
     }
+
+    /// The body as its author wrote it: lines longer than 76 characters (links, tokens)
+    /// arrive quoted-printable, which this undoes.
+    pub fn text(&self) -> String {
+        let (headers, body) = self.data.split_once("\r\n\r\n").unwrap_or(("", &self.data));
+        let quoted = headers.lines().any(|l| {
+            l.to_ascii_lowercase().starts_with("content-transfer-encoding:") && l.contains("quoted-printable")
+        });
+        if !quoted {
+            return body.to_owned();
+        }
+        let joined = body.replace("=\r\n", "").replace("=\n", "");
+        let bytes = joined.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+            match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+                (b'=', Some(b)) => {
+                    out.push(b);
+                    i += 3;
+                }
+                (c, _) => {
+                    out.push(c);
+                    i += 1;
+                }
+            }
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
 }
 
 #[derive(Clone)]
