@@ -1407,3 +1407,25 @@ pub fn generate_password() -> String {
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     bytes.iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_lockout_in_a_row_doubles_up_to_the_cap() {
+        let s = AuthSettings::default();
+        let mins = |n| s.lockout_for(n).num_minutes();
+        assert_eq!([mins(1), mins(2), mins(3), mins(4), mins(40)], [15, 30, 60, 60, 60]);
+        assert_eq!(mins(0), 15, "never shorter than the first");
+    }
+
+    #[test]
+    fn an_account_s_keys_from_every_address_share_a_prefix_no_other_account_has() {
+        let key = account_address_key("budi@x.id", Some("10.0.0.1"));
+        assert!(key.starts_with(&account_address_prefix("budi@x.id")));
+        assert!(!key.starts_with(&account_address_prefix("bud@x.id")));
+        assert!(!account_key("budi@x.id").starts_with(&account_address_prefix("budi@x.id")));
+        assert_ne!(key, account_address_key("budi@x.id", Some("10.0.0.2")));
+    }
+}
