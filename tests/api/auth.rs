@@ -1,8 +1,9 @@
-//! Login, refresh, logout, password change, throttling and token attacks.
+//! Login, refresh, logout, password change and reset, throttling and token attacks.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use pasar_tests::{backends, Options, TestApp, ADMIN_EMAIL, ADMIN_PASSWORD};
+use pasar_tests::smtp::SmtpSink;
+use pasar_tests::{backends, token_in, Options, TestApp, ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD};
 use serde_json::json;
 
 #[actix_web::test]
@@ -297,5 +298,269 @@ async fn guessing_the_current_password_is_throttled() {
             app.post("/api/v1/me/password", Some(&token), wrong.clone()).await.expect_problem(422, "validation_failed");
         }
         app.post("/api/v1/me/password", Some(&token), wrong).await.expect_problem(429, "too_many_requests");
+    }
+}
+
+// --- password reset by mail ----------------------------------------------------------------
+
+const RESET: &str = "/api/v1/auth/password-reset";
+const CONFIRM: &str = "/api/v1/auth/password-reset/confirm";
+const NEW_PASSWORD: &str = "a password chosen after forgetting";
+
+/// The token of the latest reset mail to `to`, from the outbox.
+fn reset_token(app: &TestApp, to: &str) -> Option<String> {
+    app.mails_to(to)
+        .into_iter()
+        .rev()
+        .find(|m| m.subject == "[Pasar] Reset your password")
+        .and_then(|m| token_in(&m.body))
+}
+
+fn field_of(problem: &serde_json::Value) -> Vec<&str> {
+    problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect()
+}
+
+#[actix_web::test]
+async fn a_forgotten_password_is_reset_by_mail_and_every_session_ends() {
+    let sink = SmtpSink::start();
+    for backend in backends() {
+        let app = TestApp::start(backend, Options { smtp_url: Some(sink.url()), ..Options::default() }).await;
+        let admin = app.admin_token().await;
+        let email = format!("lupa-{}@pasar.test", app.name());
+        let user_id = app.create_platform_user(&admin, &email, &["curator"]).await;
+        let pair = app.login_pair(&email, PASSWORD).await;
+        let old_access = pair["access_token"].as_str().unwrap().to_owned();
+        let old_refresh = pair["refresh_token"].as_str().unwrap().to_owned();
+        app.get("/api/v1/me", Some(&old_access)).await.expect(200);
+
+        // The request, in any case of the address; the mail goes out over SMTP.
+        let answer = app.post(RESET, None, json!({ "email": email.to_uppercase() })).await.expect(202);
+        assert!(answer["detail"].as_str().unwrap().starts_with("If an account uses this email address"));
+        let reset_mails = || {
+            sink.received()
+                .into_iter()
+                .filter(|m| m.to == vec![email.clone()] && m.subject() == Some("[Pasar] Reset your password"))
+                .collect::<Vec<_>>()
+        };
+        app.eventually(20, "the reset mail", || !reset_mails().is_empty()).await;
+        let text = reset_mails().pop().unwrap().text();
+        let token = token_in(&text).expect("the token on a line of its own");
+        let link = format!("{}/reset-password?token={token}", app.config.public_url());
+        assert!(text.contains(&link), "{text}");
+        assert!(text.contains("POST ") && text.contains(CONFIRM), "usage for API clients: {text}");
+        // Only a hash of the secret is stored.
+        {
+            use diesel::prelude::*;
+            use pasar_db::schema::password_resets::dsl;
+            let hashes: Vec<String> = dsl::password_resets.select(dsl::token_hash).load(&mut *app.db()).unwrap();
+            let secret = token.split_once('.').unwrap().1;
+            assert_eq!(hashes.len(), 1, "[{}]", app.name());
+            assert!(!hashes[0].contains(secret));
+        }
+
+        // The rules of a password change; a refused attempt does not spend the token.
+        let weak = app.post(CONFIRM, None, json!({ "token": token, "new_password": "short" })).await;
+        assert_eq!(field_of(&weak.expect_problem(422, "validation_failed")), vec!["new_password"]);
+        let same = app.post(CONFIRM, None, json!({ "token": token, "new_password": PASSWORD })).await;
+        assert_eq!(field_of(&same.expect_problem(422, "validation_failed")), vec!["new_password"]);
+        let forged = format!("{}.not-the-secret", token.split_once('.').unwrap().0);
+        for bad in ["", "garbage", forged.as_str()] {
+            let r = app.post(CONFIRM, None, json!({ "token": bad, "new_password": NEW_PASSWORD })).await;
+            assert_eq!(field_of(&r.expect_problem(422, "validation_failed")), vec!["token"], "{bad}");
+        }
+
+        app.post(CONFIRM, None, json!({ "token": token, "new_password": NEW_PASSWORD })).await.expect(204);
+
+        // The old password no longer works, the new one does.
+        app.post("/api/v1/auth/login", None, json!({ "email": email, "password": PASSWORD }))
+            .await
+            .expect_problem(401, "invalid_credentials");
+        let fresh = app.login(&email, NEW_PASSWORD).await;
+        app.get("/api/v1/me", Some(&fresh)).await.expect(200);
+        // Every earlier session has ended: its refresh token and its access token.
+        app.post("/api/v1/auth/refresh", None, json!({ "refresh_token": old_refresh }))
+            .await
+            .expect_problem(401, "invalid_token");
+        app.get("/api/v1/me", Some(&old_access)).await.expect_problem(401, "invalid_token");
+        // The token works once.
+        let again =
+            app.post(CONFIRM, None, json!({ "token": token, "new_password": "yet another new password" })).await;
+        assert_eq!(field_of(&again.expect_problem(422, "validation_failed")), vec!["token"]);
+        app.login(&email, NEW_PASSWORD).await;
+
+        // The owner is told, and the audit log has it.
+        app.eventually(20, "the password-changed mail", || {
+            sink.received()
+                .iter()
+                .any(|m| m.to == vec![email.clone()] && m.subject() == Some("[Pasar] Your password was changed"))
+        })
+        .await;
+        let actions: Vec<String> = pasar_db::audit::for_entity(&mut app.db(), "user", &user_id)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        assert!(actions.contains(&"auth.password_reset_request".to_owned()), "{actions:?}");
+        assert!(actions.contains(&"auth.password_reset".to_owned()), "{actions:?}");
+    }
+}
+
+#[actix_web::test]
+async fn a_reset_link_lasts_an_hour_and_a_newer_one_replaces_it() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        app.post(RESET, None, json!({ "email": ADMIN_EMAIL })).await.expect(202);
+        let first = reset_token(&app, ADMIN_EMAIL).expect("first reset mail");
+        app.post(RESET, None, json!({ "email": ADMIN_EMAIL })).await.expect(202);
+        let second = reset_token(&app, ADMIN_EMAIL).expect("second reset mail");
+        assert_ne!(first, second);
+        // The newer request replaced the older link.
+        let r = app.post(CONFIRM, None, json!({ "token": first, "new_password": NEW_PASSWORD })).await;
+        assert_eq!(field_of(&r.expect_problem(422, "validation_failed")), vec!["token"], "[{}]", app.name());
+
+        // An hour later, the newer one has expired too.
+        app.advance_secs(3601);
+        let r = app.post(CONFIRM, None, json!({ "token": second, "new_password": NEW_PASSWORD })).await;
+        assert_eq!(field_of(&r.expect_problem(422, "validation_failed")), vec!["token"], "[{}]", app.name());
+        app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+
+        // A link used within its hour works.
+        app.post(RESET, None, json!({ "email": ADMIN_EMAIL })).await.expect(202);
+        let third = reset_token(&app, ADMIN_EMAIL).expect("third reset mail");
+        app.advance_secs(59 * 60);
+        app.post(CONFIRM, None, json!({ "token": third, "new_password": NEW_PASSWORD })).await.expect(204);
+        app.login(ADMIN_EMAIL, NEW_PASSWORD).await;
+    }
+}
+
+#[actix_web::test]
+async fn a_reset_request_answers_the_same_for_known_and_unknown_addresses() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        let known = app.post(RESET, None, json!({ "email": ADMIN_EMAIL })).await;
+        let unknown = app.post(RESET, None, json!({ "email": "nobody@pasar.test" })).await;
+        assert_eq!((known.status, unknown.status), (202, 202), "[{}]", app.name());
+        assert_eq!(known.body, unknown.body);
+        let names = |r: &pasar_tests::Reply| {
+            let mut n: Vec<String> = r.headers.keys().map(|k| k.to_string()).collect();
+            n.sort();
+            n
+        };
+        assert_eq!(names(&known), names(&unknown));
+        assert_eq!(known.header("content-type"), unknown.header("content-type"));
+        assert_eq!(known.header("content-length"), unknown.header("content-length"));
+        // Only the account's owner gets a mail.
+        assert!(reset_token(&app, ADMIN_EMAIL).is_some());
+        assert!(app.mails_to("nobody@pasar.test").is_empty());
+
+        let bad = app.post(RESET, None, json!({ "email": "not an address" })).await;
+        assert_eq!(field_of(&bad.expect_problem(422, "validation_failed")), vec!["email"]);
+    }
+}
+
+#[actix_web::test]
+async fn reset_requests_are_throttled_per_email_and_per_address() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Options { trust_forwarded_for: true, ..Options::default() }).await;
+        // Per email address, from any client address, known or not: 3 in the window.
+        for email in [ADMIN_EMAIL, "nobody@pasar.test"] {
+            for i in 1..=3 {
+                app.post_from(&format!("10.0.0.{i}"), RESET, json!({ "email": email })).await.expect(202);
+            }
+            let r = app.post_from("10.0.0.4", RESET, json!({ "email": email })).await;
+            let retry: u64 = r.header("retry-after").expect("Retry-After").parse().unwrap();
+            assert!((1..=900).contains(&retry), "[{}] {retry}", app.name());
+            r.expect_problem(429, "too_many_requests");
+        }
+        let resets = app.mails_to(ADMIN_EMAIL).iter().filter(|m| m.subject == "[Pasar] Reset your password").count();
+        assert_eq!(resets, 3, "[{}] the owner is mailed no more than the limit", app.name());
+
+        // Per client address, whatever the email: 20 in the window.
+        for i in 0..20 {
+            app.post_from("10.0.1.1", RESET, json!({ "email": format!("guess{i}@pasar.test") })).await.expect(202);
+        }
+        app.post_from("10.0.1.1", RESET, json!({ "email": "guess-more@pasar.test" }))
+            .await
+            .expect_problem(429, "too_many_requests");
+        app.post_from("10.0.1.2", RESET, json!({ "email": "guess-more@pasar.test" })).await.expect(202);
+    }
+}
+
+// --- lockout per account and address -------------------------------------------------------
+
+fn login_body(password: &str) -> serde_json::Value {
+    json!({ "email": ADMIN_EMAIL, "password": password })
+}
+
+#[actix_web::test]
+async fn guesses_from_another_address_do_not_lock_the_owner_out() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Options { trust_forwarded_for: true, ..Options::default() }).await;
+        let (attacker, owner) = ("203.0.113.9", "198.51.100.7");
+        for _ in 0..5 {
+            app.post_from(attacker, "/api/v1/auth/login", login_body("guess-guess-guess"))
+                .await
+                .expect_problem(401, "invalid_credentials");
+        }
+        let locked = app.post_from(attacker, "/api/v1/auth/login", login_body("guess-guess-guess")).await;
+        let first: u64 = locked.header("retry-after").expect("Retry-After").parse().unwrap();
+        assert!((1..=900).contains(&first), "[{}] {first}", app.name());
+        locked.expect_problem(429, "too_many_requests");
+        // Even the right password from the attacker's address is refused…
+        app.post_from(attacker, "/api/v1/auth/login", login_body(ADMIN_PASSWORD))
+            .await
+            .expect_problem(429, "too_many_requests");
+        // …while the owner logs in from their own.
+        app.post_from(owner, "/api/v1/auth/login", login_body(ADMIN_PASSWORD)).await.expect(200);
+
+        // When the lockout ends and the guessing starts again, the next lockout is longer.
+        app.advance_secs(901);
+        for _ in 0..5 {
+            app.post_from(attacker, "/api/v1/auth/login", login_body("guess-guess-guess"))
+                .await
+                .expect_problem(401, "invalid_credentials");
+        }
+        let locked = app.post_from(attacker, "/api/v1/auth/login", login_body("guess-guess-guess")).await;
+        let second: u64 = locked.header("retry-after").expect("Retry-After").parse().unwrap();
+        assert!((901..=1800).contains(&second), "[{}] the second lockout lasts {second} s", app.name());
+        locked.expect_problem(429, "too_many_requests");
+        app.post_from(owner, "/api/v1/auth/login", login_body(ADMIN_PASSWORD)).await.expect(200);
+    }
+}
+
+#[actix_web::test]
+async fn guesses_from_many_addresses_hit_the_account_ceiling() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Options { trust_forwarded_for: true, ..Options::default() }).await;
+        let admin = app.admin_token().await;
+        app.create_platform_user(&admin, "curator@pasar.test", &["curator"]).await;
+        // Ten addresses, five guesses each: 50, the ceiling, all checked.
+        for a in 1..=10 {
+            for _ in 0..5 {
+                app.post_from(&format!("203.0.113.{a}"), "/api/v1/auth/login", login_body("guess-guess-guess"))
+                    .await
+                    .expect_problem(401, "invalid_credentials");
+            }
+        }
+        // One more, from a fresh address, locks the account from everywhere.
+        app.post_from("203.0.113.11", "/api/v1/auth/login", login_body("guess-guess-guess"))
+            .await
+            .expect_problem(429, "too_many_requests");
+        let r = app.post_from("198.51.100.7", "/api/v1/auth/login", login_body(ADMIN_PASSWORD)).await;
+        assert!(r.header("retry-after").is_some());
+        r.expect_problem(429, "too_many_requests");
+        // Other accounts are not affected.
+        app.post_from(
+            "198.51.100.7",
+            "/api/v1/auth/login",
+            json!({ "email": "curator@pasar.test", "password": PASSWORD }),
+        )
+        .await
+        .expect(200);
+        // The owner gets back in by resetting the password, which lifts the lockout.
+        app.post_from("198.51.100.7", RESET, json!({ "email": ADMIN_EMAIL })).await.expect(202);
+        let token = reset_token(&app, ADMIN_EMAIL).expect("reset mail");
+        app.post(CONFIRM, None, json!({ "token": token, "new_password": NEW_PASSWORD })).await.expect(204);
+        app.post_from("198.51.100.7", "/api/v1/auth/login", login_body(NEW_PASSWORD)).await.expect(200);
     }
 }

@@ -18,7 +18,8 @@ async fn a_vendor_registers_proves_itself_and_a_curator_admits_it() {
         let curator = w.token("curator");
         let email = format!("siti-{}@batik.test", app.name());
 
-        // Register: a draft vendor, an owner who can log in, a verification mail.
+        // Register: a draft vendor, an owner who can log in, a verification mail. The
+        // answer holds no ids (it must read the same for an address already taken).
         let reg = app
             .post(
                 "/api/v1/vendors/register",
@@ -27,12 +28,17 @@ async fn a_vendor_registers_proves_itself_and_a_curator_admits_it() {
                                                           "legal_name": "UD Batik Majapahit", "legal_form": "ud" }),
             )
             .await
-            .expect(201);
-        assert_eq!(reg["vendor"]["status"], "draft");
-        assert_eq!(reg["owner"]["roles"], json!(["vendor_owner"]));
-        assert_eq!(reg["owner"]["email_verified"], false);
-        let vendor = reg["vendor"]["id"].as_str().unwrap().to_owned();
+            .expect(202);
+        assert_eq!(reg["email"], email.as_str());
+        assert!(reg.get("vendor").is_none() && reg.get("owner").is_none(), "{reg}");
         let owner = app.login(&email, PASSWORD).await;
+        let me = app.get("/api/v1/me", Some(&owner)).await.expect(200);
+        assert_eq!(me["roles"], json!(["vendor_owner"]));
+        assert_eq!(me["email_verified"], false);
+        assert_eq!(me["organization"]["kind"], "vendor");
+        let vendor = me["organization"]["id"].as_str().unwrap().to_owned();
+        let view = app.get(&format!("/api/v1/vendors/{vendor}"), Some(&owner)).await.expect(200);
+        assert_eq!(view["status"], "draft");
         app.eventually(20, "the verification mail", || sink.received().iter().any(|m| m.to == vec![email.clone()]))
             .await;
         let mail = sink.received().into_iter().find(|m| m.to == vec![email.clone()]).unwrap();
@@ -293,9 +299,10 @@ async fn bad_vendor_input_names_the_field() {
             .request("PATCH", &format!("/api/v1/vendors/{v}"), Some(&t), Some(json!({ "nib": "9120001052167" })))
             .await;
         assert_eq!(r.expect_problem(409, "already_exists")["errors"][0]["field"], "nib");
-        // Registering the same owner email twice.
+        // Registering the same owner email twice is answered as a success (see
+        // `a_taken_email_registers_nothing_and_tells_its_owner`).
         let again = json!({ "email": "a@vendor.test", "password": PASSWORD, "owner_name": "X", "legal_name": "Y", "legal_form": "ud" });
-        app.post("/api/v1/vendors/register", None, again).await.expect_problem(409, "already_exists");
+        app.post("/api/v1/vendors/register", None, again).await.expect(202);
 
         // Decisions: only on a vendor under review; rejection needs a reason.
         app.post(&format!("/api/v1/vendors/{v}/review"), Some(w.token("curator")), json!({ "decision": "approve" }))
@@ -557,9 +564,20 @@ async fn the_owner_invites_staff_who_can_work_but_not_manage_the_team() {
 
         let inv = app.post(&staff_path, Some(&owner), json!({ "email": "Rina@Tim.test" })).await.expect(201);
         assert_eq!(inv["email"], "rina@tim.test");
-        app.post(&staff_path, Some(&owner), json!({ "email": "owner@lain.test" }))
-            .await
-            .expect_problem(409, "already_exists");
+        // An address that already has an account: the same answer, listed as pending
+        // like any other; its owner is told instead, and gets nothing to accept.
+        let taken = app.post(&staff_path, Some(&owner), json!({ "email": "owner@lain.test" })).await.expect(201);
+        let keys = |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+        assert_eq!(keys(&taken), keys(&inv));
+        let pending = app.get(&staff_path, Some(&owner)).await.expect(200)["pending"].clone();
+        let pending: Vec<&str> = pending.as_array().unwrap().iter().map(|i| i["email"].as_str().unwrap()).collect();
+        assert_eq!(pending.len(), 2, "{pending:?}");
+        assert!(pending.contains(&"owner@lain.test"));
+        let notice = app.mails_to("owner@lain.test").pop().expect("a mail to the account's owner");
+        assert_eq!(notice.subject, "[Pasar] An invitation to your address");
+        assert!(notice.body.contains("UD Tim") && notice.body.contains("/reset-password"), "{}", notice.body);
+        assert!(pasar_tests::token_in(&notice.body).is_none(), "no invitation token for a taken address");
+        assert_eq!(app.get(&staff_path, Some(&owner)).await.expect(200)["members"].as_array().unwrap().len(), 1);
         app.post(&staff_path, Some(&other_owner), json!({ "email": "x@y.test" }))
             .await
             .expect_problem(404, "not_found");
@@ -772,7 +790,7 @@ async fn one_address_cannot_register_vendors_without_limit() {
         let app = TestApp::start(backend, Options::default()).await;
         let register = |i: usize| json!({ "email": format!("spam{i}@vendor.test"), "password": PASSWORD, "owner_name": "X", "legal_name": format!("UD Spam {i}"), "legal_form": "ud" });
         for i in 0..10 {
-            app.post("/api/v1/vendors/register", None, register(i)).await.expect(201);
+            app.post("/api/v1/vendors/register", None, register(i)).await.expect(202);
         }
         let r = app.post("/api/v1/vendors/register", None, register(10)).await;
         assert!(r.header("retry-after").is_some(), "[{}]", app.name());
@@ -883,5 +901,55 @@ async fn the_facts_p3dn_counts_change_only_through_a_curator() {
             .expect(200);
         assert_eq!((d["legal_form"].as_str(), d["business_capital_idr"].as_i64()), (Some("cv"), Some(1_000)));
         assert!(d["pending_facts"].is_null());
+    }
+}
+
+#[actix_web::test]
+async fn a_taken_email_registers_nothing_and_tells_its_owner() {
+    use diesel::prelude::*;
+    let sink = SmtpSink::start();
+    for backend in backends() {
+        let app = TestApp::start(backend, Options { smtp_url: Some(sink.url()), ..Options::default() }).await;
+        let email = format!("siti-{}@batik.test", app.name());
+        let register = |email: &str, password: &str, legal_name: &str| json!({ "email": email, "password": password, "owner_name": "Siti", "legal_name": legal_name, "legal_form": "ud" });
+        let fresh = app.post("/api/v1/vendors/register", None, register(&email, PASSWORD, "UD Batik Siti")).await;
+        let count = |app: &TestApp| -> (i64, i64, i64) {
+            use pasar_db::schema::{organizations, users, vendors};
+            let mut conn = app.db();
+            (
+                users::table.count().get_result(&mut *conn).unwrap(),
+                organizations::table.count().get_result(&mut *conn).unwrap(),
+                vendors::table.count().get_result(&mut *conn).unwrap(),
+            )
+        };
+        let before = count(&app);
+
+        // Again, with the address in capitals, another password and another business.
+        let upper = email.to_uppercase();
+        let taken =
+            app.post("/api/v1/vendors/register", None, register(&upper, "an intruder's password", "CV Lain")).await;
+        assert_eq!((fresh.status, taken.status), (202, 202), "[{}] {}", app.name(), taken.body);
+        assert_eq!(fresh.body, taken.body, "the same answer, word for word");
+        assert_eq!(fresh.header("location"), taken.header("location"));
+        assert_eq!(fresh.header("content-length"), taken.header("content-length"));
+        assert_eq!(count(&app), before, "[{}] nothing was created", app.name());
+
+        // The account's owner is told, and how to get in.
+        let notice = |m: &pasar_tests::smtp::Received| {
+            m.to == vec![email.clone()] && m.subject() == Some("[Pasar] Someone tried to register with your address")
+        };
+        app.eventually(20, "the notice to the owner", || sink.received().iter().any(notice)).await;
+        let text = sink.received().into_iter().find(notice).unwrap().text();
+        assert!(text.contains("log in") && text.contains("/reset-password"), "{text}");
+        assert!(!text.contains("an intruder's password"));
+        // One verification mail in all: the second registration sent none.
+        let verifications = app.mails_to(&email).iter().filter(|m| m.subject.contains("Confirm your email")).count();
+        assert_eq!(verifications, 1);
+
+        // The account is unchanged: the first password works, the second does not.
+        app.login(&email, PASSWORD).await;
+        app.post("/api/v1/auth/login", None, json!({ "email": email, "password": "an intruder's password" }))
+            .await
+            .expect_problem(401, "invalid_credentials");
     }
 }

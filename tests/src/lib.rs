@@ -43,6 +43,9 @@ pub struct Options {
     /// test's own, through a proxy the test can unplug) instead of on the local disk.
     /// Check [`s3_available`] first.
     pub s3: bool,
+    /// Take client addresses from `X-Forwarded-For`, so a test can speak from several
+    /// addresses ([`TestApp::post_from`]).
+    pub trust_forwarded_for: bool,
 }
 
 /// Whether an S3-compatible store is there for tests (`TEST_S3_URL`); says so when it
@@ -141,6 +144,7 @@ impl TestApp {
         if let Some(limit) = options.upload_limit_bytes {
             config.uploads.max_bytes = limit;
         }
+        config.server.trust_forwarded_for = options.trust_forwarded_for;
         if let Some(secs) = options.reminder_interval_secs {
             config.vendors.reminder_interval_secs = secs;
         }
@@ -194,6 +198,11 @@ impl TestApp {
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         use pasar_core::clock::Clock;
         self.clock.now()
+    }
+
+    /// Moves the application's clock `secs` seconds ahead.
+    pub fn advance_secs(&self, secs: i64) {
+        self.clock.advance(chrono::TimeDelta::seconds(secs));
     }
 
     pub fn name(&self) -> &'static str {
@@ -285,6 +294,18 @@ impl TestApp {
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
         };
         Reply { status, headers, body }
+    }
+
+    /// A JSON POST from the client address `from` (an `X-Forwarded-For`, which the app
+    /// believes only with [`Options::trust_forwarded_for`]).
+    pub async fn post_from(&self, from: &str, path: &str, body: Value) -> Reply {
+        let resp = self
+            .client
+            .post(format!("{}{}", self.base, path))
+            .insert_header(("x-forwarded-for", from))
+            .send_json(&body)
+            .await;
+        Self::reply(resp.expect("request sent")).await
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
@@ -423,12 +444,11 @@ impl TestApp {
 }
 
 /// The one-time token (`<uuid>.<secret>`) on a line of its own in a mail's text.
-pub fn token_in(text: &str) -> String {
+pub fn token_in(text: &str) -> Option<String> {
     text.lines()
         .map(str::trim)
         .find(|l| l.len() > 40 && l.split_once('.').is_some_and(|(id, _)| uuid::Uuid::try_parse(id).is_ok()))
-        .unwrap_or_else(|| panic!("no token line in: {text}"))
-        .to_owned()
+        .map(str::to_owned)
 }
 
 /// A tiny but real PDF, for uploads.
@@ -518,17 +538,18 @@ impl TestApp {
 
     /// The token of the latest verification mail to `to`, as delivered.
     pub async fn verification_token(&self, to: &str) -> String {
-        token_in(&self.delivered_mail(to, "Confirm your email").await)
+        token_in(&self.delivered_mail(to, "Confirm your email").await).expect("token line")
     }
 
     /// Registers a vendor and verifies its owner; returns `(vendor id, owner token)`.
     pub async fn register_vendor(&self, email: &str, legal_name: &str, legal_form: &str) -> (String, String) {
         let body = json!({ "email": email, "password": PASSWORD, "owner_name": "Pemilik", "legal_name": legal_name, "legal_form": legal_form });
-        let reg = self.post("/api/v1/vendors/register", None, body).await.expect(201);
-        let vendor = reg["vendor"]["id"].as_str().expect("vendor id").to_owned();
+        self.post("/api/v1/vendors/register", None, body).await.expect(202);
         let token = self.verification_token(email).await;
         self.post("/api/v1/auth/verify-email", None, json!({ "token": token })).await.expect(200);
-        (vendor, self.login(email, PASSWORD).await)
+        let access = self.login(email, PASSWORD).await;
+        let me = self.get("/api/v1/me", Some(&access)).await.expect(200);
+        (me["organization"]["id"].as_str().expect("vendor id").to_owned(), access)
     }
 
     /// Fills in a complete profile (NIB from `nib`) and uploads the required documents.

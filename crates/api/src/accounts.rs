@@ -17,6 +17,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/auth/login").route(web::post().to(login)))
         .service(web::resource("/auth/refresh").route(web::post().to(refresh)))
         .service(web::resource("/auth/logout").route(web::post().to(logout)))
+        .service(web::resource("/auth/password-reset").route(web::post().to(request_password_reset)))
+        .service(web::resource("/auth/password-reset/confirm").route(web::post().to(confirm_password_reset)))
         .service(web::resource("/me").route(web::get().to(me)))
         .service(web::resource("/me/password").route(web::post().to(change_password)))
         .service(
@@ -44,8 +46,10 @@ pub struct LoginRequest {
 
 /// Log in with email and password.
 ///
-/// Throttled: after repeated failures for one account or from one address, further
-/// attempts get `429` with `Retry-After` until the lockout ends.
+/// Throttled: after repeated failures for one account from one address, for one
+/// account from all addresses together (a higher ceiling), or from one address, further
+/// attempts get `429` with `Retry-After` until the lockout ends; repeated lockouts last
+/// longer. Guesses from one address do not lock the owner out from another.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses(
         (status = 200, description = "Tokens for the session", body = TokenPair),
@@ -116,6 +120,88 @@ pub async fn logout(
     let rid = request_id(&req);
     let now = state.now();
     state.run(move |conn| service::logout(conn, now, &body.refresh_token, rid.as_deref())).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordResetRequest {
+    #[schema(example = "owner@batikmajapahit.id")]
+    pub email: String,
+}
+
+/// The answer to a password-reset request, the same for every email address.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct PasswordResetRequested {
+    #[schema(
+        example = "If an account uses this email address, a mail with a link to choose a new password is on its way."
+    )]
+    pub detail: &'static str,
+}
+
+/// Ask for a password-reset mail.
+///
+/// The answer is the same whether or not an account uses the address, so it tells
+/// nobody who has an account. The mail holds a link (and the token, for API clients)
+/// valid for `auth.password_reset_ttl_secs`; a newer request replaces the older link.
+/// Throttled per email address and per client address.
+#[utoipa::path(post, path = "/api/v1/auth/password-reset", tag = "auth", request_body = PasswordResetRequest,
+    responses(
+        (status = 202, description = "Accepted, whether or not the address has an account", body = PasswordResetRequested),
+        (status = 422, description = "Not an email address", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests for this address or from this client", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn request_password_reset(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: ApiJson<PasswordResetRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let ApiJson(body) = body;
+    let address = client_address(&req);
+    let rid = request_id(&req);
+    let st = state.clone();
+    let now = state.now();
+    state
+        .run(move |conn| {
+            let request =
+                service::ResetRequest { email: &body.email, address: address.as_deref(), request_id: rid.as_deref() };
+            service::request_password_reset(conn, &st.auth, now, request)
+        })
+        .await?;
+    Ok(HttpResponse::Accepted().json(PasswordResetRequested { detail: service::PASSWORD_RESET_REQUESTED }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordResetConfirmRequest {
+    /// The token from the reset mail.
+    pub token: String,
+    /// 10 to 128 characters, not the current password.
+    pub new_password: String,
+}
+
+/// Choose a new password with the token from a reset mail.
+///
+/// The token works once. Every session of the user ends (refresh tokens and access
+/// tokens issued before), login lockouts of the account are lifted, and the user is
+/// mailed that the password changed.
+#[utoipa::path(post, path = "/api/v1/auth/password-reset/confirm", tag = "auth", request_body = PasswordResetConfirmRequest,
+    responses(
+        (status = 204, description = "Changed; log in with the new password"),
+        (status = 422, description = "Invalid, used or expired `token`, or a weak `new_password`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn confirm_password_reset(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: ApiJson<PasswordResetConfirmRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let ApiJson(body) = body;
+    let rid = request_id(&req);
+    let st = state.clone();
+    let now = state.now();
+    state
+        .run(move |conn| {
+            service::confirm_password_reset(conn, &st.auth, now, &body.token, &body.new_password, rid.as_deref())
+        })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -24,6 +24,8 @@ ending `_bp`; ids are UUID v7 strings; lists take `limit` and `cursor` and answe
         accounts::login,
         accounts::refresh,
         accounts::logout,
+        accounts::request_password_reset,
+        accounts::confirm_password_reset,
         accounts::me,
         accounts::change_password,
         accounts::create_organization,

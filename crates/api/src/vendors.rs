@@ -3,7 +3,6 @@
 use crate::extract::{path_id, query, request_id, ApiJson, AuthUser, MaybeAuthUser, PageParams};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use pasar_auth::service::{self as auth, UserView};
 use pasar_core::id::OrganizationId;
@@ -52,10 +51,17 @@ pub struct RegisterRequest {
     pub legal_form: String,
 }
 
+/// The answer to a registration: the same whether the address was free (a vendor and
+/// its owner were created) or already had an account (its owner was mailed), so that
+/// registering tells nobody who has an account. It therefore carries no ids: the owner
+/// finds the vendor after logging in (`GET /api/v1/me`: the vendor's id is the
+/// organisation's).
 #[derive(Debug, Serialize, ToSchema)]
-pub struct Registered {
-    pub vendor: VendorView,
-    pub owner: UserView,
+pub struct RegistrationAccepted {
+    /// The address the mail goes to, as understood (trimmed, lower-case).
+    #[schema(example = "owner@batikmajapahit.id")]
+    pub email: String,
+    pub detail: &'static str,
 }
 
 /// Register a vendor and its owner.
@@ -63,12 +69,14 @@ pub struct Registered {
 /// Creates the vendor (a draft profile) and the owner's account, and mails a
 /// verification link. The owner can log in and fill in the profile at once, but
 /// submits it for curation only after verifying the email address.
+///
+/// When the address already has an account, nothing is created and that account's
+/// owner is mailed instead; the answer is the same `202` either way.
 #[utoipa::path(post, path = "/api/v1/vendors/register", tag = "vendors", request_body = RegisterRequest,
     responses(
-        (status = 201, body = Registered),
-        (status = 409, description = "Email already registered", body = Problem, content_type = "application/problem+json"),
+        (status = 202, description = "Accepted: a mail with the next steps is on its way", body = RegistrationAccepted),
         (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many registrations from this address", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many registrations from this address, or for this email", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn register(
     state: web::Data<AppState>,
@@ -88,12 +96,12 @@ pub async fn register(
         legal_form: b.legal_form,
     };
     let address = crate::extract::client_address(&req);
-    let (vendor, owner) = state
+    let email = pasar_auth::Email::parse(&input.email).map(|e| e.to_string()).unwrap_or_default();
+    // Whatever happened, the same answer.
+    let _: vendors::Registered = state
         .run(move |conn| vendors::register(conn, &st.auth, &st.vendors, now, input, rid.as_deref(), address.as_deref()))
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/vendors/{}", vendor.id)))
-        .json(Registered { vendor, owner }))
+    Ok(HttpResponse::Accepted().json(RegistrationAccepted { email, detail: vendors::REGISTRATION_ACCEPTED }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -480,12 +488,16 @@ pub struct InviteRequest {
 }
 
 /// Invite a staff member by email (the owner). The invitation is valid for 7 days.
+///
+/// An address that already has an account gets the same answer (and is listed as
+/// pending like any other), but one address holds one account: that account's owner is
+/// mailed instead of being sent an invitation to accept.
 #[utoipa::path(post, path = "/api/v1/vendors/{id}/staff", tag = "vendors", security(("bearer" = [])), request_body = InviteRequest,
     params(("id" = String, Path, description = "Vendor id")),
     responses(
         (status = 201, body = pasar_vendor_onboarding::team::Invitation),
-        (status = 403, description = "Not the owner", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The email already has an account", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not the owner, or the owner's email is not verified", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Too many open invitations", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn invite(
     state: web::Data<AppState>,

@@ -16,6 +16,10 @@ pub struct Claims {
     pub org: String,
     pub roles: Vec<Role>,
     pub iat: i64,
+    /// `iat` in milliseconds: a password change refuses tokens issued before it, even
+    /// within the same second.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat_ms: Option<i64>,
     pub exp: i64,
 }
 
@@ -47,12 +51,14 @@ impl JwtKeys {
             org: actor.organization_id.to_string(),
             roles: actor.roles.clone(),
             iat: now.timestamp(),
+            iat_ms: Some(now.timestamp_millis()),
             exp: (now + ttl).timestamp(),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| e.to_string())
     }
 
-    /// The actor a token claims to be and when it was issued, or `None` for any token
+    /// The actor a token claims to be and when it was issued (milliseconds since the
+    /// epoch), or `None` for any token
     /// that is not ours, not HS256, or expired. The claims are then checked against the
     /// database (`service::current_actor`) before anyone acts on them.
     pub fn verify(&self, token: &str) -> Option<(Actor, i64)> {
@@ -63,7 +69,8 @@ impl JwtKeys {
             roles: data.claims.roles,
             request_id: None,
         };
-        Some((actor, data.claims.iat))
+        let issued_at_ms = data.claims.iat_ms.unwrap_or(data.claims.iat.saturating_mul(1000));
+        Some((actor, issued_at_ms))
     }
 }
 

@@ -25,12 +25,25 @@ use serde_json::json;
 pub struct AuthSettings {
     pub access_ttl: TimeDelta,
     pub refresh_ttl: TimeDelta,
-    /// Failed logins allowed per account within `failure_window` before a lockout.
+    /// Failed logins allowed for one account from one client address within
+    /// `failure_window` before that address is locked out of that account.
+    pub max_failures_per_account_and_address: i32,
+    /// Failed logins allowed for one account from all addresses together within
+    /// `failure_window` (a ceiling against guessing from many addresses).
     pub max_failures_per_account: i32,
     /// Failed logins allowed per client address within `failure_window`.
     pub max_failures_per_address: i32,
     pub failure_window: TimeDelta,
+    /// The first lockout of a key; each further one in a row lasts twice as long…
     pub lockout: TimeDelta,
+    /// …up to this.
+    pub max_lockout: TimeDelta,
+    /// How long a password-reset link stays valid.
+    pub password_reset_ttl: TimeDelta,
+    /// Password-reset requests allowed for one email address within `failure_window`.
+    pub password_resets_per_email: i32,
+    /// Password-reset requests allowed from one client address within `failure_window`.
+    pub password_resets_per_address: i32,
     pub argon2: Argon2Params,
     /// Shown in mails: "Pasar Kota Mojokerto".
     pub marketplace_name: String,
@@ -43,15 +56,46 @@ impl Default for AuthSettings {
         AuthSettings {
             access_ttl: TimeDelta::minutes(15),
             refresh_ttl: TimeDelta::days(30),
-            max_failures_per_account: 5,
+            max_failures_per_account_and_address: 5,
+            max_failures_per_account: 50,
             max_failures_per_address: 50,
             failure_window: TimeDelta::minutes(15),
             lockout: TimeDelta::minutes(15),
+            max_lockout: TimeDelta::hours(1),
+            password_reset_ttl: TimeDelta::hours(1),
+            password_resets_per_email: 3,
+            password_resets_per_address: 20,
             argon2: Argon2Params::default(),
             marketplace_name: "Pasar".into(),
             public_url: "http://127.0.0.1:8080".into(),
         }
     }
+}
+
+impl AuthSettings {
+    /// How long the `n`-th lockout in a row lasts: `lockout`, doubling, at most
+    /// `max_lockout`.
+    pub fn lockout_for(&self, n: i32) -> TimeDelta {
+        let doublings = (n - 1).clamp(0, 30) as u32;
+        let secs = self.lockout.num_seconds().saturating_mul(1i64 << doublings);
+        TimeDelta::seconds(secs).min(self.max_lockout.max(self.lockout))
+    }
+}
+
+/// Throttle key: failed logins to one account from one client address.
+fn account_address_key(email: &str, address: Option<&str>) -> String {
+    format!("{}{}", account_address_prefix(email), address.unwrap_or("unknown"))
+}
+
+/// What every [`account_address_key`] of one account starts with (emails hold no
+/// spaces, so no other account's keys share it).
+fn account_address_prefix(email: &str) -> String {
+    format!("account:{email} from:")
+}
+
+/// Throttle key: failed logins to one account from anywhere (the ceiling).
+fn account_key(email: &str) -> String {
+    format!("account:{email}")
 }
 
 // --- views ------------------------------------------------------------------------
@@ -209,8 +253,10 @@ pub struct LoginAttempt<'a> {
     pub request_id: Option<&'a str>,
 }
 
-/// Logs in with email and password. Throttled per account and per client address:
-/// a locked key answers 429 with the seconds to wait, before any password is checked.
+/// Logs in with email and password. Throttled per account and client address (so that
+/// guesses from one address do not lock the owner out from another), per account from
+/// all addresses together (a higher ceiling), and per address: a locked key answers 429
+/// with the seconds to wait, before any password is checked.
 pub fn login(
     conn: &mut DbConn,
     settings: &AuthSettings,
@@ -223,9 +269,13 @@ pub fn login(
     if password.is_empty() || password.len() > 1024 {
         return Err(AuthError::field("password", "must be given (at most 1024 bytes)"));
     }
-    let account_key = format!("account:{email}");
+    let pair_key = account_address_key(email.as_str(), address);
+    let account_key = account_key(email.as_str());
     let address_key = address.map(|a| format!("address:{a}"));
-    let mut keys_and_limits = vec![(account_key.as_str(), settings.max_failures_per_account)];
+    let mut keys_and_limits = vec![
+        (pair_key.as_str(), settings.max_failures_per_account_and_address),
+        (account_key.as_str(), settings.max_failures_per_account),
+    ];
     if let Some(k) = &address_key {
         keys_and_limits.push((k.as_str(), settings.max_failures_per_address));
     }
@@ -252,7 +302,7 @@ pub fn login(
     };
 
     write_tx(conn, |conn| {
-        throttle_success(conn, now, &account_key, address_key.as_deref())?;
+        throttle_success(conn, now, &pair_key, &[&account_key, address_key.as_deref().unwrap_or_default()])?;
         let roles = parse_roles(store::roles_of(conn, &user.id)?)?;
         let actor = actor_for(&user, roles, request_id.map(str::to_owned))?;
         let refresh = new_refresh_token(&user.id, None, now, settings.refresh_ttl);
@@ -275,9 +325,12 @@ pub fn login(
 }
 
 /// Counts one attempt against each `(key, limit)`; returns the seconds to wait when a
-/// key is locked, or becomes locked because this attempt is one too many. Committed
-/// either way, so that refusals count. Logins, password checks and registrations (per
-/// address) use it.
+/// key is locked, or becomes locked because this attempt is one too many. A refused
+/// attempt counts against no key, so that one locked key does not run up the others;
+/// an attempt that locks a key is committed, so that refusals count. Each lockout in a
+/// row lasts longer ([`AuthSettings::lockout_for`]); a key that stays quiet for a day
+/// is forgotten and starts over. Logins, password checks, password-reset requests and
+/// registrations (per address) use it.
 pub fn throttle_attempt(
     conn: &mut DbConn,
     settings: &AuthSettings,
@@ -285,18 +338,29 @@ pub fn throttle_attempt(
     keys: &[(&str, i32)],
 ) -> Result<Option<u64>, AuthError> {
     write_tx(conn, |conn| {
-        for (key, limit) in keys {
-            let mut row = store::lock_throttle(conn, key, now)?;
+        // Lock every row first (always in the caller's order, so that concurrent
+        // attempts cannot deadlock), and refuse while any key is locked.
+        let mut rows = Vec::with_capacity(keys.len());
+        let mut wait: Option<u64> = None;
+        for (key, _) in keys {
+            let row = store::lock_throttle(conn, key, now)?;
             if let Some(until) = row.locked_until.map(from_db).filter(|u| *u > now) {
-                return Ok(Some(seconds_until(until, now)));
+                wait = wait.max(Some(seconds_until(until, now)));
             }
+            rows.push(row);
+        }
+        if wait.is_some() {
+            return Ok(wait);
+        }
+        for (mut row, (_, limit)) in rows.into_iter().zip(keys) {
             if from_db(row.window_started_at) + settings.failure_window <= now {
                 row.failures = 0;
                 row.window_started_at = to_db(now);
             }
             row.failures += 1;
             if row.failures > *limit {
-                let until = now + settings.lockout;
+                row.lockouts = row.lockouts.saturating_add(1);
+                let until = now + settings.lockout_for(row.lockouts);
                 row.locked_until = Some(to_db(until));
                 row.failures = 0;
                 row.window_started_at = to_db(now);
@@ -309,17 +373,14 @@ pub fn throttle_attempt(
     })
 }
 
-/// After a successful check: the account starts afresh; the address gives back the
-/// attempt it was charged (so a busy office behind one address is not locked out by
-/// its own successful logins).
-fn throttle_success(
-    conn: &mut DbConn,
-    now: DateTime<Utc>,
-    account_key: &str,
-    address_key: Option<&str>,
-) -> Result<(), AuthError> {
-    store::clear_throttle(conn, account_key)?;
-    if let Some(key) = address_key {
+/// After a successful check: the account starts afresh from this address; the
+/// account's ceiling and the address give back the attempt they were charged (so a busy
+/// office behind one address is not locked out by its own successful logins, and an
+/// owner's login does not wipe the count of someone else's guesses). Empty keys are
+/// skipped.
+fn throttle_success(conn: &mut DbConn, now: DateTime<Utc>, cleared: &str, refunded: &[&str]) -> Result<(), AuthError> {
+    store::clear_throttle(conn, cleared)?;
+    for key in refunded.iter().filter(|k| !k.is_empty()) {
         let mut row = store::lock_throttle(conn, key, now)?;
         row.failures = (row.failures - 1).max(0);
         store::save_throttle(conn, &row)?;
@@ -434,12 +495,14 @@ pub fn logout(
 }
 
 /// The actor an access token stands for, as the database says now: a deactivated user,
-/// or a token issued before the last password change, is refused, and the roles are
-/// today's, not the token's.
-pub fn current_actor(conn: &mut DbConn, claimed: Actor, issued_at: i64) -> Result<Actor, AuthError> {
+/// or a token issued before the last password change or reset, is refused, and the
+/// roles are today's, not the token's. `issued_at_ms` is the token's issue time in
+/// milliseconds, so that a token issued in the same second as a password change, but
+/// before it, is refused too.
+pub fn current_actor(conn: &mut DbConn, claimed: Actor, issued_at_ms: i64) -> Result<Actor, AuthError> {
     let id = claimed.user_id.to_string();
     let user = store::find_user(conn, &id)?.filter(|u| u.active).ok_or(AuthError::InvalidToken)?;
-    if issued_at < user.password_changed_at.and_utc().timestamp() {
+    if issued_at_ms < user.password_changed_at.and_utc().timestamp_millis() {
         return Err(AuthError::InvalidToken);
     }
     let roles = parse_roles(store::roles_of(conn, &id)?)?;
@@ -458,8 +521,9 @@ pub fn me(conn: &mut DbConn, actor: &Actor) -> Result<MeView, AuthError> {
     Ok(MeView { user: UserView::from_row(user, roles)?, organization: OrganizationView::from_row(org)? })
 }
 
-/// Changes the caller's own password. Every login session is ended, and the owner is
-/// told by mail, so a stolen session cannot quietly lock the owner out.
+/// Changes the caller's own password. Every login session is ended, open reset links
+/// stop working, and the owner is told by mail, so a stolen session cannot quietly lock
+/// the owner out.
 pub fn change_password(
     conn: &mut DbConn,
     settings: &AuthSettings,
@@ -477,10 +541,11 @@ pub fn change_password(
     let new = new.expect("checked above");
     let id = actor.user_id.to_string();
     let user = store::find_user(conn, &id)?.filter(|u| u.active).ok_or(AuthError::InvalidToken)?;
-    // Guessing the current password with a stolen token is throttled like a login.
-    let account_key = format!("account:{}", user.email);
+    // Guessing the current password with a stolen token is throttled like a login from
+    // one address; the key is the user's own, so it cannot lock anyone else out.
+    let check_key = format!("password-check:{id}");
     if let Some(retry_after_secs) =
-        throttle_attempt(conn, settings, now, &[(&account_key, settings.max_failures_per_account)])?
+        throttle_attempt(conn, settings, now, &[(&check_key, settings.max_failures_per_account_and_address)])?
     {
         return Err(AuthError::Throttled { retry_after_secs });
     }
@@ -489,8 +554,9 @@ pub fn change_password(
     }
     let hash = password::hash(new.expose(), &settings.argon2).map_err(corrupt)?;
     write_tx(conn, |conn| {
-        store::clear_throttle(conn, &account_key)?;
+        store::clear_throttle(conn, &check_key)?;
         store::set_password(conn, &id, &hash, now)?;
+        store::revoke_password_resets(conn, &id, now)?;
         let sessions = store::revoke_all_for_user(conn, &id, now)?;
         audit::append(
             conn,
@@ -505,25 +571,207 @@ pub fn change_password(
                 request_id: actor.request_id.as_deref(),
             },
         )?;
+        mail_password_changed(conn, settings, now, &user)
+    })
+}
+
+/// Tells the owner that their password changed, inside the caller's transaction.
+fn mail_password_changed(
+    conn: &mut DbConn,
+    settings: &AuthSettings,
+    now: DateTime<Utc>,
+    user: &UserRow,
+) -> Result<(), AuthError> {
+    let body = format!(
+        "Halo {name},\n\nThe password of your {mp} account ({email}) was changed at {at} UTC.\n\
+         Every session was logged out.\n\nIf this was not you, contact the {mp} operator at once.\n",
+        name = user.name,
+        mp = settings.marketplace_name,
+        email = user.email,
+        at = now.format("%Y-%m-%d %H:%M"),
+    );
+    outbox::enqueue_mail(
+        conn,
+        now,
+        NewMail {
+            to: &user.email,
+            subject: &format!("[{}] Your password was changed", settings.marketplace_name),
+            body: &body,
+        },
+    )?;
+    Ok(())
+}
+
+// --- password reset -----------------------------------------------------------------------
+
+/// What a password-reset request answers, whether or not an account uses the address.
+pub const PASSWORD_RESET_REQUESTED: &str =
+    "If an account uses this email address, a mail with a link to choose a new password is on its way.";
+
+/// A password-reset request as it arrived.
+#[derive(Debug, Clone, Copy)]
+pub struct ResetRequest<'a> {
+    pub email: &'a str,
+    /// The client's address, for per-address throttling.
+    pub address: Option<&'a str>,
+    pub request_id: Option<&'a str>,
+}
+
+/// Mails a one-time link to choose a new password — if an active account uses the
+/// address. The caller learns nothing either way: the answer is the same and so is the
+/// work (a token is made, an audit entry written, in one transaction); only the mail
+/// differs, and it is sent later by the worker. Throttled per email address and per
+/// client address, whether or not the address has an account. A newer request revokes
+/// the older links.
+pub fn request_password_reset(
+    conn: &mut DbConn,
+    settings: &AuthSettings,
+    now: DateTime<Utc>,
+    request: ResetRequest<'_>,
+) -> Result<(), AuthError> {
+    let ResetRequest { email, address, request_id } = request;
+    let email = Email::parse(email).map_err(|m| AuthError::field("email", m))?;
+    let email_key = format!("password-reset:{email}");
+    let address_key = address.map(|a| format!("password-reset from:{a}"));
+    let mut keys = vec![(email_key.as_str(), settings.password_resets_per_email)];
+    if let Some(k) = &address_key {
+        keys.push((k.as_str(), settings.password_resets_per_address));
+    }
+    if let Some(retry_after_secs) = throttle_attempt(conn, settings, now, &keys)? {
+        return Err(AuthError::Throttled { retry_after_secs });
+    }
+    let token = OpaqueToken::generate();
+    let expires = now + settings.password_reset_ttl;
+    write_tx(conn, |conn| {
+        let Some(user) = store::find_user_by_email(conn, email.as_str())?.filter(|u| u.active) else {
+            audit::append(
+                conn,
+                now,
+                AuditEntry {
+                    actor_id: None,
+                    action: "auth.password_reset_request",
+                    entity_type: "password_reset",
+                    entity_id: &token.id,
+                    before: None,
+                    after: Some(json!({ "account": false, "address": address })),
+                    request_id,
+                },
+            )?;
+            return Ok(());
+        };
+        let superseded = store::revoke_password_resets(conn, &user.id, now)?;
+        store::insert_password_reset(
+            conn,
+            &store::PasswordResetRow {
+                id: token.id.clone(),
+                user_id: user.id.clone(),
+                token_hash: token.hash.clone(),
+                created_at: to_db(now),
+                expires_at: to_db(expires),
+                used_at: None,
+                revoked_at: None,
+            },
+        )?;
+        audit::append(
+            conn,
+            now,
+            AuditEntry {
+                actor_id: None,
+                action: "auth.password_reset_request",
+                entity_type: "user",
+                entity_id: &user.id,
+                before: None,
+                after: Some(json!({ "reset": token.id, "superseded": superseded, "address": address })),
+                request_id,
+            },
+        )?;
+        let base = settings.public_url.trim_end_matches('/');
+        let minutes = settings.password_reset_ttl.num_minutes();
         let body = format!(
-            "Halo {name},\n\nThe password of your {mp} account ({email}) was changed at {at} UTC.\n\
-             Every session was logged out.\n\nIf this was not you, contact the {mp} operator at once.\n",
+            "Halo {name},\n\nSomeone, hopefully you, asked to reset the password of your {mp} account ({email}).\n\
+             Choose a new password by opening this link within {minutes} minutes:\n\n{base}/reset-password?token={token}\n\n\
+             From an API client, send this token with your new password to\n\
+             POST {base}/api/v1/auth/password-reset/confirm as {{\"token\": \"...\", \"new_password\": \"...\"}}:\n\n\
+             {token}\n\nThe link works once, and asking again replaces it. Choosing a new password logs out every \
+             session.\nIf you did not ask, ignore this mail: your password stays as it is.\n",
             name = user.name,
             mp = settings.marketplace_name,
             email = user.email,
-            at = now.format("%Y-%m-%d %H:%M"),
+            token = token.presented,
         );
         outbox::enqueue_mail(
             conn,
             now,
             NewMail {
                 to: &user.email,
-                subject: &format!("[{}] Your password was changed", settings.marketplace_name),
+                subject: &format!("[{}] Reset your password", settings.marketplace_name),
                 body: &body,
                 expires_at: None,
             },
         )?;
         Ok(())
+    })
+}
+
+/// Sets a new password with the token from a reset mail. The token works once and
+/// within its hour; the new password follows the rules of a password change. Every
+/// session of the user ends (refresh tokens revoked; access tokens issued before are
+/// refused by [`current_actor`]), the account's login lockouts are lifted (the owner has
+/// proven the mailbox), and the owner is mailed — one transaction with its audit entry.
+pub fn confirm_password_reset(
+    conn: &mut DbConn,
+    settings: &AuthSettings,
+    now: DateTime<Utc>,
+    presented: &str,
+    new_password: &str,
+    request_id: Option<&str>,
+) -> Result<(), AuthError> {
+    let invalid = || AuthError::field("token", "is invalid, used or expired; ask for a new reset mail");
+    let mut errors = FieldErrors::new();
+    let new = errors.check("new_password", NewPassword::parse(new_password));
+    let split = token::split(presented);
+    if split.is_none() {
+        errors.add("token", "is invalid, used or expired; ask for a new reset mail");
+    }
+    errors.finish().map_err(AuthError::Validation)?;
+    let (new, (id, secret)) = (new.expect("checked"), split.expect("checked"));
+    // Checked here before the slow hashing, and again when the token is spent.
+    let row = store::find_password_reset(conn, id)?
+        .filter(|r| {
+            token::matches(secret, &r.token_hash)
+                && r.used_at.is_none()
+                && r.revoked_at.is_none()
+                && from_db(r.expires_at) > now
+        })
+        .ok_or_else(invalid)?;
+    let user = store::find_user(conn, &row.user_id)?.filter(|u| u.active).ok_or_else(invalid)?;
+    if password::verify(new.expose(), &user.password_hash) {
+        return Err(AuthError::field("new_password", "must differ from the current password"));
+    }
+    let hash = password::hash(new.expose(), &settings.argon2).map_err(corrupt)?;
+    write_tx(conn, |conn| {
+        if store::mark_password_reset_used(conn, &row.id, now)? == 0 {
+            return Err(invalid());
+        }
+        store::revoke_password_resets(conn, &user.id, now)?;
+        store::set_password(conn, &user.id, &hash, now)?;
+        let sessions = store::revoke_all_for_user(conn, &user.id, now)?;
+        store::clear_throttle(conn, &account_key(&user.email))?;
+        store::clear_throttle_prefix(conn, &account_address_prefix(&user.email))?;
+        audit::append(
+            conn,
+            now,
+            AuditEntry {
+                actor_id: Some(&user.id),
+                action: "auth.password_reset",
+                entity_type: "user",
+                entity_id: &user.id,
+                before: None,
+                after: Some(json!({ "reset": row.id, "sessions_ended": sessions })),
+                request_id,
+            },
+        )?;
+        mail_password_changed(conn, settings, now, &user)
     })
 }
 
@@ -1156,4 +1404,26 @@ pub fn generate_password() -> String {
     let mut bytes = [0u8; 20];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     bytes.iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_lockout_in_a_row_doubles_up_to_the_cap() {
+        let s = AuthSettings::default();
+        let mins = |n| s.lockout_for(n).num_minutes();
+        assert_eq!([mins(1), mins(2), mins(3), mins(4), mins(40)], [15, 30, 60, 60, 60]);
+        assert_eq!(mins(0), 15, "never shorter than the first");
+    }
+
+    #[test]
+    fn an_account_s_keys_from_every_address_share_a_prefix_no_other_account_has() {
+        let key = account_address_key("budi@x.id", Some("10.0.0.1"));
+        assert!(key.starts_with(&account_address_prefix("budi@x.id")));
+        assert!(!key.starts_with(&account_address_prefix("bud@x.id")));
+        assert!(!account_key("budi@x.id").starts_with(&account_address_prefix("budi@x.id")));
+        assert_ne!(key, account_address_key("budi@x.id", Some("10.0.0.2")));
+    }
 }

@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use pasar_db::schema::{email_verifications, login_throttle, organizations, refresh_tokens, user_roles, users};
+use pasar_db::schema::{
+    email_verifications, login_throttle, organizations, password_resets, refresh_tokens, user_roles, users,
+};
 use pasar_db::time::to_db;
 use pasar_db::{per_backend, DbConn};
 
@@ -53,6 +55,8 @@ pub struct ThrottleRow {
     pub failures: i32,
     pub window_started_at: NaiveDateTime,
     pub locked_until: Option<NaiveDateTime>,
+    /// Lockouts in a row: each lasts longer than the one before (capped).
+    pub lockouts: i32,
 }
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
@@ -374,7 +378,13 @@ pub fn find_throttle(conn: &mut DbConn, key: &str) -> QueryResult<Option<Throttl
 /// Makes sure a counter row exists (racing first failures must not collide), then
 /// returns it locked for update where the engine supports row locks.
 pub fn lock_throttle(conn: &mut DbConn, key: &str, now: DateTime<Utc>) -> QueryResult<ThrottleRow> {
-    let fresh = ThrottleRow { key: key.to_owned(), failures: 0, window_started_at: to_db(now), locked_until: None };
+    let fresh = ThrottleRow {
+        key: key.to_owned(),
+        failures: 0,
+        window_started_at: to_db(now),
+        locked_until: None,
+        lockouts: 0,
+    };
     let insert =
         diesel::insert_into(login_throttle::table).values(&fresh).on_conflict(login_throttle::key).do_nothing();
     per_backend!(conn, |c| insert.execute(c))?;
@@ -390,6 +400,7 @@ pub fn save_throttle(conn: &mut DbConn, row: &ThrottleRow) -> QueryResult<()> {
             login_throttle::failures.eq(row.failures),
             login_throttle::window_started_at.eq(row.window_started_at),
             login_throttle::locked_until.eq(row.locked_until),
+            login_throttle::lockouts.eq(row.lockouts),
         ))
         .execute(conn)
         .map(drop)
@@ -407,4 +418,59 @@ pub fn purge_throttle(conn: &mut DbConn, window_start_before: DateTime<Utc>, now
 
 pub fn clear_throttle(conn: &mut DbConn, key: &str) -> QueryResult<()> {
     diesel::delete(login_throttle::table.find(key)).execute(conn).map(drop)
+}
+
+/// Forgets every counter whose key starts with `prefix` (an account's counters from
+/// every address).
+pub fn clear_throttle_prefix(conn: &mut DbConn, prefix: &str) -> QueryResult<usize> {
+    // Keys are plain text; escape LIKE's wildcards so the prefix is taken literally.
+    let escaped = prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    diesel::delete(login_throttle::table.filter(login_throttle::key.like(format!("{escaped}%")).escape('\\')))
+        .execute(conn)
+}
+
+// --- password resets --------------------------------------------------------------------
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = password_resets)]
+pub struct PasswordResetRow {
+    pub id: String,
+    pub user_id: String,
+    pub token_hash: String,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub used_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+pub fn insert_password_reset(conn: &mut DbConn, row: &PasswordResetRow) -> QueryResult<()> {
+    diesel::insert_into(password_resets::table).values(row).execute(conn).map(drop)
+}
+
+pub fn find_password_reset(conn: &mut DbConn, id: &str) -> QueryResult<Option<PasswordResetRow>> {
+    password_resets::table.find(id).select(PasswordResetRow::as_select()).first(conn).optional()
+}
+
+/// Revokes the user's reset tokens that are still open; returns how many.
+pub fn revoke_password_resets(conn: &mut DbConn, user_id: &str, now: DateTime<Utc>) -> QueryResult<usize> {
+    diesel::update(
+        password_resets::table
+            .filter(password_resets::user_id.eq(user_id))
+            .filter(password_resets::used_at.is_null())
+            .filter(password_resets::revoked_at.is_null()),
+    )
+    .set(password_resets::revoked_at.eq(Some(to_db(now))))
+    .execute(conn)
+}
+
+/// Marks an open token used; returns 0 when it was used or revoked meanwhile.
+pub fn mark_password_reset_used(conn: &mut DbConn, id: &str, now: DateTime<Utc>) -> QueryResult<usize> {
+    diesel::update(
+        password_resets::table
+            .find(id)
+            .filter(password_resets::used_at.is_null())
+            .filter(password_resets::revoked_at.is_null()),
+    )
+    .set(password_resets::used_at.eq(Some(to_db(now))))
+    .execute(conn)
 }

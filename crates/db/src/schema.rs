@@ -54,6 +54,19 @@ diesel::table! {
         failures -> Integer,
         window_started_at -> Timestamp,
         locked_until -> Nullable<Timestamp>,
+        lockouts -> Integer,
+    }
+}
+
+diesel::table! {
+    password_resets (id) {
+        id -> Text,
+        user_id -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
     }
 }
 
@@ -96,6 +109,7 @@ diesel::table! {
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(password_resets -> users (user_id));
 
 diesel::table! {
     vendors (id) {
@@ -318,6 +332,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     user_roles,
     refresh_tokens,
     login_throttle,
+    password_resets,
     audit_log,
     outbox,
     vendors,

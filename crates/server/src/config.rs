@@ -61,10 +61,15 @@ pub struct AuthConfig {
     pub jwt_secret: String,
     pub access_token_ttl_secs: u32,
     pub refresh_token_ttl_secs: u32,
+    pub max_failures_per_account_and_address: u16,
     pub max_failures_per_account: u16,
     pub max_failures_per_address: u16,
     pub failure_window_secs: u32,
     pub lockout_secs: u32,
+    pub max_lockout_secs: u32,
+    pub password_reset_ttl_secs: u32,
+    pub password_resets_per_email: u16,
+    pub password_resets_per_address: u16,
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
     pub argon2_parallelism: u32,
@@ -320,13 +325,25 @@ impl Config {
             ("auth.refresh_token_ttl_secs", a.refresh_token_ttl_secs),
             ("auth.failure_window_secs", a.failure_window_secs),
             ("auth.lockout_secs", a.lockout_secs),
+            ("auth.password_reset_ttl_secs", a.password_reset_ttl_secs),
         ] {
             if v == 0 {
                 return Err(invalid(key, "must be more than 0"));
             }
         }
-        if a.max_failures_per_account == 0 || a.max_failures_per_address == 0 {
-            return Err(invalid("auth.max_failures_per_account", "failure limits must be at least 1"));
+        for (key, v) in [
+            ("auth.max_failures_per_account_and_address", a.max_failures_per_account_and_address),
+            ("auth.max_failures_per_account", a.max_failures_per_account),
+            ("auth.max_failures_per_address", a.max_failures_per_address),
+            ("auth.password_resets_per_email", a.password_resets_per_email),
+            ("auth.password_resets_per_address", a.password_resets_per_address),
+        ] {
+            if v == 0 {
+                return Err(invalid(key, "must be at least 1"));
+            }
+        }
+        if a.max_lockout_secs < a.lockout_secs {
+            return Err(invalid("auth.max_lockout_secs", "must be at least auth.lockout_secs"));
         }
         self.argon2()
             .validate()
@@ -475,10 +492,15 @@ impl Config {
         pasar_auth::AuthSettings {
             access_ttl: TimeDelta::seconds(a.access_token_ttl_secs.into()),
             refresh_ttl: TimeDelta::seconds(a.refresh_token_ttl_secs.into()),
+            max_failures_per_account_and_address: a.max_failures_per_account_and_address.into(),
             max_failures_per_account: a.max_failures_per_account.into(),
             max_failures_per_address: a.max_failures_per_address.into(),
             failure_window: TimeDelta::seconds(a.failure_window_secs.into()),
             lockout: TimeDelta::seconds(a.lockout_secs.into()),
+            max_lockout: TimeDelta::seconds(a.max_lockout_secs.into()),
+            password_reset_ttl: TimeDelta::seconds(a.password_reset_ttl_secs.into()),
+            password_resets_per_email: a.password_resets_per_email.into(),
+            password_resets_per_address: a.password_resets_per_address.into(),
             argon2: self.argon2(),
             marketplace_name: self.marketplace.name.clone(),
             public_url: self.public_url(),

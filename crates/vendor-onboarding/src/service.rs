@@ -333,8 +333,26 @@ pub struct Registration {
     pub legal_form: String,
 }
 
+/// What a registration did. The API answers both the same way, so that registering
+/// never tells anyone whether an address already has an account.
+#[derive(Debug)]
+pub enum Registered {
+    /// A new vendor and owner, and a verification mail to the owner.
+    New { vendor: Box<VendorView>, owner: Box<UserView> },
+    /// The address already had an account: nothing was created, and its owner was
+    /// mailed that someone tried.
+    ExistingAccount,
+}
+
+/// What the API tells a registrant, whatever happened.
+pub const REGISTRATION_ACCEPTED: &str = "A mail with the next steps is on its way to this address: open it to \
+confirm the address, then log in with the password you chose to complete the vendor profile.";
+
 /// Registers a vendor: the vendor organisation, its profile (a draft), the owner's
-/// account, and a verification mail — one transaction.
+/// account, and a verification mail — one transaction. When the email already has an
+/// account, nothing is created and that account's owner is mailed instead; the work up
+/// to that point (throttling, checking every field, hashing the password) is the same,
+/// so neither the answer nor its timing tells the caller which happened.
 pub fn register(
     conn: &mut DbConn,
     auth_settings: &AuthSettings,
@@ -343,8 +361,9 @@ pub fn register(
     input: Registration,
     request_id: Option<&str>,
     address: Option<&str>,
-) -> Result<(VendorView, UserView), VendorError> {
-    // Each registration costs an argon2 hash and a mail: a few per address per window.
+) -> Result<Registered, VendorError> {
+    // Each registration costs an argon2 hash and a mail: a few per client address per
+    // window.
     if let Some(addr) = address {
         let key = format!("register:{addr}");
         if let Some(retry_after_secs) =
@@ -371,10 +390,23 @@ pub fn register(
         legal_name.expect("checked"),
         legal_form.expect("checked"),
     );
+    // And a few per email address, so that nobody is flooded with mails about attempts
+    // on their address; counted whether or not the address has an account.
+    let email_key = format!("register-email:{email}");
+    if let Some(retry_after_secs) =
+        auth::throttle_attempt(conn, auth_settings, now, &[(&email_key, auth_settings.password_resets_per_email)])?
+    {
+        return Err(VendorError::Auth(pasar_auth::AuthError::Throttled { retry_after_secs }));
+    }
     // Slow on purpose (argon2): before the transaction, so no lock is held meanwhile.
+    // Done whether or not the address is taken, so the answer takes as long either way.
     let hash = pasar_auth::password::hash(password.expose(), &auth_settings.argon2).map_err(corrupt)?;
 
-    write_tx(conn, |conn| {
+    let created = write_tx(conn, |conn| {
+        if let Some(existing) = pasar_auth::store::find_user_by_email(conn, email.as_str())? {
+            notify_existing_account(conn, auth_settings, now, &existing, request_id, address)?;
+            return Ok(Registered::ExistingAccount);
+        }
         let org = OrganizationRow {
             id: OrganizationId::new().to_string(),
             kind: "vendor".into(),
@@ -423,7 +455,7 @@ pub fn register(
             email: email.clone(),
             name: owner_name.clone(),
             roles: vec![Role::VendorOwner],
-            password_hash: hash,
+            password_hash: hash.clone(),
         };
         let (user, _) = auth::insert_user(conn, now, None, user, "vendor.register_owner")?;
         let view = VendorView::from_row(settings, row)?;
@@ -441,8 +473,71 @@ pub fn register(
             },
         )?;
         auth::send_verification(conn, auth_settings, now, &user.id.to_string(), email.as_str(), &owner_name)?;
-        Ok((view, user))
-    })
+        Ok(Registered::New { vendor: Box::new(view), owner: Box::new(user) })
+    });
+    match created {
+        // Two registrations of one new address at once: the one that lost the race
+        // finds the address taken, like any later one.
+        Err(e) if is_taken(&e) => write_tx(conn, |conn| {
+            let existing = pasar_auth::store::find_user_by_email(conn, email.as_str())?
+                .ok_or_else(|| corrupt("an email both taken and free"))?;
+            notify_existing_account(conn, auth_settings, now, &existing, request_id, address)?;
+            Ok(Registered::ExistingAccount)
+        }),
+        other => other,
+    }
+}
+
+fn is_taken(e: &VendorError) -> bool {
+    use pasar_core::{Code, ErrorCode};
+    e.code() == Code::AlreadyExists
+}
+
+/// Someone tried to register with an address that already has an account: its owner
+/// is told (and how to get in), inside the caller's transaction.
+fn notify_existing_account(
+    conn: &mut DbConn,
+    auth_settings: &AuthSettings,
+    now: DateTime<Utc>,
+    existing: &pasar_auth::store::UserRow,
+    request_id: Option<&str>,
+    address: Option<&str>,
+) -> Result<(), VendorError> {
+    audit::append(
+        conn,
+        now,
+        AuditEntry {
+            actor_id: None,
+            action: "vendor.register_existing_email",
+            entity_type: "user",
+            entity_id: &existing.id,
+            before: None,
+            after: Some(json!({ "address": address })),
+            request_id,
+        },
+    )?;
+    let mp = &auth_settings.marketplace_name;
+    let base = auth_settings.public_url.trim_end_matches('/');
+    let body = format!(
+        "Halo {name},\n\nSomeone tried to register a vendor on {mp} with your email address ({email}) at {at} UTC.\n\
+         This address already has an account, so nothing was created and your account is unchanged.\n\n\
+         If it was you: log in with this address at {base}. If you forgot your password, ask for a reset mail at\n\
+         {base}/reset-password (or POST {base}/api/v1/auth/password-reset).\n\n\
+         If it was not you, you need not do anything.\n",
+        name = existing.name,
+        email = existing.email,
+        at = now.format("%Y-%m-%d %H:%M"),
+    );
+    outbox::enqueue_mail(
+        conn,
+        now,
+        NewMail {
+            to: &existing.email,
+            subject: &format!("[{mp}] Someone tried to register with your address"),
+            body: &body,
+        },
+    )?;
+    Ok(())
 }
 
 // --- profile ------------------------------------------------------------------------------------

@@ -67,12 +67,10 @@ pub fn invite(
                 "{MAX_OPEN_INVITATIONS} invitations are still open; wait until some are accepted or expire."
             )));
         }
-        if pasar_auth::store::email_taken(conn, email.as_str())? {
-            return Err(VendorError::AlreadyExists {
-                field: "email",
-                detail: "This email already has an account.".into(),
-            });
-        }
+        // An address that already has an account gets an invitation like any other —
+        // listed as pending until it expires, so the team page tells the owner nothing —
+        // but its token is never sent: the account's owner is told instead.
+        let existing = pasar_auth::store::find_user_by_email(conn, email.as_str())?;
         let token = OpaqueToken::generate();
         let expires = now + TimeDelta::days(INVITATION_TTL_DAYS);
         store::insert_invitation(
@@ -98,6 +96,10 @@ pub fn invite(
                 request_id: actor.request_id.as_deref(),
             },
         )?;
+        if let Some(existing) = existing {
+            notify_existing_account(conn, settings, now, &existing, &vendor.legal_name, actor)?;
+            return Ok(Invitation { id: token.id, email: email.to_string(), created_at: now, expires_at: expires });
+        }
         let link = format!("{}/join?token={}", settings.public_url.trim_end_matches('/'), token.presented);
         let body = format!(
             "Halo,\n\nYou are invited to sell for {vendor} on {mp}.\n\nAccept within {INVITATION_TTL_DAYS} days: {link}\n\
@@ -112,6 +114,48 @@ pub fn invite(
         outbox::enqueue_mail(conn, now, mail)?;
         Ok(Invitation { id: token.id, email: email.to_string(), created_at: now, expires_at: expires })
     })
+}
+
+/// Someone was invited with an address that already has an account (one address, one
+/// account): its owner is told, inside the caller's transaction.
+fn notify_existing_account(
+    conn: &mut DbConn,
+    settings: &AuthSettings,
+    now: DateTime<Utc>,
+    existing: &pasar_auth::store::UserRow,
+    vendor_name: &str,
+    actor: &Actor,
+) -> Result<(), VendorError> {
+    audit::append(
+        conn,
+        now,
+        AuditEntry {
+            actor_id: Some(&actor.user_id.to_string()),
+            action: "vendor.staff_invite_existing_email",
+            entity_type: "user",
+            entity_id: &existing.id,
+            before: None,
+            after: None,
+            request_id: actor.request_id.as_deref(),
+        },
+    )?;
+    let mp = &settings.marketplace_name;
+    let base = settings.public_url.trim_end_matches('/');
+    let body = format!(
+        "Halo {name},\n\n{vendor_name} invited your email address ({email}) to join it as staff on {mp}.\n\
+         This address already has an account, and one address holds one account, so the invitation cannot be \
+         accepted with it.\nIf you want to join {vendor_name}, ask its owner to invite another address of yours.\n\n\
+         Your account is unchanged. If you forgot its password, ask for a reset mail at {base}/reset-password \
+         (or POST {base}/api/v1/auth/password-reset).\n",
+        name = existing.name,
+        email = existing.email,
+    );
+    outbox::enqueue_mail(
+        conn,
+        now,
+        NewMail { to: &existing.email, subject: &format!("[{mp}] An invitation to your address"), body: &body },
+    )?;
+    Ok(())
 }
 
 /// Accepts an invitation: creates the staff account (its email is proven by the mail).

@@ -1,0 +1,2 @@
+ALTER TABLE login_throttle DROP COLUMN lockouts;
+DROP TABLE password_resets;
