@@ -37,6 +37,8 @@ pub struct Options {
     /// Search with Meilisearch (at `MEILI_URL`, through a proxy the test can unplug)
     /// instead of the embedded engine.
     pub meilisearch: bool,
+    /// `marketplace.time_zone` (default `Asia/Jakarta`).
+    pub time_zone: Option<String>,
 }
 
 /// The search engines a test runs on: the embedded one always, Meilisearch when
@@ -130,6 +132,9 @@ impl TestApp {
         if let Some(secs) = options.reminder_interval_secs {
             config.vendors.reminder_interval_secs = secs;
         }
+        if let Some(zone) = &options.time_zone {
+            config.marketplace.time_zone = zone.clone();
+        }
         let meili_proxy = if options.meilisearch {
             let url = std::env::var("MEILI_URL").expect("MEILI_URL");
             let target = url.trim_start_matches("http://").trim_end_matches('/').to_owned();
@@ -157,6 +162,42 @@ impl TestApp {
     /// Moves the application's clock `days` ahead, as if that much time had passed.
     pub fn advance_days(&self, days: i64) {
         self.clock.advance(chrono::TimeDelta::days(days));
+    }
+
+    /// Sets the application's clock to `at` (which must not be in the past), as if the
+    /// wall clock read that instant now.
+    pub fn set_now(&self, at: chrono::DateTime<chrono::Utc>) {
+        use pasar_core::Clock;
+        let ahead = at - self.clock.now();
+        assert!(ahead >= chrono::TimeDelta::zero(), "the test clock only moves forward");
+        self.clock.advance(ahead);
+    }
+
+    /// Starts another instance of the application on the same database and data folder
+    /// (its own port, its own embedded search index), after `adjust` changes its
+    /// configuration: what a restart, or a second server, does at start-up. Returns its
+    /// base URL and a handle that stops it.
+    pub async fn start_another(&self, adjust: impl FnOnce(&mut Config)) -> (String, actix_web::dev::ServerHandle) {
+        let mut config = self.config.clone();
+        config.search.dir =
+            self.dir.path().join(format!("search-{}", uuid::Uuid::now_v7().simple())).display().to_string();
+        adjust(&mut config);
+        config.validate().expect("configuration of the other instance is valid");
+        let seed = AdminSeed { email: ADMIN_EMAIL.into(), password: Some(ADMIN_PASSWORD.into()) };
+        let app = Application::build_with_clock(&config, &seed, self.clock.clone()).expect("another instance starts");
+        let base = format!("http://{}", app.addr());
+        let handle = app.handle();
+        actix_web::rt::spawn(app.run_until_stopped());
+        (base, handle)
+    }
+
+    /// A GET to another instance (see [`TestApp::start_another`]).
+    pub async fn get_from(&self, base: &str, path: &str, token: Option<&str>) -> Reply {
+        let mut req = self.client.get(format!("{base}{path}"));
+        if let Some(t) = token {
+            req = req.insert_header(("authorization", format!("Bearer {t}")));
+        }
+        Self::reply(req.send().await.expect("request sent")).await
     }
 
     pub fn name(&self) -> &'static str {

@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations, at
 //! `/api/v1/openapi.json`, and a browsable page at `/api/docs/`.
 
-use crate::{accounts, catalog, documents, health, problem, vendors};
+use crate::{accounts, calendar, catalog, documents, health, problem, vendors};
 use actix_web::{web, HttpResponse};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -74,6 +74,9 @@ ending `_bp`; ids are UUID v7 strings; lists take `limit` and `cursor` and answe
         catalog::vendor_products,
         catalog::import_products,
         catalog::product_queue,
+        calendar::list_holidays,
+        calendar::set_holiday,
+        calendar::delete_holiday,
     ),
     components(schemas(problem::Problem, pasar_core::FieldError)),
     modifiers(&BearerAuth),
@@ -85,6 +88,7 @@ ending `_bp`; ids are UUID v7 strings; lists take `limit` and `cursor` and answe
         (name = "vendors", description = "UMKM vendors: registration, profile, directory"),
         (name = "catalog", description = "Categories and products with their local content"),
         (name = "curation", description = "The curation desk: queue, claim, decisions, suspension"),
+        (name = "calendar", description = "Working days: national holidays and cuti bersama"),
     )
 )]
 pub struct ApiDoc;

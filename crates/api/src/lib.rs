@@ -6,6 +6,7 @@
 //! `application/problem+json` ([`problem`]).
 
 pub mod accounts;
+pub mod calendar;
 pub mod catalog;
 pub mod docs;
 pub mod documents;
@@ -49,7 +50,8 @@ pub fn app(
                 .configure(vendors::configure_team)
                 .configure(vendors::configure)
                 .configure(documents::configure)
-                .configure(catalog::configure),
+                .configure(catalog::configure)
+                .configure(calendar::configure),
         )
         .default_service(web::to(middleware::no_route))
 }

@@ -290,6 +290,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    holidays (day) {
+        day -> Text,
+        name -> Text,
+        kind -> Text,
+        updated_by -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    holiday_years (year) {
+        year -> Integer,
+        seeded_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     users,
@@ -309,4 +326,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     search_queue,
     product_images,
     chore_runs,
+    holidays,
+    holiday_years,
 );
