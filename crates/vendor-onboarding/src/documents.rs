@@ -165,7 +165,9 @@ fn readable_vendor(actor: &Actor, vendor_id: &str) -> Result<(), VendorError> {
     }
 }
 
-/// Stores a new document, or a replacement of `replaces`.
+/// Stores a new document, or a replacement of `replaces`. `zone` is the marketplace's, for
+/// the day `valid_until` is compared with.
+#[allow(clippy::too_many_arguments)]
 pub fn upload(
     conn: &mut DbConn,
     files: &dyn FileStore,
