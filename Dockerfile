@@ -23,11 +23,11 @@ COPY --from=build /usr/local/bin/pasar /usr/local/bin/pasar
 COPY config /etc/pasar
 USER pasar
 WORKDIR /var/lib/pasar
-# Validity dates end at local midnight: WIB here (POSIX form, no tzdata needed). A
-# pemda in WITA or WIT runs the image with TZ=WITA-8 or TZ=WIT-9.
+# Dates are days of marketplace.time_zone (Asia/Jakarta by default; the zone database is
+# in the binary): a pemda in WITA or WIT sets PASAR__MARKETPLACE__TIME_ZONE=Asia/Makassar
+# or Asia/Jayapura.
 ENV PASAR__SERVER__BIND=0.0.0.0:8080 \
-    PASAR__DATA__DIR=/var/lib/pasar \
-    TZ=WIB-7
+    PASAR__DATA__DIR=/var/lib/pasar
 VOLUME ["/var/lib/pasar"]
 EXPOSE 8080
 ENTRYPOINT ["pasar"]

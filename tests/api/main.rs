@@ -4,6 +4,7 @@
 mod access;
 mod audit;
 mod auth;
+mod calendar;
 mod catalog;
 mod conventions;
 mod files;

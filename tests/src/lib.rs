@@ -46,6 +46,8 @@ pub struct Options {
     /// Take client addresses from `X-Forwarded-For`, so a test can speak from several
     /// addresses ([`TestApp::post_from`]).
     pub trust_forwarded_for: bool,
+    /// `marketplace.time_zone` (default `Asia/Jakarta`).
+    pub time_zone: Option<String>,
 }
 
 /// Whether an S3-compatible store is there for tests (`TEST_S3_URL`); says so when it
@@ -151,6 +153,9 @@ impl TestApp {
         if let Some(n) = options.outbox_max_attempts {
             config.outbox.max_attempts = n;
         }
+        if let Some(zone) = &options.time_zone {
+            config.marketplace.time_zone = zone.clone();
+        }
         let meili_proxy = if options.meilisearch {
             let url = std::env::var("MEILI_URL").expect("MEILI_URL");
             let target = url.trim_start_matches("http://").trim_end_matches('/').to_owned();
@@ -203,6 +208,42 @@ impl TestApp {
     /// Moves the application's clock `secs` seconds ahead.
     pub fn advance_secs(&self, secs: i64) {
         self.clock.advance(chrono::TimeDelta::seconds(secs));
+    }
+
+    /// Sets the application's clock to `at` (which must not be in the past), as if the
+    /// wall clock read that instant now.
+    pub fn set_now(&self, at: chrono::DateTime<chrono::Utc>) {
+        use pasar_core::Clock;
+        let ahead = at - self.clock.now();
+        assert!(ahead >= chrono::TimeDelta::zero(), "the test clock only moves forward");
+        self.clock.advance(ahead);
+    }
+
+    /// Starts another instance of the application on the same database and data folder
+    /// (its own port, its own embedded search index), after `adjust` changes its
+    /// configuration: what a restart, or a second server, does at start-up. Returns its
+    /// base URL and a handle that stops it.
+    pub async fn start_another(&self, adjust: impl FnOnce(&mut Config)) -> (String, actix_web::dev::ServerHandle) {
+        let mut config = self.config.clone();
+        config.search.dir =
+            self.dir.path().join(format!("search-{}", uuid::Uuid::now_v7().simple())).display().to_string();
+        adjust(&mut config);
+        config.validate().expect("configuration of the other instance is valid");
+        let seed = AdminSeed { email: ADMIN_EMAIL.into(), password: Some(ADMIN_PASSWORD.into()) };
+        let app = Application::build_with_clock(&config, &seed, self.clock.clone()).expect("another instance starts");
+        let base = format!("http://{}", app.addr());
+        let handle = app.handle();
+        actix_web::rt::spawn(app.run_until_stopped());
+        (base, handle)
+    }
+
+    /// A GET to another instance (see [`TestApp::start_another`]).
+    pub async fn get_from(&self, base: &str, path: &str, token: Option<&str>) -> Reply {
+        let mut req = self.client.get(format!("{base}{path}"));
+        if let Some(t) = token {
+            req = req.insert_header(("authorization", format!("Bearer {t}")));
+        }
+        Self::reply(req.send().await.expect("request sent")).await
     }
 
     pub fn name(&self) -> &'static str {

@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations, at
 //! `/api/v1/openapi.json`, and a browsable page at `/api/docs/`.
 
-use crate::{accounts, admin, catalog, documents, health, problem, vendors};
+use crate::{accounts, admin, calendar, catalog, documents, health, problem, vendors};
 use actix_web::{web, HttpResponse};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -80,6 +80,9 @@ ending `_bp`; ids are UUID v7 strings; lists take `limit` and `cursor` and answe
         catalog::product_queue,
         admin::list_outbox,
         admin::retry_outbox,
+        calendar::list_holidays,
+        calendar::set_holiday,
+        calendar::delete_holiday,
     ),
     components(schemas(problem::Problem, pasar_core::FieldError)),
     modifiers(&BearerAuth),
@@ -92,6 +95,7 @@ ending `_bp`; ids are UUID v7 strings; lists take `limit` and `cursor` and answe
         (name = "catalog", description = "Categories and products with their local content"),
         (name = "curation", description = "The curation desk: queue, claim, decisions, suspension"),
         (name = "admin", description = "The operator's tools: the outbox and its dead letters"),
+        (name = "calendar", description = "Working days: national holidays and cuti bersama"),
     )
 )]
 pub struct ApiDoc;

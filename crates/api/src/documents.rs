@@ -175,7 +175,9 @@ pub async fn upload(
     let st = state.clone();
     let now = state.now();
     let v = vendor.clone();
-    let doc = state.run(move |conn| documents::upload(conn, st.files.as_ref(), now, &actor, &v, None, form)).await?;
+    let doc = state
+        .run(move |conn| documents::upload(conn, st.files.as_ref(), now, st.vendors.time_zone, &actor, &v, None, form))
+        .await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/vendors/{vendor}/documents/{}/file", doc.id)))
         .json(doc))
@@ -206,7 +208,9 @@ pub async fn replace(
     let st = state.clone();
     let now = state.now();
     let view = state
-        .run(move |conn| documents::upload(conn, st.files.as_ref(), now, &actor, &vendor, Some(&doc), form))
+        .run(move |conn| {
+            documents::upload(conn, st.files.as_ref(), now, st.vendors.time_zone, &actor, &vendor, Some(&doc), form)
+        })
         .await?;
     Ok(HttpResponse::Created().json(view))
 }
@@ -239,8 +243,8 @@ pub async fn list(
         Some("true") => true,
         Some(_) => return Err(ApiError::invalid_query("all", "must be true or false")),
     };
-    let now = state.now();
-    let docs = state.run(move |conn| documents::list(conn, now, &actor, &vendor, all)).await?;
+    let (now, zone) = (state.now(), state.vendors.time_zone);
+    let docs = state.run(move |conn| documents::list(conn, now, zone, &actor, &vendor, all)).await?;
     Ok(HttpResponse::Ok().json(docs))
 }
 
@@ -261,8 +265,9 @@ pub async fn download(
     let (vendor, doc) = ids(&path)?;
     let st = state.clone();
     let now = state.now();
-    let (view, bytes) =
-        state.run(move |conn| documents::download(conn, st.files.as_ref(), now, &actor, &vendor, &doc)).await?;
+    let (view, bytes) = state
+        .run(move |conn| documents::download(conn, st.files.as_ref(), now, st.vendors.time_zone, &actor, &vendor, &doc))
+        .await?;
     Ok(HttpResponse::Ok()
         .content_type(view.content_type.clone())
         .insert_header((header::CONTENT_DISPOSITION, attachment(&view.file_name)))

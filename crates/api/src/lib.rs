@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod calendar;
 pub mod catalog;
 pub mod docs;
 pub mod documents;
@@ -53,6 +54,7 @@ pub fn app(
                 .configure(documents::configure)
                 .configure(catalog::configure)
                 .configure(admin::configure),
+                .configure(calendar::configure),
         )
         .default_service(web::to(middleware::no_route))
 }

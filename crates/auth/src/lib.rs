@@ -6,6 +6,7 @@
 //! case: transaction, rights, rules, audit, outbox) and `error` (one enum, one code per
 //! variant).
 
+pub mod calendar;
 pub mod error;
 pub mod jwt;
 pub mod model;

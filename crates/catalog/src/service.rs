@@ -582,7 +582,7 @@ pub fn create_product(
     write_tx(conn, |conn| {
         let vendor = selling_vendor(conn, actor, &vendor_id)?;
         let (v, _) = vendor_public(conn, settings, &vendor_id)?;
-        insert_draft(conn, &vendor, &v, now, Some(actor), input)
+        insert_draft(conn, &vendor, &v, now, local_date(now, settings.time_zone), Some(actor), input)
     })
 }
 
@@ -593,6 +593,7 @@ fn insert_draft(
     vendor: &pasar_vendor_onboarding::store::VendorRow,
     public: &PublicVendorView,
     now: DateTime<Utc>,
+    today: chrono::NaiveDate,
     actor: Option<&Actor>,
     input: ProductInput,
 ) -> Result<ProductView, CatalogError> {
@@ -630,11 +631,11 @@ fn insert_draft(
         updated_at: to_db(now),
         deleted_at: None,
     };
-    apply_product(conn, &mut row, &input, &vendor.kbli_list(), true, local_date(now))?;
+    apply_product(conn, &mut row, &input, &vendor.kbli_list(), true, today)?;
     store::insert_product(conn, &row)?;
     let actor_id = actor.map(|a| a.user_id.to_string());
     store::insert_price(conn, &row.id, row.unit_price_idr, actor_id.as_deref(), now)?;
-    let out = view(row, public, true, local_date(now))?;
+    let out = view(row, public, true, today)?;
     audit::append(
         conn,
         now,
@@ -738,7 +739,7 @@ pub fn import_products(
             if let Some(id) = input.category_id.as_ref().and_then(|c| slugs.get(c)) {
                 input.category_id = Some(id.clone());
             }
-            match insert_draft(conn, &vendor, &public, now, actor, input) {
+            match insert_draft(conn, &vendor, &public, now, local_date(now, settings.time_zone), actor, input) {
                 Ok(p) if publish => {
                     publish_imported(conn, now, &p.id)?;
                     created += 1
@@ -786,8 +787,8 @@ pub fn update_product(
         let before_facts = reviewable(&row);
         let before_price = row.unit_price_idr;
         let (v, _) = vendor_public(conn, settings, &row.vendor_id)?;
-        let before = view(row.clone(), &v, true, local_date(now))?;
-        apply_product(conn, &mut row, &input, &vendor.kbli_list(), false, local_date(now))?;
+        let before = view(row.clone(), &v, true, local_date(now, settings.time_zone))?;
+        apply_product(conn, &mut row, &input, &vendor.kbli_list(), false, local_date(now, settings.time_zone))?;
         let facts_changed = reviewable(&row) != before_facts;
         if facts_changed {
             match status {
@@ -806,7 +807,7 @@ pub fn update_product(
         if row.unit_price_idr != before_price {
             store::insert_price(conn, &row.id, row.unit_price_idr, Some(&actor.user_id.to_string()), now)?;
         }
-        let out = view(row, &v, true, local_date(now))?;
+        let out = view(row, &v, true, local_date(now, settings.time_zone))?;
         audit_entry(
             conn,
             now,
@@ -856,7 +857,7 @@ pub fn get_product(
     id: &str,
 ) -> Result<ProductView, CatalogError> {
     let (row, v, full) = readable(conn, settings, actor, id)?;
-    view(row, &v, full, local_date(now))
+    view(row, &v, full, local_date(now, settings.time_zone))
 }
 
 /// The product, its vendor, and whether `actor` sees it in full (see [`get_product`]);
@@ -895,7 +896,7 @@ pub fn vendor_products(
     let (v, _) = vendor_public(conn, settings, vendor_id).map_err(|_| CatalogError::NotFound("vendor"))?;
     let rows = store::vendor_products(conn, vendor_id, page.after.as_deref(), page.fetch_limit())?;
     let page = Page::from_rows(rows, page, |r| r.id.clone());
-    let today = local_date(now);
+    let today = local_date(now, settings.time_zone);
     let items = page.items.into_iter().map(|r| view(r, &v, true, today)).collect::<Result<_, _>>()?;
     Ok(Page { items, next_cursor: page.next_cursor })
 }
@@ -951,7 +952,7 @@ pub fn submit_product(
             json!({ "status": "submitted" }),
         )?;
         let (v, _) = vendor_public(conn, settings, &row.vendor_id)?;
-        view(row, &v, true, local_date(now))
+        view(row, &v, true, local_date(now, settings.time_zone))
     })
 }
 
@@ -1057,7 +1058,7 @@ pub fn review_product(
             json!({ "status": row.status, "decision": input.decision, "reason": reason }),
         )?;
         let (v, _) = vendor_public(conn, settings, &row.vendor_id)?;
-        view(row, &v, true, local_date(now))
+        view(row, &v, true, local_date(now, settings.time_zone))
     })
 }
 
@@ -1095,7 +1096,7 @@ pub fn take_down(
             json!({ "status": "taken_down", "reason": reason }),
         )?;
         let (v, _) = vendor_public(conn, settings, &row.vendor_id)?;
-        view(row, &v, true, local_date(now))
+        view(row, &v, true, local_date(now, settings.time_zone))
     })
 }
 
@@ -1129,7 +1130,7 @@ pub fn product_queue(
         format!("{}|{}", r.submitted_at.map(|t| t.and_utc().timestamp_micros()).unwrap_or(0), r.id)
     });
     let mut items = Vec::with_capacity(page.items.len());
-    let today = local_date(now);
+    let today = local_date(now, settings.time_zone);
     // One vendor look-up per vendor on the page, not per product.
     let mut vendors: BTreeMap<String, PublicVendorView> = BTreeMap::new();
     for row in page.items {

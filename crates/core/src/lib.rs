@@ -3,6 +3,7 @@
 //!
 //! Nothing here knows about HTTP or the database; every capability crate builds on it.
 
+pub mod calendar;
 pub mod clock;
 pub mod enums;
 pub mod error;
@@ -12,7 +13,7 @@ pub mod page;
 pub mod region;
 pub mod storage;
 
-pub use clock::{Clock, SystemClock};
+pub use clock::{Clock, SystemClock, Zone};
 pub use error::{Code, ErrorCode, FieldError};
 pub use money::{BasisPoints, Rupiah};
 pub use region::RegionCode;

@@ -9,6 +9,7 @@
 //!   function, never in a service.
 
 pub mod audit;
+pub mod calendar;
 pub mod chores;
 pub mod conn;
 pub mod error;

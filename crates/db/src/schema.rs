@@ -326,6 +326,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    holidays (day) {
+        day -> Text,
+        name -> Text,
+        kind -> Text,
+        updated_by -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    holiday_years (year) {
+        year -> Integer,
+        seeded_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     users,
@@ -347,4 +364,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     product_images,
     chore_runs,
     idempotency_keys,
+    holidays,
+    holiday_years,
 );

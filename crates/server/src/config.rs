@@ -27,6 +27,7 @@ pub struct Config {
     pub uploads: UploadsConfig,
     pub files: FilesConfig,
     pub search: SearchConfig,
+    pub calendar: CalendarConfig,
     pub log: LogConfig,
 }
 
@@ -96,6 +97,26 @@ pub struct OutboxConfig {
 pub struct MarketplaceConfig {
     pub name: String,
     pub region_codes: Vec<String>,
+    /// An IANA zone name; see [`Config::time_zone`].
+    pub time_zone: String,
+}
+
+/// The configured holiday lists, per year (`[calendar.holidays]`, keys are years).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarConfig {
+    #[serde(default)]
+    pub holidays: std::collections::BTreeMap<String, Vec<HolidayConfig>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HolidayConfig {
+    /// `YYYY-MM-DD`
+    pub date: String,
+    pub name: String,
+    /// `national_holiday` or `cuti_bersama`
+    pub kind: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -365,6 +386,8 @@ impl Config {
         if self.marketplace.name.trim().is_empty() {
             return Err(invalid("marketplace.name", "must not be empty"));
         }
+        self.time_zone()?;
+        self.configured_holidays()?;
         for code in &self.marketplace.region_codes {
             RegionCode::parse(code).map_err(|m| invalid("marketplace.region_codes", format!("'{code}' is not {m}")))?;
         }
@@ -461,6 +484,48 @@ impl Config {
         }
     }
 
+    /// The marketplace's time zone (`marketplace.time_zone`).
+    pub fn time_zone(&self) -> Result<pasar_core::Zone, ConfigError> {
+        pasar_core::Zone::parse(&self.marketplace.time_zone).map_err(|m| invalid("marketplace.time_zone", m))
+    }
+
+    /// The configured holiday lists (`calendar.holidays`), by year, each checked: the key
+    /// is a year, every date a day of that year listed once, every kind known, every
+    /// name given.
+    pub fn configured_holidays(&self) -> Result<Vec<(i32, Vec<pasar_auth::calendar::ConfiguredHoliday>)>, ConfigError> {
+        use pasar_auth::calendar::{ConfiguredHoliday, MAX_NAME_CHARS};
+        use pasar_core::calendar::HolidayKind;
+        let key = "calendar.holidays";
+        let mut out = Vec::new();
+        for (year, days) in &self.calendar.holidays {
+            let y: i32 = year
+                .parse()
+                .ok()
+                .filter(|y| (1970..=9999).contains(y))
+                .ok_or_else(|| invalid(key, format!("'{year}' is not a year")))?;
+            let mut list: Vec<ConfiguredHoliday> = Vec::with_capacity(days.len());
+            for h in days {
+                let date = chrono::NaiveDate::parse_from_str(&h.date, "%Y-%m-%d")
+                    .ok()
+                    .filter(|d| chrono::Datelike::year(d) == y)
+                    .ok_or_else(|| {
+                        invalid(key, format!("{year}: '{}' is not a date (YYYY-MM-DD) in {year}", h.date))
+                    })?;
+                if list.iter().any(|o| o.date == date) {
+                    return Err(invalid(key, format!("{year}: {date} is listed twice")));
+                }
+                let kind = HolidayKind::parse(&h.kind).map_err(|m| invalid(key, format!("{date}: kind {m}")))?;
+                let name = h.name.trim();
+                if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+                    return Err(invalid(key, format!("{date}: name must be 1 to {MAX_NAME_CHARS} characters")));
+                }
+                list.push(ConfiguredHoliday { date, name: name.to_owned(), kind });
+            }
+            out.push((y, list));
+        }
+        Ok(out)
+    }
+
     pub fn vendor_settings(&self) -> pasar_vendor_onboarding::service::VendorSettings {
         use pasar_core::Rupiah;
         let v = &self.vendors;
@@ -483,6 +548,8 @@ impl Config {
             marketplace_name: self.marketplace.name.clone(),
             registrations_per_address: v.registrations_per_address.max(1).into(),
             claim: chrono::TimeDelta::hours(v.claim_hours.into()),
+            // Validated above.
+            time_zone: self.time_zone().unwrap_or_default(),
         }
     }
 
@@ -577,5 +644,38 @@ mod tests {
             Config::load_from(None, Env::prefixed("PASAR_NOTHING_").split("__"), Some("postgres://u:p@h/db".into()))
                 .unwrap();
         assert_eq!(c.database_url().unwrap().backend, pasar_db::Backend::Postgres);
+    }
+
+    #[test]
+    fn a_bad_time_zone_names_its_key() {
+        let c = Config::load_from(None, Env::prefixed("PASAR_NOTHING_").split("__"), None).unwrap();
+        assert_eq!(c.time_zone().unwrap(), pasar_core::Zone::JAKARTA);
+        let e = Config::load_from(None, env(&[("MARKETPLACE__TIME_ZONE", "Asia/Surabaya")]), None).unwrap_err();
+        std::env::remove_var(format!("PASARTEST{}__MARKETPLACE__TIME_ZONE", std::process::id()));
+        assert!(e.to_string().contains("marketplace.time_zone"), "{e}");
+    }
+
+    /// The seeded lists are those of the decrees: counts, and every cuti bersama on a
+    /// weekday (a cuti bersama on a weekend would be a typing error).
+    #[test]
+    fn the_default_holiday_lists_match_the_decrees() {
+        use chrono::Datelike;
+        use pasar_core::calendar::HolidayKind;
+        let c = Config::load_from(None, Env::prefixed("PASAR_NOTHING_").split("__"), None).unwrap();
+        let lists = c.configured_holidays().unwrap();
+        let years: Vec<i32> = lists.iter().map(|(y, _)| *y).collect();
+        assert_eq!(years, vec![2026, 2027]);
+        for (year, days, national, cuti) in [(2026, &lists[0].1, 17, 8), (2027, &lists[1].1, 18, 8)] {
+            let count = |k| days.iter().filter(|h| h.kind == k).count();
+            assert_eq!(count(HolidayKind::NationalHoliday), national, "{year}");
+            assert_eq!(count(HolidayKind::CutiBersama), cuti, "{year}");
+            for h in days.iter().filter(|h| h.kind == HolidayKind::CutiBersama) {
+                assert!(!pasar_core::calendar::is_weekend(h.date), "{} falls on a weekend", h.date);
+            }
+        }
+        let d = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let idul_fitri: Vec<_> = lists[0].1.iter().filter(|h| h.name.contains("Idul Fitri")).map(|h| h.date).collect();
+        assert_eq!(idul_fitri, (20..=24).map(|day| d(2026, 3, day)).collect::<Vec<_>>());
+        assert_eq!(lists[0].1[0].date.weekday(), chrono::Weekday::Thu); // 1 January 2026
     }
 }

@@ -146,6 +146,20 @@ fn audit_sealer(pool: DbPool) -> worker::Worker {
     })
 }
 
+/// Loads each configured holiday list (`calendar.holidays`) whose year the database has
+/// not seen yet. A year loaded before is left to the administrators' edits.
+pub fn seed_calendar(config: &Config, pool: &DbPool, clock: &SharedClock) -> anyhow::Result<()> {
+    let mut conn = pool.get()?;
+    for (year, days) in config.configured_holidays()? {
+        let added = pasar_auth::calendar::seed_year(&mut conn, clock.now(), year, &days)
+            .map_err(|e| anyhow::anyhow!("loading the {year} holidays (calendar.holidays): {e}"))?;
+        if let Some(n) = added {
+            tracing::info!(year, days = n, "loaded the holiday calendar");
+        }
+    }
+    Ok(())
+}
+
 /// A built, listening application, not yet serving.
 pub struct Application {
     server: actix_web::dev::Server,
@@ -172,6 +186,7 @@ impl Application {
         let pool = open_database(config)?;
         let keys = JwtKeys::from_secret(&jwt_secret(config)?);
         let bootstrap = ensure_admin(config, &pool, &clock, admin)?;
+        seed_calendar(config, &pool, &clock)?;
         let search = Arc::new(pasar_catalog::search::Switchable::new(search::open_index(config)?));
         if config.search.meilisearch_url.is_empty() && pool.get()?.backend() == pasar_db::Backend::Postgres {
             tracing::warn!(

@@ -419,6 +419,7 @@ fn serve(config: Config) -> anyhow::Result<std::process::ExitCode> {
         println!("  Mail:      {}", app.mail_transport);
         println!("  Search:    {}  (GET {base}/api/v1/products?q=…)", app.search_engine);
         println!("  Files:     {}", app.state.files.describe());
+        println!("  Dates:     days of {} (marketplace.time_zone)", app.state.vendors.time_zone);
         println!("  Log in:    POST {base}/api/v1/auth/login");
         app.run_until_stopped().await?;
         Ok(std::process::ExitCode::SUCCESS)

@@ -112,12 +112,13 @@ impl Indexer {
             self.ready = true;
         }
         let now = self.clock.now();
-        if self.swept != Some(local_date(now)) {
-            let n = sync::queue_lapsed_certificates(&mut conn, now)?;
+        let today = local_date(now, self.vendors.time_zone);
+        if self.swept != Some(today) {
+            let n = sync::queue_lapsed_certificates(&mut conn, now, self.vendors.time_zone)?;
             if n > 0 {
                 tracing::info!(products = n, "TKDN certificates lapsed; queued for the search index");
             }
-            self.swept = Some(local_date(now));
+            self.swept = Some(today);
         }
         let n = sync::apply_due(&mut conn, &self.vendors, self.index.as_ref(), now).await?;
         Ok(n > 0)

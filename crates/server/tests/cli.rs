@@ -101,7 +101,13 @@ fn first_start_needs_no_configuration_and_prints_where_to_go() {
     let dir = tempfile::tempdir().unwrap();
     let first = start(pasar(dir.path()));
     let banner = first.stdout.join("\n");
-    for needle in ["/api/docs/", "/api/v1/openapi.json", "/health/ready", "Created administrator admin@pasar.local"] {
+    for needle in [
+        "/api/docs/",
+        "/api/v1/openapi.json",
+        "/health/ready",
+        "Created administrator admin@pasar.local",
+        "days of Asia/Jakarta",
+    ] {
         assert!(banner.contains(needle), "banner lacks {needle}:\n{banner}");
     }
     let password_line = first.stdout.iter().position(|l| l.contains("one-time password")).expect("password shown");
@@ -140,6 +146,7 @@ fn bad_configuration_stops_start_up_naming_the_key() {
     let cases: [(&str, &str, &str); 6] = [
         ("PASAR__SERVER__BIND", "not-an-address", "server.bind"),
         ("PASAR__FILES__S3_ENDPOINT", "http://127.0.0.1:9", "files.s3_bucket"),
+        ("PASAR__MARKETPLACE__TIME_ZONE", "WIB-7", "marketplace.time_zone"),
         ("PASAR__DATABASE__URL", "mysql://localhost/pasar", "database.url"),
         ("PASAR__AUTH__JWT_SECRET", "too-short", "auth.jwt_secret"),
         ("PASAR__MAIL__FROM", "not a mailbox", "mail.from"),

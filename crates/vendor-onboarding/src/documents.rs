@@ -7,7 +7,7 @@ use crate::service::{relation, Relation, VendorSettings};
 use crate::store::{self, DocumentRow};
 use chrono::{DateTime, NaiveDate, Utc};
 use pasar_auth::model::Actor;
-use pasar_core::clock::local_date;
+use pasar_core::clock::{local_date, Zone};
 use pasar_core::error::FieldErrors;
 use pasar_core::storage::{FileStore, FileType};
 use pasar_db::audit::{self, AuditEntry};
@@ -165,11 +165,14 @@ fn readable_vendor(actor: &Actor, vendor_id: &str) -> Result<(), VendorError> {
     }
 }
 
-/// Stores a new document, or a replacement of `replaces`.
+/// Stores a new document, or a replacement of `replaces`. `zone` is the marketplace's, for
+/// the day `valid_until` is compared with.
+#[allow(clippy::too_many_arguments)]
 pub fn upload(
     conn: &mut DbConn,
     files: &dyn FileStore,
     now: DateTime<Utc>,
+    zone: Zone,
     actor: &Actor,
     vendor_id: &str,
     replaces: Option<&str>,
@@ -251,20 +254,24 @@ pub fn upload(
         }
         return Err(e);
     }
-    DocumentView::from_row(row, local_date(now))
+    DocumentView::from_row(row, local_date(now, zone))
 }
 
 /// The vendor's current documents (with `all`, replaced ones too), newest first.
 pub fn list(
     conn: &mut DbConn,
     now: DateTime<Utc>,
+    zone: Zone,
     actor: &Actor,
     vendor_id: &str,
     all: bool,
 ) -> Result<Vec<DocumentView>, VendorError> {
     readable_vendor(actor, vendor_id)?;
     store::find_vendor(conn, vendor_id)?.ok_or(VendorError::NotFound)?;
-    store::documents(conn, vendor_id, all)?.into_iter().map(|r| DocumentView::from_row(r, local_date(now))).collect()
+    store::documents(conn, vendor_id, all)?
+        .into_iter()
+        .map(|r| DocumentView::from_row(r, local_date(now, zone)))
+        .collect()
 }
 
 /// A document and its bytes, for download.
@@ -272,6 +279,7 @@ pub fn download(
     conn: &mut DbConn,
     files: &dyn FileStore,
     now: DateTime<Utc>,
+    zone: Zone,
     actor: &Actor,
     vendor_id: &str,
     id: &str,
@@ -279,7 +287,7 @@ pub fn download(
     readable_vendor(actor, vendor_id)?;
     let row = store::find_document(conn, vendor_id, id)?.ok_or(VendorError::NotFound)?;
     let bytes = files.get(&row.storage_key)?;
-    Ok((DocumentView::from_row(row, local_date(now))?, bytes))
+    Ok((DocumentView::from_row(row, local_date(now, zone))?, bytes))
 }
 
 /// Mails each vendor's owners 30 and 7 days before a current document expires, once
@@ -289,7 +297,7 @@ pub fn send_expiry_reminders(
     settings: &VendorSettings,
     now: DateTime<Utc>,
 ) -> Result<usize, VendorError> {
-    let today = local_date(now);
+    let today = local_date(now, settings.time_zone);
     let horizon = (today + chrono::Days::new(30)).to_string();
     let mut sent = 0;
     for doc in store::documents_expiring_by(conn, &horizon, &today.to_string())? {

@@ -41,6 +41,8 @@ pub struct VendorSettings {
     pub registrations_per_address: i32,
     /// How long a curator's claim holds before another curator may take over.
     pub claim: chrono::TimeDelta,
+    /// The marketplace's time zone: the days that validity dates and deadlines count.
+    pub time_zone: pasar_core::Zone,
 }
 
 impl Default for VendorSettings {
@@ -52,6 +54,7 @@ impl Default for VendorSettings {
             marketplace_name: "Pasar".into(),
             registrations_per_address: 10,
             claim: chrono::TimeDelta::hours(72),
+            time_zone: pasar_core::Zone::default(),
         }
     }
 }
@@ -876,7 +879,7 @@ pub fn submit(
             return Err(VendorError::InvalidState(format!("A vendor that is {status} cannot be submitted.")));
         }
         let documents = crate::store::current_document_validity(conn, id)?;
-        let missing = missing_for_submission(settings, &row, &documents, local_date(now));
+        let missing = missing_for_submission(settings, &row, &documents, local_date(now, settings.time_zone));
         if !missing.is_empty() {
             let list = missing.iter().map(|m| m.field.as_str()).collect::<Vec<_>>().join(", ");
             return Err(VendorError::Validation {
@@ -1095,7 +1098,7 @@ pub fn review(
         if decision == Decision::Approve {
             // Documents may have expired while the vendor waited in the queue.
             let documents = store::current_document_validity(conn, id)?;
-            let missing = missing_for_submission(settings, &row, &documents, local_date(now));
+            let missing = missing_for_submission(settings, &row, &documents, local_date(now, settings.time_zone));
             if !missing.is_empty() {
                 let list = missing.iter().map(|m| m.field.as_str()).collect::<Vec<_>>().join(", ");
                 return Err(VendorError::InvalidState(format!(

@@ -8,7 +8,8 @@ use crate::service::vendor_public;
 use crate::store::{self, ProductRow};
 use crate::CatalogError;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
-use pasar_core::clock::local_date;
+use pasar_core::clock::{local_date, Zone};
+use pasar_db::chores::Claim;
 use pasar_db::search_queue::{self, Entry};
 use pasar_db::{write_tx, DbConn, DbError};
 use pasar_vendor_onboarding::model::VendorStatus;
@@ -115,18 +116,16 @@ const TKDN_LAPSE: &str = "tkdn_lapse";
 /// sweep last ran (all lapsed ones the first time): on the day after its valid-until
 /// date a product loses its priority, and search must show it. Runs at most once a day
 /// whatever the number of instances; returns how many products it queued.
-pub fn queue_lapsed_certificates(conn: &mut DbConn, now: DateTime<Utc>) -> Result<usize, DbError> {
-    let today = local_date(now);
+pub fn queue_lapsed_certificates(conn: &mut DbConn, now: DateTime<Utc>, zone: Zone) -> Result<usize, DbError> {
+    let today = local_date(now, zone);
     write_tx(conn, |c| {
-        let from = pasar_db::chores::done_through(c, TKDN_LAPSE)?;
-        if from.is_some_and(|d| d >= today) {
+        let Claim::Won { from } = pasar_db::chores::claim(c, TKDN_LAPSE, today, now)? else {
             return Ok(0);
-        }
+        };
         let ids = store::products_lapsing(c, from.map(|d| d.to_string()).as_deref(), &today.to_string())?;
         for id in &ids {
             search_queue::product(c, now, id)?;
         }
-        pasar_db::chores::record(c, TKDN_LAPSE, today, now)?;
         Ok(ids.len())
     })
 }
@@ -169,7 +168,7 @@ pub async fn apply_due(
     let rows = store::products_by_ids(conn, &ids)?;
     let found: BTreeSet<&str> = rows.iter().map(|r| r.id.as_str()).collect();
     let missing: Vec<String> = ids.iter().filter(|id| !found.contains(id.as_str())).cloned().collect();
-    let (docs, mut gone) = documents(conn, settings, rows, local_date(now))?;
+    let (docs, mut gone) = documents(conn, settings, rows, local_date(now, settings.time_zone))?;
     gone.extend(missing);
     let (upserts, deletes) = (docs.len(), gone.len());
     let result = index.apply(docs, gone).await;
@@ -218,7 +217,7 @@ pub async fn rebuild(
         let Some(last) = rows.last() else { break };
         after = Some(last.id.clone());
         done += rows.len() as u64;
-        let (docs, _) = documents(conn, settings, rows, local_date(now))?;
+        let (docs, _) = documents(conn, settings, rows, local_date(now, settings.time_zone))?;
         index.apply(docs, Vec::new()).await?;
         progress(done, total);
     }

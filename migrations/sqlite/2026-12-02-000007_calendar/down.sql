@@ -1,0 +1,2 @@
+DROP TABLE holiday_years;
+DROP TABLE holidays;
