@@ -307,13 +307,9 @@ const RESET: &str = "/api/v1/auth/password-reset";
 const CONFIRM: &str = "/api/v1/auth/password-reset/confirm";
 const NEW_PASSWORD: &str = "a password chosen after forgetting";
 
-/// The token of the latest reset mail to `to`, from the outbox.
-fn reset_token(app: &TestApp, to: &str) -> Option<String> {
-    app.mails_to(to)
-        .into_iter()
-        .rev()
-        .find(|m| m.subject == "[Pasar] Reset your password")
-        .and_then(|m| token_in(&m.body))
+/// The token of the latest reset mail to `to`, as delivered.
+async fn reset_token(app: &TestApp, to: &str) -> Option<String> {
+    token_in(&app.delivered_mail(to, "[Pasar] Reset your password").await)
 }
 
 fn field_of(problem: &serde_json::Value) -> Vec<&str> {
@@ -410,9 +406,9 @@ async fn a_reset_link_lasts_an_hour_and_a_newer_one_replaces_it() {
     for backend in backends() {
         let app = TestApp::start(backend, Options::default()).await;
         app.post(RESET, None, json!({ "email": ADMIN_EMAIL })).await.expect(202);
-        let first = reset_token(&app, ADMIN_EMAIL).expect("first reset mail");
+        let first = reset_token(&app, ADMIN_EMAIL).await.expect("first reset mail");
         app.post(RESET, None, json!({ "email": ADMIN_EMAIL })).await.expect(202);
-        let second = reset_token(&app, ADMIN_EMAIL).expect("second reset mail");
+        let second = reset_token(&app, ADMIN_EMAIL).await.expect("second reset mail");
         assert_ne!(first, second);
         // The newer request replaced the older link.
         let r = app.post(CONFIRM, None, json!({ "token": first, "new_password": NEW_PASSWORD })).await;
@@ -426,7 +422,7 @@ async fn a_reset_link_lasts_an_hour_and_a_newer_one_replaces_it() {
 
         // A link used within its hour works.
         app.post(RESET, None, json!({ "email": ADMIN_EMAIL })).await.expect(202);
-        let third = reset_token(&app, ADMIN_EMAIL).expect("third reset mail");
+        let third = reset_token(&app, ADMIN_EMAIL).await.expect("third reset mail");
         app.advance_secs(59 * 60);
         app.post(CONFIRM, None, json!({ "token": third, "new_password": NEW_PASSWORD })).await.expect(204);
         app.login(ADMIN_EMAIL, NEW_PASSWORD).await;
@@ -450,7 +446,7 @@ async fn a_reset_request_answers_the_same_for_known_and_unknown_addresses() {
         assert_eq!(known.header("content-type"), unknown.header("content-type"));
         assert_eq!(known.header("content-length"), unknown.header("content-length"));
         // Only the account's owner gets a mail.
-        assert!(reset_token(&app, ADMIN_EMAIL).is_some());
+        assert!(reset_token(&app, ADMIN_EMAIL).await.is_some());
         assert!(app.mails_to("nobody@pasar.test").is_empty());
 
         let bad = app.post(RESET, None, json!({ "email": "not an address" })).await;
@@ -559,7 +555,7 @@ async fn guesses_from_many_addresses_hit_the_account_ceiling() {
         .expect(200);
         // The owner gets back in by resetting the password, which lifts the lockout.
         app.post_from("198.51.100.7", RESET, json!({ "email": ADMIN_EMAIL })).await.expect(202);
-        let token = reset_token(&app, ADMIN_EMAIL).expect("reset mail");
+        let token = reset_token(&app, ADMIN_EMAIL).await.expect("reset mail");
         app.post(CONFIRM, None, json!({ "token": token, "new_password": NEW_PASSWORD })).await.expect(204);
         app.post_from("198.51.100.7", "/api/v1/auth/login", login_body(NEW_PASSWORD)).await.expect(200);
     }

@@ -150,7 +150,8 @@ async fn a_delivered_mail_leaves_no_usable_token_in_the_outbox() {
             .post(&format!("/api/v1/vendors/{vendor}/staff"), Some(&owner), json!({ "email": "staf@vendor.test" }))
             .await;
         invited.expect(201);
-        let invitation = pasar_tests::token_in(&app.delivered_mail("staf@vendor.test", "as staff").await);
+        let invitation =
+            pasar_tests::token_in(&app.delivered_mail("staf@vendor.test", "as staff").await).expect("token");
 
         let secrets = [token.split_once('.').unwrap().1, invitation.split_once('.').unwrap().1];
         let rows = outbox::latest(&mut app.db(), 1000).unwrap();
@@ -200,7 +201,7 @@ async fn delivered_messages_go_after_the_retention_days_and_dead_letters_stay() 
 
         // 29 days on: the daily chore has run, and kept everything.
         app.advance_days(29);
-        let today = pasar_core::clock::local_date(app.now());
+        let today = pasar_core::clock::local_date(app.now(), pasar_core::Zone::default());
         app.eventually(30, "the retention chore ran today", || {
             pasar_db::chores::done_through(&mut app.db(), "outbox_retention").unwrap() == Some(today)
         })

@@ -53,7 +53,7 @@ pub fn app(
                 .configure(vendors::configure)
                 .configure(documents::configure)
                 .configure(catalog::configure)
-                .configure(admin::configure),
+                .configure(admin::configure)
                 .configure(calendar::configure),
         )
         .default_service(web::to(middleware::no_route))

@@ -597,6 +597,7 @@ fn mail_password_changed(
             to: &user.email,
             subject: &format!("[{}] Your password was changed", settings.marketplace_name),
             body: &body,
+            expires_at: None,
         },
     )?;
     Ok(())
@@ -706,7 +707,7 @@ pub fn request_password_reset(
                 to: &user.email,
                 subject: &format!("[{}] Reset your password", settings.marketplace_name),
                 body: &body,
-                expires_at: None,
+                expires_at: Some(expires),
             },
         )?;
         Ok(())

@@ -87,9 +87,10 @@ pub fn start(pool: DbPool, clock: SharedClock, deliverers: Deliverers, settings:
                 tracing::warn!(error = %e, "expiry reminders failed");
             }
         }
-        let today = local_date(clock.now());
+        let zone = chores.vendors.time_zone;
+        let today = local_date(clock.now(), zone);
         if cleaned != Some(today) {
-            match daily_cleanup(&pool, clock.now(), settings.retention) {
+            match daily_cleanup(&pool, clock.now(), zone, settings.retention) {
                 Ok(_) => cleaned = Some(today),
                 Err(e) => tracing::warn!(error = %e, "outbox retention failed; will retry"),
             }
@@ -152,16 +153,20 @@ const RETENTION_CHORE: &str = "outbox_retention";
 /// Once a day, whatever the number of instances: deletes the messages delivered more
 /// than `retention` ago, and removes the payload of dead letters that have expired.
 /// `None` if it had run today already.
-pub fn daily_cleanup(pool: &DbPool, now: DateTime<Utc>, retention: TimeDelta) -> Result<Option<Cleanup>, DbError> {
+pub fn daily_cleanup(
+    pool: &DbPool,
+    now: DateTime<Utc>,
+    zone: pasar_core::Zone,
+    retention: TimeDelta,
+) -> Result<Option<Cleanup>, DbError> {
     let mut conn = pool.get()?;
-    let today = local_date(now);
+    let today = local_date(now, zone);
     let done = write_tx(&mut conn, |c| {
-        if pasar_db::chores::done_through(c, RETENTION_CHORE)?.is_some_and(|d| d >= today) {
+        if pasar_db::chores::claim(c, RETENTION_CHORE, today, now)? == pasar_db::chores::Claim::Taken {
             return Ok::<_, DbError>(None);
         }
         let purged = outbox::purge_sent(c, now - retention)?;
         let forgotten = outbox::forget_expired_dead(c, now)?;
-        pasar_db::chores::record(c, RETENTION_CHORE, today, now)?;
         Ok(Some(Cleanup { purged, forgotten }))
     })?;
     if let Some(c) = done.filter(|c| *c != Cleanup::default()) {

@@ -143,7 +143,7 @@ fn the_first_admin_can_come_from_the_environment() {
 #[test]
 fn bad_configuration_stops_start_up_naming_the_key() {
     let dir = tempfile::tempdir().unwrap();
-    let cases: [(&str, &str, &str); 6] = [
+    let cases: [(&str, &str, &str); 7] = [
         ("PASAR__SERVER__BIND", "not-an-address", "server.bind"),
         ("PASAR__FILES__S3_ENDPOINT", "http://127.0.0.1:9", "files.s3_bucket"),
         ("PASAR__MARKETPLACE__TIME_ZONE", "WIB-7", "marketplace.time_zone"),

@@ -538,6 +538,7 @@ fn notify_existing_account(
             to: &existing.email,
             subject: &format!("[{mp}] Someone tried to register with your address"),
             body: &body,
+            expires_at: None,
         },
     )?;
     Ok(())

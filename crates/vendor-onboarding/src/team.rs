@@ -153,7 +153,12 @@ fn notify_existing_account(
     outbox::enqueue_mail(
         conn,
         now,
-        NewMail { to: &existing.email, subject: &format!("[{mp}] An invitation to your address"), body: &body },
+        NewMail {
+            to: &existing.email,
+            subject: &format!("[{mp}] An invitation to your address"),
+            body: &body,
+            expires_at: None,
+        },
     )?;
     Ok(())
 }
