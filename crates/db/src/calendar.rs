@@ -8,6 +8,7 @@ use crate::{per_backend, time, DbConn};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use pasar_core::calendar::{HolidayKind, WorkingCalendar};
+use pasar_core::Zone;
 
 /// A day off as stored.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -61,6 +62,13 @@ pub fn working_calendar(conn: &mut DbConn, from: NaiveDate) -> QueryResult<Worki
     let days: Vec<String> =
         holidays::table.filter(holidays::day.ge(from.to_string())).select(holidays::day).load(conn)?;
     Ok(WorkingCalendar::new(days.iter().filter_map(|d| parse_day(d))))
+}
+
+/// `n` working days after the instant `at`, counted in the marketplace's `zone` with the
+/// calendar as stored now (see [`WorkingCalendar::add_working_days`]): the deadline of
+/// something that must happen within `n` working days.
+pub fn add_working_days(conn: &mut DbConn, at: DateTime<Utc>, n: u32, zone: Zone) -> QueryResult<DateTime<Utc>> {
+    Ok(working_calendar(conn, zone.date(at))?.add_working_days(at, n, zone))
 }
 
 /// Sets `day` as a day off (creating or replacing it); `by` is the administrator, or
@@ -176,5 +184,21 @@ mod tests {
         assert!(cal.is_working_day(d(2026, 12, 25)));
         assert_eq!(in_year(&mut conn, 2026).unwrap().len(), 1);
         assert!(in_year(&mut conn, 2027).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_deadline_skips_the_stored_days_off() {
+        let mut conn = establish(&DbUrl::parse("sqlite://:memory:").unwrap()).unwrap();
+        crate::migrate::run_pending(&mut conn).unwrap();
+        let now = Utc::now();
+        for (day, kind) in
+            [(d(2026, 12, 24), HolidayKind::CutiBersama), (d(2026, 12, 25), HolidayKind::NationalHoliday)]
+        {
+            upsert(&mut conn, &NewHoliday { day, name: "Natal", kind }, None, now).unwrap();
+        }
+        // Wednesday 23 December 2026, 10:00 WIB + 1 working day: Monday 28th, 10:00 WIB.
+        let at = DateTime::parse_from_rfc3339("2026-12-23T03:00:00Z").unwrap().with_timezone(&Utc);
+        let due = add_working_days(&mut conn, at, 1, Zone::JAKARTA).unwrap();
+        assert_eq!(due, DateTime::parse_from_rfc3339("2026-12-28T03:00:00Z").unwrap().with_timezone(&Utc));
     }
 }
