@@ -139,12 +139,11 @@ async fn a_delivered_mail_leaves_no_usable_token_in_the_outbox() {
         let email = "tok@vendor.test";
         let body = json!({ "email": email, "password": PASSWORD, "owner_name": "Pemilik",
                            "legal_name": "UD Token", "legal_form": "ud" });
-        let vendor = app.post("/api/v1/vendors/register", None, body).await.expect(201)["vendor"]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        app.post("/api/v1/vendors/register", None, body).await.expect(202);
         let token = app.verification_token(email).await;
         let owner = app.login(email, PASSWORD).await;
+        let me = app.get("/api/v1/me", Some(&owner)).await.expect(200);
+        let vendor = me["organization"]["id"].as_str().unwrap().to_owned();
         app.post("/api/v1/auth/verify-email", None, json!({ "token": token })).await.expect(200);
         let invited = app
             .post(&format!("/api/v1/vendors/{vendor}/staff"), Some(&owner), json!({ "email": "staf@vendor.test" }))
@@ -190,7 +189,7 @@ async fn delivered_messages_go_after_the_retention_days_and_dead_letters_stay() 
         app.create_user(&admin, &platform, "kurator2@pasar.test", &["curator"]).await;
         let body = json!({ "email": "late@vendor.test", "password": PASSWORD, "owner_name": "Pemilik",
                            "legal_name": "UD Telat", "legal_form": "ud" });
-        app.post("/api/v1/vendors/register", None, body).await.expect(201);
+        app.post("/api/v1/vendors/register", None, body).await.expect(202);
         app.eventually(30, "two dead letters", || {
             ["kurator2@pasar.test", "late@vendor.test"]
                 .iter()

@@ -73,6 +73,10 @@ async fn buyers_find_published_products_by_priority_with_typos_filters_and_facet
         let (vb, b) = app.approved_vendor(&curator, "b@batik.test", "PT Batik Nusantara Raya", "9120001000012").await;
         let big = json!({ "business_capital_idr": 20_000_000_000i64, "address": { "street": "Jl. Raya 1", "region_code": "35.15.01", "postal_code": "61211" } });
         app.request("PATCH", &format!("/api/v1/vendors/{vb}"), Some(&b), Some(big)).await.expect(200);
+        // Capital and region count for P3DN: in force once a curator approves them.
+        app.post(&format!("/api/v1/vendors/{vb}/facts/review"), Some(&curator), json!({ "decision": "approve" }))
+            .await
+            .expect(200);
 
         let a_tulis =
             publish(&app, &a, &curator, batik("Kain Batik Tulis Majapahit", BATIK, 450_000, 10, Some((3_000, 500))))

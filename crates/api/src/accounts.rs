@@ -160,13 +160,26 @@ pub async fn request_password_reset(
     let rid = request_id(&req);
     let st = state.clone();
     let now = state.now();
-    state
-        .run(move |conn| {
-            let request =
-                service::ResetRequest { email: &body.email, address: address.as_deref(), request_id: rid.as_deref() };
-            service::request_password_reset(conn, &st.auth, now, request)
-        })
+    let from = address.clone();
+    let email = state
+        .run(move |conn| service::throttle_password_reset(conn, &st.auth, now, &body.email, from.as_deref()))
         .await?;
+    // The answer leaves before the address is looked up, so that how long it takes
+    // cannot tell whether an account uses it. The lookup, the token and the mail follow
+    // in one transaction of their own.
+    let st = state.clone();
+    actix_web::rt::spawn(async move {
+        let inner = st.clone();
+        let rid_log = rid.clone();
+        let sent = st
+            .run(move |conn| {
+                service::send_password_reset(conn, &inner.auth, now, &email, address.as_deref(), rid.as_deref())
+            })
+            .await;
+        if let Err(e) = sent {
+            tracing::error!(target: "pasar::auth", request_id = rid_log.as_deref().unwrap_or(""), "password-reset request not processed: {e:?}");
+        }
+    });
     Ok(HttpResponse::Accepted().json(PasswordResetRequested { detail: service::PASSWORD_RESET_REQUESTED }))
 }
 

@@ -619,18 +619,28 @@ pub struct ResetRequest<'a> {
 }
 
 /// Mails a one-time link to choose a new password — if an active account uses the
-/// address. The caller learns nothing either way: the answer is the same and so is the
-/// work (a token is made, an audit entry written, in one transaction); only the mail
-/// differs, and it is sent later by the worker. Throttled per email address and per
-/// client address, whether or not the address has an account. A newer request revokes
-/// the older links.
+/// address: [`throttle_password_reset`], then [`send_password_reset`]. The API answers
+/// between the two, so that neither the answer nor its timing depends on the address.
 pub fn request_password_reset(
     conn: &mut DbConn,
     settings: &AuthSettings,
     now: DateTime<Utc>,
     request: ResetRequest<'_>,
 ) -> Result<(), AuthError> {
-    let ResetRequest { email, address, request_id } = request;
+    let email = throttle_password_reset(conn, settings, now, request.email, request.address)?;
+    send_password_reset(conn, settings, now, &email, request.address, request.request_id)
+}
+
+/// The part of a reset request the caller waits for: the address must be an email
+/// address, and requests are throttled per email address and per client address,
+/// whether or not an account uses it.
+pub fn throttle_password_reset(
+    conn: &mut DbConn,
+    settings: &AuthSettings,
+    now: DateTime<Utc>,
+    email: &str,
+    address: Option<&str>,
+) -> Result<Email, AuthError> {
     let email = Email::parse(email).map_err(|m| AuthError::field("email", m))?;
     let email_key = format!("password-reset:{email}");
     let address_key = address.map(|a| format!("password-reset from:{a}"));
@@ -641,6 +651,20 @@ pub fn request_password_reset(
     if let Some(retry_after_secs) = throttle_attempt(conn, settings, now, &keys)? {
         return Err(AuthError::Throttled { retry_after_secs });
     }
+    Ok(email)
+}
+
+/// The rest of a reset request, in one transaction: for an active account, a new token
+/// (older ones revoked), its audit entry and the mail; for any other address, only an
+/// audit entry.
+pub fn send_password_reset(
+    conn: &mut DbConn,
+    settings: &AuthSettings,
+    now: DateTime<Utc>,
+    email: &Email,
+    address: Option<&str>,
+    request_id: Option<&str>,
+) -> Result<(), AuthError> {
     let token = OpaqueToken::generate();
     let expires = now + settings.password_reset_ttl;
     write_tx(conn, |conn| {
