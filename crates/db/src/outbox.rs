@@ -565,6 +565,37 @@ mod tests {
     }
 
     #[test]
+    fn the_migration_keeps_pending_mails_and_drops_the_content_of_delivered_ones() {
+        use diesel_migrations::MigrationHarness;
+        on_each_backend(|conn| {
+            // Back to the outbox before this change (and whatever came after it).
+            while crate::migrate::applied(conn).unwrap().iter().any(|v| v == "20261202000009") {
+                match conn {
+                    DbConn::Pg(c) => c.revert_last_migration(crate::migrate::POSTGRES).map(drop),
+                    DbConn::Sqlite(c) => c.revert_last_migration(crate::migrate::SQLITE).map(drop),
+                }
+                .unwrap();
+            }
+            diesel::sql_query(
+                "INSERT INTO outbox (id, kind, recipient, subject, body, status, attempts, next_attempt_at, \
+                 created_at, sent_at) VALUES \
+                 ('p', 'mail', 'x@y.test', 'Confirm', 'token p.secret', 'pending', 1, '2026-11-30 00:00:00', \
+                  '2026-11-30 00:00:00', NULL), \
+                 ('s', 'mail', 'x@y.test', 'Confirm', 'token s.secret', 'sent', 1, '2026-11-30 00:00:00', \
+                  '2026-11-30 00:00:00', '2026-11-30 00:00:01')",
+            )
+            .execute(conn)
+            .unwrap();
+            crate::migrate::run_pending(conn).unwrap();
+            let pending = get(conn, "p");
+            let payload: MailPayload = serde_json::from_str(pending.payload_json.as_deref().unwrap()).unwrap();
+            assert_eq!((pending.status(), payload.body.as_str()), (Some(Status::Pending), "token p.secret"));
+            let sent = get(conn, "s");
+            assert_eq!((sent.status(), sent.payload_json), (Some(Status::Sent), None), "the old token is gone");
+        });
+    }
+
+    #[test]
     fn retention_deletes_only_messages_delivered_long_enough_ago() {
         on_each_backend(|conn| {
             let now = Utc::now();

@@ -678,4 +678,16 @@ mod tests {
         assert_eq!(idul_fitri, (20..=24).map(|day| d(2026, 3, day)).collect::<Vec<_>>());
         assert_eq!(lists[0].1[0].date.weekday(), chrono::Weekday::Thu); // 1 January 2026
     }
+
+    #[test]
+    fn the_outbox_gives_up_after_ten_attempts_and_keeps_sent_mail_thirty_days() {
+        let c = Config::load_from(None, Env::prefixed("PASAR_NOTHING_").split("__"), None).unwrap();
+        assert_eq!((c.outbox.max_attempts, c.outbox.retention_days), (10, 30));
+        // A prefix of its own: tests run in parallel and share the process environment.
+        let prefix = format!("PASARTESTOUTBOX{}__", std::process::id());
+        std::env::set_var(format!("{prefix}OUTBOX__MAX_ATTEMPTS"), "0");
+        let e = Config::load_from(None, Env::prefixed(&prefix).split("__"), None).unwrap_err();
+        assert!(e.to_string().contains("outbox.max_attempts"), "{e}");
+        std::env::remove_var(format!("{prefix}OUTBOX__MAX_ATTEMPTS"));
+    }
 }

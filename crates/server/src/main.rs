@@ -295,11 +295,12 @@ fn outbox_command(conn: &mut pasar_db::DbConn, command: OutboxCommand) -> anyhow
                 "id", "kind", "status", "try", "created (UTC)", "recipient", "subject"
             );
             for m in &rows {
+                let expired = m.status() == Some(Status::Dead) && !m.retriable();
                 println!(
                     "{:<36}  {:<6} {:<7} {:>3}  {:<16}  {:<28}  {:<32}  {}",
                     m.id,
                     m.kind,
-                    m.status,
+                    if expired { format!("{}*", m.status) } else { m.status.clone() },
                     m.attempts,
                     m.created_at.format("%Y-%m-%d %H:%M"),
                     clip(&m.recipient, 28),
@@ -311,7 +312,8 @@ fn outbox_command(conn: &mut pasar_db::DbConn, command: OutboxCommand) -> anyhow
             println!("{} shown, newest first.", rows.len());
             if dead_expired > 0 {
                 println!(
-                    "{dead_expired} dead letter(s) expired and can no longer be sent; `pasar outbox remove` them."
+                    "* {dead_expired} dead letter(s) expired: a one-time link in them is no longer valid, so they \
+                     cannot be sent again; `pasar outbox remove` them."
                 );
             }
             Ok(std::process::ExitCode::SUCCESS)

@@ -469,6 +469,8 @@ fn outbox_list_retry_and_remove_dead_letters_from_the_console() {
         }
         assert!(listing.contains("satu@sdn1.test") && listing.contains("451 4.3.0"), "{listing}");
         assert!(listing.contains("3 shown") && listing.contains("1 dead letter(s) expired"), "{listing}");
+        let expired_line = listing.lines().find(|l| l.starts_with(expired.as_str())).unwrap();
+        assert!(expired_line.contains("dead*"), "the expired one is marked: {listing}");
         assert!(!listing.contains("Halo"), "never the content: {listing}");
         assert!(text(&run(&["list", "--kind", "webhook"])).contains("No messages."));
         assert_eq!(run(&["list", "--status", "zombie"]).status.code(), Some(2));
