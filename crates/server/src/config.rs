@@ -24,6 +24,7 @@ pub struct Config {
     pub marketplace: MarketplaceConfig,
     pub vendors: VendorsConfig,
     pub uploads: UploadsConfig,
+    pub catalog: CatalogConfig,
     pub search: SearchConfig,
     pub log: LogConfig,
 }
@@ -102,6 +103,13 @@ pub struct VendorsConfig {
 #[serde(deny_unknown_fields)]
 pub struct UploadsConfig {
     pub max_bytes: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogConfig {
+    /// Most rows one CSV import through the API may have (the command line has no limit).
+    pub import_max_rows: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -263,6 +271,9 @@ impl Config {
         }
         if search.poll_interval_ms == 0 {
             return Err(invalid("search.poll_interval_ms", "must be more than 0"));
+        }
+        if self.catalog.import_max_rows == 0 {
+            return Err(invalid("catalog.import_max_rows", "must be at least 1"));
         }
         if self.uploads.max_bytes < 1024 {
             return Err(invalid("uploads.max_bytes", "must be at least 1024"));

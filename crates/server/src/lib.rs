@@ -164,7 +164,11 @@ impl Application {
             vendors: Arc::new(config.vendor_settings()),
             files: Arc::new(pasar_core::storage::LocalDisk::new(config.data.dir.join("files"))),
             clock: clock.clone(),
-            limits: Limits { json_bytes: config.server.json_limit_bytes, upload_bytes: config.uploads.max_bytes },
+            limits: Limits {
+                json_bytes: config.server.json_limit_bytes,
+                upload_bytes: config.uploads.max_bytes,
+                import_rows: config.catalog.import_max_rows,
+            },
             trust_forwarded_for: config.server.trust_forwarded_for,
             search: search.clone(),
         };
