@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod catalog;
 mod conventions;
+mod import;
 mod mail;
 mod migrations;
 mod search;
