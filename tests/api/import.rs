@@ -197,6 +197,21 @@ async fn a_bad_row_in_the_last_batch_leaves_nothing() {
         let (status, report) = post_csv(&app, &v, &t, rows("AKH", 2_499)).await;
         assert_eq!((status, report["created"].as_u64()), (201, Some(2_499)), "[{}] {report}", app.name());
         assert_eq!(stored(&app, &v), (2_499, 2_499, 1, 0), "[{}] drafts are not queued for search", app.name());
+        assert_eq!(listed(&app, &v, &t).await, 100, "[{}] a full page of them", app.name());
+        // One audit entry for the import, listing its products.
+        let entries: Vec<Option<String>> = {
+            use pasar_db::schema::audit_log;
+            let mut c = app.db();
+            audit_log::table
+                .filter(audit_log::action.eq("product.import"))
+                .select(audit_log::after_json)
+                .load(&mut *c)
+                .unwrap()
+        };
+        assert_eq!(entries.len(), 1, "[{}]", app.name());
+        let after: Value = serde_json::from_str(entries[0].as_deref().unwrap()).unwrap();
+        assert_eq!((after["vendor_id"].as_str(), after["status"].as_str()), (Some(v.as_str()), Some("draft")));
+        assert_eq!(after["products"].as_array().unwrap().len(), 2_499);
     }
 }
 

@@ -880,6 +880,9 @@ pub fn import_products(
     if !errors.is_empty() {
         return Err(nothing_imported(errors));
     }
+    if staged.is_empty() {
+        return Ok(ImportReport { created: 0 });
+    }
 
     // 2. Write the rows in short batches, out of sight.
     let import = store::ImportRow {

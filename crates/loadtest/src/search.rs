@@ -154,7 +154,9 @@ async fn sample(
         n += 1;
         let t = Instant::now();
         match http::request(&addr, method, &path, None, body.as_deref()).await {
-            Ok(r) if (200..300).contains(&r.status) => latencies.push(t.elapsed().as_micros().min(u32::MAX as u128) as u32),
+            Ok(r) if (200..300).contains(&r.status) => {
+                latencies.push(t.elapsed().as_micros().min(u32::MAX as u128) as u32)
+            }
             _ => errors += 1,
         }
         tokio::time::sleep(pause).await;
