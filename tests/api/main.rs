@@ -9,6 +9,7 @@ mod catalog;
 mod conventions;
 mod files;
 mod idempotency;
+mod import;
 mod mail;
 mod migrations;
 mod outbox;

@@ -435,7 +435,11 @@ pub async fn product_queue(
 /// `unit_price_idr` required; `description`, `brand`, `sku`, `min_order`, `stock`,
 /// `weight_grams`, `tkdn_certificate`, `tkdn_bp`, `bmp_bp`, `tkdn_valid_until`,
 /// `specs` (`key=value; key=value`) optional. Every product is created as a draft. Any
-/// bad row fails the import, with each problem named `rows[N].column`.
+/// bad row fails the import, with each problem named `rows[N].column`. Numbers are whole:
+/// `unit_price_idr`, `min_order`, `stock` and `weight_grams` may group thousands with dots
+/// (`1.250.000`), `tkdn_bp` and `bmp_bp` are digits only; decimals, commas, currency
+/// signs and spaces are refused. A file with more rows than `catalog.import_max_rows`
+/// (20,000 by default) is refused with 413 (field `rows`).
 #[utoipa::path(post, path = "/api/v1/vendors/{id}/products/import", tag = "catalog", security(("bearer" = [])),
     params(("id" = String, Path, description = "Vendor id")),
     request_body(content = String, content_type = "text/csv"),
@@ -471,7 +475,16 @@ pub async fn import_products(
     let now = state.now();
     let report = state
         .run(move |conn| {
-            catalog::import_products(conn, &st.vendors, now, catalog::Importer::User(&actor), &vendor, &body, &|_| {})
+            catalog::import_products(
+                conn,
+                now,
+                st.vendors.time_zone,
+                catalog::Importer::User(&actor),
+                &vendor,
+                &body,
+                Some(st.limits.import_rows),
+                &|_| {},
+            )
         })
         .await?;
     Ok(HttpResponse::Created().json(report))

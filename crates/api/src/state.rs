@@ -13,11 +13,13 @@ pub struct Limits {
     pub json_bytes: usize,
     /// Largest uploaded file, in bytes.
     pub upload_bytes: usize,
+    /// Most rows of one CSV product import.
+    pub import_rows: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { json_bytes: 1 << 20, upload_bytes: 10 << 20 }
+        Limits { json_bytes: 1 << 20, upload_bytes: 10 << 20, import_rows: 20_000 }
     }
 }
 

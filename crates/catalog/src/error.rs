@@ -11,6 +11,12 @@ pub enum CatalogError {
     Forbidden(&'static str),
     #[error("{0}")]
     InvalidState(String),
+    /// An import through the API with more rows than `catalog.import_max_rows`.
+    #[error(
+        "The file has more than {limit} rows, the most one import through the API may have. Split it into \
+         smaller files (each is imported all or nothing), or ask an operator to run `pasar import-products`."
+    )]
+    TooManyRows { limit: usize },
     #[error("{detail}")]
     AlreadyExists { field: &'static str, detail: String },
     #[error(transparent)]
@@ -46,6 +52,7 @@ impl ErrorCode for CatalogError {
             CatalogError::NotFound(_) => Code::NotFound,
             CatalogError::Forbidden(_) => Code::Forbidden,
             CatalogError::InvalidState(_) => Code::InvalidState,
+            CatalogError::TooManyRows { .. } => Code::PayloadTooLarge,
             CatalogError::AlreadyExists { .. } => Code::AlreadyExists,
             CatalogError::Db(e) => e.code(),
             CatalogError::Storage(_) => Code::Internal,
@@ -64,6 +71,9 @@ impl ErrorCode for CatalogError {
         match self {
             CatalogError::Validation { errors, .. } => errors.clone(),
             CatalogError::AlreadyExists { field, .. } => vec![FieldError::new(*field, "is already taken")],
+            CatalogError::TooManyRows { limit } => {
+                vec![FieldError::new("rows", format!("at most {limit} rows per import"))]
+            }
             _ => Vec::new(),
         }
     }

@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use pasar_db::schema::{categories, product_images, product_prices, products};
+use pasar_db::per_backend;
+use pasar_db::schema::{categories, product_images, product_imports, product_prices, products, search_queue};
 use pasar_db::time::to_db;
 use pasar_db::DbConn;
 
@@ -49,7 +50,7 @@ pub fn save_category(conn: &mut DbConn, row: &CategoryRow) -> QueryResult<()> {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = products, treat_none_as_null = true)]
+#[diesel(table_name = products, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct ProductRow {
     pub id: String,
     pub vendor_id: String,
@@ -330,4 +331,198 @@ pub fn products_lapsing(conn: &mut DbConn, from: Option<&str>, before: &str) -> 
         Some(from) => lapsed.filter(products::published_tkdn_valid_until.ge(from)).load(conn),
         None => lapsed.load(conn),
     }
+}
+
+// --- imports ----------------------------------------------------------------------------------
+
+pub const IMPORT_STAGING: &str = "staging";
+pub const IMPORT_DONE: &str = "done";
+
+/// Rows per multi-row `INSERT` (SQLite takes at most 32,766 bound values per statement).
+const INSERT_CHUNK: usize = 500;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = product_imports)]
+pub struct ImportRow {
+    pub id: String,
+    pub vendor_id: String,
+    /// `staging` while its rows are written out of sight, `done` once they are visible.
+    pub state: String,
+    pub row_count: i32,
+    pub publish: bool,
+    pub created_by: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub finished_at: Option<NaiveDateTime>,
+}
+
+pub fn insert_import(conn: &mut DbConn, row: &ImportRow) -> QueryResult<()> {
+    diesel::insert_into(product_imports::table).values(row).execute(conn).map(drop)
+}
+
+/// Records that a staging import is alive.
+pub fn touch_import(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(product_imports::table.find(id)).set(product_imports::updated_at.eq(at)).execute(conn).map(drop)
+}
+
+/// Marks a staging import done; `false` if it is not staging (any more).
+pub fn finish_import(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<bool> {
+    let n = diesel::update(product_imports::table.find(id).filter(product_imports::state.eq(IMPORT_STAGING)))
+        .set((
+            product_imports::state.eq(IMPORT_DONE),
+            product_imports::updated_at.eq(at),
+            product_imports::finished_at.eq(Some(at)),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn import_is_staging(conn: &mut DbConn, id: &str) -> QueryResult<bool> {
+    let n: i64 =
+        product_imports::table.find(id).filter(product_imports::state.eq(IMPORT_STAGING)).count().get_result(conn)?;
+    Ok(n > 0)
+}
+
+pub fn delete_import(conn: &mut DbConn, id: &str) -> QueryResult<()> {
+    diesel::delete(product_imports::table.find(id).filter(product_imports::state.eq(IMPORT_STAGING)))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Staging imports not touched since `before`.
+pub fn abandoned_imports(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<Vec<String>> {
+    product_imports::table
+        .filter(product_imports::state.eq(IMPORT_STAGING))
+        .filter(product_imports::updated_at.lt(before))
+        .select(product_imports::id)
+        .load(conn)
+}
+
+/// The SKUs of a vendor's products (not deleted).
+pub fn vendor_skus(conn: &mut DbConn, vendor_id: &str) -> QueryResult<Vec<String>> {
+    let skus: Vec<Option<String>> = products::table
+        .filter(products::vendor_id.eq(vendor_id))
+        .filter(products::deleted_at.is_null())
+        .filter(products::sku.is_not_null())
+        .select(products::sku)
+        .load(conn)?;
+    Ok(skus.into_iter().flatten().collect())
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = products)]
+struct StagedProduct<'a> {
+    #[diesel(embed)]
+    row: ProductRow,
+    import_id: &'a str,
+}
+
+/// Inserts products of an import, as they are (soft-deleted while the import stages
+/// them), many rows per statement.
+pub fn insert_staged_products(conn: &mut DbConn, rows: &[ProductRow], import_id: &str) -> QueryResult<()> {
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        let values: Vec<StagedProduct<'_>> =
+            chunk.iter().map(|row| StagedProduct { row: row.clone(), import_id }).collect();
+        per_backend!(conn, |c| diesel::insert_into(products::table).values(&values).execute(c))?;
+    }
+    Ok(())
+}
+
+/// The first price of each of these products, many rows per statement.
+pub fn insert_first_prices(
+    conn: &mut DbConn,
+    rows: &[ProductRow],
+    by: Option<&str>,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        let values: Vec<_> = chunk
+            .iter()
+            .map(|r| {
+                (
+                    product_prices::id.eq(uuid::Uuid::now_v7().to_string()),
+                    product_prices::product_id.eq(r.id.as_str()),
+                    product_prices::unit_price_idr.eq(r.unit_price_idr),
+                    product_prices::changed_by.eq(by),
+                    product_prices::changed_at.eq(to_db(now)),
+                )
+            })
+            .collect();
+        per_backend!(conn, |c| diesel::insert_into(product_prices::table).values(&values).execute(c))?;
+    }
+    Ok(())
+}
+
+/// Makes every product of an import visible; returns how many.
+pub fn reveal_import(conn: &mut DbConn, import_id: &str) -> QueryResult<usize> {
+    diesel::update(products::table.filter(products::import_id.eq(import_id)).filter(products::deleted_at.is_not_null()))
+        .set(products::deleted_at.eq(None::<NaiveDateTime>))
+        .execute(conn)
+}
+
+/// Queues every product of an import for the search index, in one statement.
+pub fn queue_import_for_search(conn: &mut DbConn, import_id: &str, now: DateTime<Utc>) -> QueryResult<usize> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Integer, Text, Timestamp};
+    let at = to_db(now);
+    // Fresh products: no entry exists for them. One token for all is enough, since any
+    // later change renews an entry's token with a new one.
+    let token = uuid::Uuid::now_v7().to_string();
+    let rows = products::table.filter(products::import_id.eq(import_id)).select((
+        sql::<Text>("'product'"),
+        products::id,
+        token.into_sql::<Text>(),
+        0.into_sql::<Integer>(),
+        at.into_sql::<Timestamp>(),
+        at.into_sql::<Timestamp>(),
+    ));
+    diesel::insert_into(search_queue::table)
+        .values(rows)
+        .into_columns((
+            search_queue::entity_kind,
+            search_queue::entity_id,
+            search_queue::token,
+            search_queue::attempts,
+            search_queue::next_attempt_at,
+            search_queue::queued_at,
+        ))
+        .execute(conn)
+}
+
+/// Up to `limit` products an import staged.
+pub fn staged_product_ids(conn: &mut DbConn, import_id: &str, limit: i64) -> QueryResult<Vec<String>> {
+    products::table
+        .filter(products::import_id.eq(import_id))
+        .filter(products::deleted_at.is_not_null())
+        .select(products::id)
+        .limit(limit)
+        .load(conn)
+}
+
+/// Removes staged products and their prices (nothing else can refer to them).
+pub fn delete_staged_products(conn: &mut DbConn, ids: &[String]) -> QueryResult<()> {
+    diesel::delete(product_prices::table.filter(product_prices::product_id.eq_any(ids))).execute(conn)?;
+    diesel::delete(products::table.filter(products::id.eq_any(ids)).filter(products::deleted_at.is_not_null()))
+        .execute(conn)
+        .map(drop)
+}
+
+/// The SKUs of an import that other products of the vendor hold (listed since the
+/// import's rows were checked).
+pub fn skus_taken_by_others(conn: &mut DbConn, vendor_id: &str, import_id: &str) -> QueryResult<Vec<String>> {
+    let staged = diesel::alias!(products as staged);
+    let skus: Vec<Option<String>> = products::table
+        .filter(products::vendor_id.eq(vendor_id))
+        .filter(products::deleted_at.is_null())
+        .filter(
+            products::sku.eq_any(
+                staged
+                    .filter(staged.field(products::import_id).eq(import_id))
+                    .filter(staged.field(products::sku).is_not_null())
+                    .select(staged.field(products::sku)),
+            ),
+        )
+        .select(products::sku)
+        .load(conn)?;
+    Ok(skus.into_iter().flatten().collect())
 }

@@ -256,6 +256,21 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
+        import_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    product_imports (id) {
+        id -> Text,
+        vendor_id -> Text,
+        state -> Text,
+        row_count -> Integer,
+        publish -> Bool,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
     }
 }
 
@@ -366,4 +381,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     holidays,
     holiday_years,
+    product_imports,
 );

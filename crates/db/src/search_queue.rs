@@ -128,6 +128,61 @@ pub fn done(conn: &mut DbConn, entry: &Entry) -> QueryResult<()> {
     Ok(())
 }
 
+/// [`done`] for many entries, a few statements per 500.
+pub fn done_many(conn: &mut DbConn, entries: &[Entry]) -> QueryResult<()> {
+    for chunk in entries.chunks(500) {
+        for kind in [PRODUCT, VENDOR] {
+            let of_kind: Vec<&Entry> = chunk.iter().filter(|e| e.entity_kind == kind).collect();
+            if of_kind.is_empty() {
+                continue;
+            }
+            let ids: Vec<&str> = of_kind.iter().map(|e| e.entity_id.as_str()).collect();
+            let tokens: Vec<&str> = of_kind.iter().map(|e| e.token.as_str()).collect();
+            let key = search_queue::table
+                .filter(search_queue::entity_kind.eq(kind))
+                .filter(search_queue::entity_id.eq_any(&ids));
+            // A renewed entry holds a token made after the claim, never one of these.
+            diesel::delete(key.clone().filter(search_queue::token.eq_any(&tokens))).execute(conn)?;
+            diesel::update(key).set(search_queue::locked_until.eq(None::<NaiveDateTime>)).execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// [`failed`] for many entries.
+pub fn failed_many(conn: &mut DbConn, entries: &[Entry], now: DateTime<Utc>, error: &str) -> QueryResult<()> {
+    let error: String = error.chars().take(2_000).collect();
+    let mut attempts: Vec<i32> = entries.iter().map(|e| e.attempts).collect();
+    attempts.sort_unstable();
+    attempts.dedup();
+    for a in attempts {
+        for chunk in entries.chunks(500) {
+            for kind in [PRODUCT, VENDOR] {
+                let ids: Vec<&str> = chunk
+                    .iter()
+                    .filter(|e| e.entity_kind == kind && e.attempts == a)
+                    .map(|e| e.entity_id.as_str())
+                    .collect();
+                if ids.is_empty() {
+                    continue;
+                }
+                diesel::update(
+                    search_queue::table
+                        .filter(search_queue::entity_kind.eq(kind))
+                        .filter(search_queue::entity_id.eq_any(&ids)),
+                )
+                .set((
+                    search_queue::next_attempt_at.eq(time::to_db(now + backoff(a + 1))),
+                    search_queue::locked_until.eq(None::<NaiveDateTime>),
+                    search_queue::last_error.eq(Some(&error)),
+                ))
+                .execute(conn)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Records a failed attempt and schedules the next one.
 pub fn failed(conn: &mut DbConn, entry: &Entry, now: DateTime<Utc>, error: &str) -> QueryResult<()> {
     let error: String = error.chars().take(2_000).collect();

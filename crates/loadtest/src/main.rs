@@ -79,6 +79,9 @@ enum Cmd {
         /// Use this Meilisearch (e.g. http://127.0.0.1:7700) instead of the embedded engine.
         #[arg(long)]
         meilisearch_url: Option<String>,
+        /// Run on this database (an empty one, e.g. postgres://…) instead of a fresh SQLite file.
+        #[arg(long)]
+        database_url: Option<String>,
     },
     /// Audited writes: a vendor's clients create products back to back (each one
     /// transaction with its audit entry, price history and search-queue entry), then the
@@ -225,13 +228,13 @@ fn main() -> anyhow::Result<()> {
             println!("GET /api/v1/me, {connections} connections, {seconds} s: {me}");
             println!("resident memory after load: {:.1} MiB", rss_kib(server.child.id())? as f64 / 1024.0);
         }
-        Cmd::Search { bin, products, connections, seconds, meilisearch_url } => {
+        Cmd::Search { bin, products, connections, seconds, meilisearch_url, database_url } => {
             if let Some(url) = meilisearch_url {
                 // A fresh index per run, so that runs do not see each other's products.
                 std::env::set_var("PASAR__SEARCH__MEILISEARCH_URL", url);
                 std::env::set_var("PASAR__SEARCH__MEILISEARCH_INDEX", format!("load_{}", std::process::id()));
             }
-            search::run(&bin, products, connections, seconds)?
+            search::run(&bin, products, connections, seconds, database_url.as_deref())?
         }
         Cmd::Vendors { bin, connections, queue_connections, seconds, waiting } => {
             vendors(&bin, connections, queue_connections, seconds, waiting)?

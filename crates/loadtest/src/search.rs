@@ -1,11 +1,15 @@
 //! The catalogue at scale: imports generated products through `pasar import-products
 //! --publish` while the server runs, times how long until the search index holds them
-//! all, then measures searches (a query and two filters) at the API.
+//! all, then measures searches (a query and two filters) at the API. While the import
+//! runs, one client logs in and another searches, one request at a time with a short
+//! pause, to show what users meet meanwhile.
 
 use crate::{http, pasar, rss_kib, start};
 use anyhow::Context;
 use std::fmt::Write as _;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const NOUNS: [&str; 24] = [
@@ -60,6 +64,10 @@ const WORDS: [&str; 24] = [
     "Ergonomic",
     "Recycled",
 ];
+
+/// A buyer of the demo marketplace, and every demo login's password.
+const BUYER: &str = "pp.sdn-kranggan1@mojokerto.test";
+const DEMO_PASSWORD: &str = "pasar-demo-2026";
 
 /// A vendor of the demo marketplace and the category slugs its KBLI codes open.
 struct Seller {
@@ -131,12 +139,50 @@ const QUERIES: [&str; 8] = [
     "q=sambal%20pedas&category=makanan-minuman&in_stock=true",
 ];
 
-pub fn run(bin: &PathBuf, products: usize, connections: usize, seconds: u64) -> anyhow::Result<()> {
+/// Sends `make(n)` one request at a time, with `pause` between, until `stop`; the
+/// latencies of the answered requests (2xx) and the number of the others.
+async fn sample(
+    addr: String,
+    stop: Arc<AtomicBool>,
+    pause: Duration,
+    make: http::MakeRequest,
+) -> anyhow::Result<http::Report> {
+    let started = Instant::now();
+    let (mut latencies, mut errors, mut n) = (Vec::new(), 0, 0);
+    while !stop.load(Ordering::Relaxed) {
+        let (method, path, body) = make(n);
+        n += 1;
+        let t = Instant::now();
+        match http::request(&addr, method, &path, None, body.as_deref()).await {
+            Ok(r) if (200..300).contains(&r.status) => {
+                latencies.push(t.elapsed().as_micros().min(u32::MAX as u128) as u32)
+            }
+            _ => errors += 1,
+        }
+        tokio::time::sleep(pause).await;
+    }
+    latencies.sort_unstable();
+    Ok(http::Report { requests: latencies.len(), errors, elapsed: started.elapsed(), latencies })
+}
+
+pub fn run(
+    bin: &PathBuf,
+    products: usize,
+    connections: usize,
+    seconds: u64,
+    database_url: Option<&str>,
+) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let dir = tempfile::tempdir()?;
-    let out = pasar(bin, dir.path()).arg("seed-demo").output()?;
+    let with_db = |mut cmd: std::process::Command| {
+        if let Some(url) = database_url {
+            cmd.env("DATABASE_URL", url);
+        }
+        cmd
+    };
+    let out = with_db(pasar(bin, dir.path())).arg("seed-demo").output()?;
     anyhow::ensure!(out.status.success(), "seed-demo failed: {}", String::from_utf8_lossy(&out.stderr));
-    let (server, _) = start(bin, dir.path(), None)?;
+    let (server, _) = start(bin, dir.path(), database_url)?;
     let pid = server.child.id();
     let sellers = rt.block_on(sellers(&server.addr))?;
     let per = products.div_ceil(sellers.len());
@@ -155,10 +201,20 @@ pub fn run(bin: &PathBuf, products: usize, connections: usize, seconds: u64) -> 
         files.len()
     );
 
+    // Users meanwhile: a buyer logging in (every 100 ms) and searching (every 20 ms).
+    let stop = Arc::new(AtomicBool::new(false));
+    let login_body = serde_json::json!({ "email": BUYER, "password": DEMO_PASSWORD }).to_string();
+    let login: http::MakeRequest =
+        Arc::new(move |_| ("POST", "/api/v1/auth/login".to_owned(), Some(login_body.clone())));
+    let search: http::MakeRequest =
+        Arc::new(|n| ("GET", format!("/api/v1/products?{}", QUERIES[n as usize % QUERIES.len()]), None));
+    let logins = rt.spawn(sample(server.addr.clone(), stop.clone(), Duration::from_millis(100), login));
+    let searches = rt.spawn(sample(server.addr.clone(), stop.clone(), Duration::from_millis(20), search));
+
     let started = Instant::now();
     let mut peak = rss_kib(pid)?;
     for (vendor, path) in &files {
-        let out = pasar(bin, dir.path())
+        let out = with_db(pasar(bin, dir.path()))
             .args(["import-products", "--publish", "--vendor", vendor])
             .arg(path)
             .output()
@@ -167,7 +223,11 @@ pub fn run(bin: &PathBuf, products: usize, connections: usize, seconds: u64) -> 
         peak = peak.max(rss_kib(pid)?);
     }
     let imported = started.elapsed();
+    stop.store(true, Ordering::Relaxed);
+    let (logins, searches) = (rt.block_on(logins)??, rt.block_on(searches)??);
     println!("import of {products} products (database, audit, price history, queue): {:.1} s", imported.as_secs_f64());
+    println!("  logins during the import (one at a time, every 100 ms): {logins}");
+    println!("  searches during the import (one at a time, every 20 ms): {searches}");
     let total = |rt: &tokio::runtime::Runtime| -> anyhow::Result<u64> {
         let r = rt.block_on(http::request(&server.addr, "GET", "/api/v1/products?per_page=1", None, None))?;
         let v: serde_json::Value = serde_json::from_slice(&r.body)?;

@@ -26,6 +26,7 @@ pub struct Config {
     pub vendors: VendorsConfig,
     pub uploads: UploadsConfig,
     pub files: FilesConfig,
+    pub catalog: CatalogConfig,
     pub search: SearchConfig,
     pub calendar: CalendarConfig,
     pub log: LogConfig,
@@ -244,6 +245,13 @@ impl FilesConfig {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct CatalogConfig {
+    /// Most rows one CSV import through the API may have (the command line has no limit).
+    pub import_max_rows: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SearchConfig {
     pub meilisearch_url: String,
     pub meilisearch_api_key: String,
@@ -424,6 +432,9 @@ impl Config {
         }
         if search.poll_interval_ms == 0 {
             return Err(invalid("search.poll_interval_ms", "must be more than 0"));
+        }
+        if self.catalog.import_max_rows == 0 {
+            return Err(invalid("catalog.import_max_rows", "must be at least 1"));
         }
         if self.uploads.max_bytes < 1024 {
             return Err(invalid("uploads.max_bytes", "must be at least 1024"));

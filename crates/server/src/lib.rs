@@ -201,7 +201,11 @@ impl Application {
             vendors: Arc::new(config.vendor_settings()),
             files,
             clock: clock.clone(),
-            limits: Limits { json_bytes: config.server.json_limit_bytes, upload_bytes: config.uploads.max_bytes },
+            limits: Limits {
+                json_bytes: config.server.json_limit_bytes,
+                upload_bytes: config.uploads.max_bytes,
+                import_rows: config.catalog.import_max_rows,
+            },
             trust_forwarded_for: config.server.trust_forwarded_for,
             search: search.clone(),
             idempotency_ttl: chrono::TimeDelta::hours(config.server.idempotency_key_hours.into()),

@@ -199,11 +199,12 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             let started = Instant::now();
             let result = pasar_catalog::service::import_products(
                 &mut conn,
-                &config.vendor_settings(),
                 SystemClock.now(),
+                config.time_zone()?,
                 pasar_catalog::service::Importer::Operator { publish },
                 &vendor,
                 &text,
+                None,
                 &|n| bar.set_position(n as u64),
             );
             bar.finish_and_clear();

@@ -64,7 +64,7 @@ pub fn start(
     poll: Duration,
 ) -> anyhow::Result<Worker> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let mut state = Indexer { pool, clock, vendors, index, ready: false, failing: false, swept: None };
+    let mut state = Indexer { pool, clock, vendors, index, ready: false, failing: false, swept: None, tidied: None };
     Ok(Worker::spawn("pasar-search", poll, move || runtime.block_on(state.round())))
 }
 
@@ -79,7 +79,12 @@ struct Indexer {
     failing: bool,
     /// The day lapsed TKDN certificates were last looked for.
     swept: Option<chrono::NaiveDate>,
+    /// When abandoned product imports were last looked for.
+    tidied: Option<std::time::Instant>,
 }
+
+/// How often the worker looks for product imports whose process died.
+const TIDY_EVERY: Duration = Duration::from_secs(600);
 
 impl Indexer {
     /// One round; `true` if there may be more to do at once.
@@ -119,6 +124,14 @@ impl Indexer {
                 tracing::info!(products = n, "TKDN certificates lapsed; queued for the search index");
             }
             self.swept = Some(today);
+        }
+        if self.tidied.is_none_or(|t| t.elapsed() >= TIDY_EVERY) {
+            // Out of sight, but they take room: an import whose process died.
+            let n = pasar_catalog::service::discard_abandoned_imports(&mut conn, now)?;
+            if n > 0 {
+                tracing::info!(imports = n, "removed abandoned product imports");
+            }
+            self.tidied = Some(std::time::Instant::now());
         }
         let n = sync::apply_due(&mut conn, &self.vendors, self.index.as_ref(), now).await?;
         Ok(n > 0)

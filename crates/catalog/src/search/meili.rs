@@ -2,7 +2,7 @@
 //! settings are the code's, applied at start-up ([`SearchIndex::prepare`]): nobody
 //! configures the engine by hand, and a new release brings its settings with it.
 
-use super::{SearchDoc, SearchError, SearchIndex, SearchQuery, SearchResults, Sort, FACETS};
+use super::{SearchDoc, SearchError, SearchIndex, SearchQuery, SearchResults, Sent, Sort, FACETS};
 use async_trait::async_trait;
 use meilisearch_sdk::client::Client;
 use meilisearch_sdk::errors::Error as MeiliError;
@@ -30,6 +30,15 @@ pub struct Meili {
     index: String,
     /// How long to wait for the engine to apply a write.
     task_timeout: Duration,
+}
+
+/// A task's uid, in the form the client's task calls take.
+struct TaskUid(u32);
+
+impl AsRef<u32> for TaskUid {
+    fn as_ref(&self) -> &u32 {
+        &self.0
+    }
 }
 
 fn err(e: MeiliError) -> SearchError {
@@ -127,12 +136,35 @@ impl SearchIndex for Meili {
     }
 
     async fn apply(&self, upsert: Vec<SearchDoc>, delete: Vec<String>) -> Result<(), SearchError> {
+        let sent = self.send(upsert, delete).await?;
+        self.confirm(sent).await
+    }
+
+    /// Enqueues the deletions, then the additions, as tasks, without waiting for them:
+    /// Meilisearch applies an index's tasks in the order they were enqueued, so batches
+    /// sent one after another land in that order.
+    async fn send(&self, upsert: Vec<SearchDoc>, delete: Vec<String>) -> Result<Sent, SearchError> {
         let index = self.client.index(&self.index);
+        let mut sent = Sent::default();
         if !delete.is_empty() {
-            self.wait(index.delete_documents(&delete).await).await?;
+            sent.tasks.push(index.delete_documents(&delete).await.map_err(err)?.task_uid);
         }
         if !upsert.is_empty() {
-            self.wait(index.add_or_replace(&upsert, Some("id")).await).await?;
+            sent.tasks.push(index.add_or_replace(&upsert, Some("id")).await.map_err(err)?.task_uid);
+        }
+        Ok(sent)
+    }
+
+    async fn confirm(&self, sent: Sent) -> Result<(), SearchError> {
+        for uid in sent.tasks {
+            let task = self
+                .client
+                .wait_for_task(TaskUid(uid), Some(Duration::from_millis(20)), Some(self.task_timeout))
+                .await
+                .map_err(err)?;
+            if let Task::Failed { content } = task {
+                return Err(SearchError::Engine(content.error.to_string()));
+            }
         }
         Ok(())
     }

@@ -136,6 +136,13 @@ pub enum SearchError {
     Engine(String),
 }
 
+/// Changes sent to an engine that applies them in the background: the engine's tasks to
+/// wait for, in the order they were sent (empty: applied already).
+#[derive(Debug, Default)]
+pub struct Sent {
+    pub tasks: Vec<u32>,
+}
+
 /// A search engine holding the published products.
 #[async_trait]
 pub trait SearchIndex: Send + Sync {
@@ -147,6 +154,18 @@ pub trait SearchIndex: Send + Sync {
     /// Adds or replaces these documents and removes the products `delete`, visibly for
     /// the next search once this returns.
     async fn apply(&self, upsert: Vec<SearchDoc>, delete: Vec<String>) -> Result<(), SearchError>;
+    /// Sends these changes without waiting for the engine to apply them, for engines that
+    /// apply writes in the background (Meilisearch); [`SearchIndex::confirm`] then waits
+    /// for them. An engine that applies at once applies here.
+    async fn send(&self, upsert: Vec<SearchDoc>, delete: Vec<String>) -> Result<Sent, SearchError> {
+        self.apply(upsert, delete).await.map(|()| Sent::default())
+    }
+    /// Waits until changes given to [`SearchIndex::send`] are applied (visible to the next
+    /// search), or says why they failed.
+    async fn confirm(&self, sent: Sent) -> Result<(), SearchError> {
+        let _ = sent;
+        Ok(())
+    }
     /// Removes every document.
     async fn clear(&self) -> Result<(), SearchError>;
     /// Tidies the index after a bulk load (the embedded engine merges its segments);
@@ -197,6 +216,14 @@ impl SearchIndex for Switchable {
     async fn apply(&self, upsert: Vec<SearchDoc>, delete: Vec<String>) -> Result<(), SearchError> {
         self.check()?;
         self.inner.apply(upsert, delete).await
+    }
+    async fn send(&self, upsert: Vec<SearchDoc>, delete: Vec<String>) -> Result<Sent, SearchError> {
+        self.check()?;
+        self.inner.send(upsert, delete).await
+    }
+    async fn confirm(&self, sent: Sent) -> Result<(), SearchError> {
+        self.check()?;
+        self.inner.confirm(sent).await
     }
     async fn clear(&self) -> Result<(), SearchError> {
         self.check()?;

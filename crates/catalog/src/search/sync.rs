@@ -1,7 +1,7 @@
 //! Keeping an index in step with the database, which is the truth: the queue worker's
 //! round ([`apply_due`]) and the full rebuild ([`rebuild`]).
 
-use super::{SearchDoc, SearchError, SearchIndex};
+use super::{SearchDoc, SearchError, SearchIndex, Sent};
 use crate::facts::{self, Version};
 use crate::model::ProductStatus;
 use crate::service::vendor_public;
@@ -16,8 +16,8 @@ use pasar_vendor_onboarding::model::VendorStatus;
 use pasar_vendor_onboarding::service::{PublicVendorView, VendorSettings};
 use std::collections::{BTreeSet, HashMap};
 
-/// Entries applied per round.
-pub const BATCH: i64 = 500;
+/// Entries applied per batch (one engine write each).
+pub const BATCH: i64 = 1_000;
 /// Products per round of a rebuild.
 const REBUILD_BATCH: i64 = 1_000;
 
@@ -133,10 +133,22 @@ pub fn queue_lapsed_certificates(conn: &mut DbConn, now: DateTime<Utc>, zone: Zo
 /// How long a worker holds the entries it claimed: longer than the slowest apply
 /// (Meilisearch tasks are waited for up to two minutes each).
 const LEASE_MINUTES: i64 = 10;
+/// Batches sent to the engine and not yet confirmed, at most. Meilisearch applies its
+/// tasks one after another in the background: sending the next batch while it works on
+/// the last keeps it busy, and the bound keeps its task queue (and our leases) short.
+pub const IN_FLIGHT: usize = 4;
+/// Batches one call of [`apply_due`] takes at most, so that the worker notices a stop.
+const BATCHES_PER_ROUND: usize = 16;
 
-/// One round of the queue worker: claims due entries, applies them to the index and
-/// removes them, or schedules a retry if the engine failed. Returns how many entries it
-/// took (0: nothing was due).
+/// One round of the queue worker: claims due entries batch by batch, sends each batch to
+/// the index without waiting for the one before (at most [`IN_FLIGHT`] unconfirmed),
+/// and as each is confirmed removes its entries, or schedules them for a retry if the
+/// engine failed. Returns how many entries it took (0: nothing was due).
+///
+/// Entries are claimed with a lease and stay claimed until their batch is confirmed, so
+/// one product is never in two batches in flight, and batches in flight hold different
+/// products: their order among themselves does not matter, and a failed batch is simply
+/// retried with the state the database has then.
 ///
 /// A vendor entry is not applied itself: it queues each of the vendor's products, so
 /// that every product is only ever applied under its own entry and lease. Otherwise a
@@ -148,7 +160,58 @@ pub async fn apply_due(
     index: &dyn SearchIndex,
     now: DateTime<Utc>,
 ) -> Result<usize, SyncError> {
-    let entries = write_tx(conn, |c| {
+    let mut in_flight: std::collections::VecDeque<(Vec<Entry>, Sent)> = std::collections::VecDeque::new();
+    let mut taken = 0;
+    let mut batches = 0;
+    let mut first_error: Option<SyncError> = None;
+    loop {
+        // Keep the pipeline full while there is work and nothing failed.
+        while in_flight.len() < IN_FLIGHT && batches < BATCHES_PER_ROUND && first_error.is_none() {
+            let (fanned_out, entries) = match claim(conn, now) {
+                Ok(claimed) => claimed,
+                Err(e) => {
+                    first_error = Some(e);
+                    break;
+                }
+            };
+            taken += fanned_out;
+            if entries.is_empty() {
+                break;
+            }
+            batches += 1;
+            taken += entries.len();
+            let sent = match changes(conn, settings, &entries, now) {
+                Ok((docs, gone)) => index.send(docs, gone).await.map_err(SyncError::from),
+                Err(e) => Err(e),
+            };
+            match sent {
+                Ok(sent) => in_flight.push_back((entries, sent)),
+                Err(e) => {
+                    settle(conn, &entries, now, Err(&e))?;
+                    first_error = Some(e);
+                }
+            }
+        }
+        let Some((entries, sent)) = in_flight.pop_front() else { break };
+        let result = index.confirm(sent).await.map_err(SyncError::from);
+        settle(conn, &entries, now, result.as_ref().map(|_| ()))?;
+        match result {
+            Ok(()) => tracing::debug!(entries = entries.len(), "search index updated"),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    match first_error {
+        None => Ok(taken),
+        Some(e) => Err(e),
+    }
+}
+
+/// Claims a batch of due entries; turns vendor entries into product entries at once.
+/// Returns how many vendor entries it turned, and the product entries claimed.
+fn claim(conn: &mut DbConn, now: DateTime<Utc>) -> Result<(usize, Vec<Entry>), SyncError> {
+    Ok(write_tx(conn, |c| {
         let entries = search_queue::claim_due(c, now, TimeDelta::minutes(LEASE_MINUTES), BATCH)?;
         let (vendors, products): (Vec<Entry>, Vec<Entry>) =
             entries.into_iter().partition(|e| e.entity_kind == search_queue::VENDOR);
@@ -159,35 +222,38 @@ pub async fn apply_due(
             search_queue::done(c, v)?;
         }
         Ok::<_, DbError>((vendors.len(), products))
-    })?;
-    let (fanned_out, entries) = entries;
-    if entries.is_empty() {
-        return Ok(fanned_out);
-    }
+    })?)
+}
+
+/// What the engine must learn for these entries: documents for what buyers may see,
+/// deletions for the rest.
+fn changes(
+    conn: &mut DbConn,
+    settings: &VendorSettings,
+    entries: &[Entry],
+    now: DateTime<Utc>,
+) -> Result<(Vec<SearchDoc>, Vec<String>), SyncError> {
     let ids: Vec<String> = entries.iter().map(|e| e.entity_id.clone()).collect();
     let rows = store::products_by_ids(conn, &ids)?;
     let found: BTreeSet<&str> = rows.iter().map(|r| r.id.as_str()).collect();
     let missing: Vec<String> = ids.iter().filter(|id| !found.contains(id.as_str())).cloned().collect();
     let (docs, mut gone) = documents(conn, settings, rows, local_date(now, settings.time_zone))?;
     gone.extend(missing);
-    let (upserts, deletes) = (docs.len(), gone.len());
-    let result = index.apply(docs, gone).await;
-    write_tx(conn, |c| {
-        for e in &entries {
-            match &result {
-                Ok(()) => search_queue::done(c, e)?,
-                Err(err) => search_queue::failed(c, e, now, &err.to_string())?,
-            }
-        }
-        Ok::<_, DbError>(())
+    Ok((docs, gone))
+}
+
+/// Removes applied entries (unless renewed meanwhile), or schedules a retry.
+fn settle(
+    conn: &mut DbConn,
+    entries: &[Entry],
+    now: DateTime<Utc>,
+    result: Result<(), &SyncError>,
+) -> Result<(), SyncError> {
+    write_tx(conn, |c| match result {
+        Ok(()) => search_queue::done_many(c, entries),
+        Err(e) => search_queue::failed_many(c, entries, now, &e.to_string()),
     })?;
-    match result {
-        Ok(()) => {
-            tracing::debug!(entries = entries.len(), upserts, deletes, "search index updated");
-            Ok(fanned_out + entries.len())
-        }
-        Err(e) => Err(e.into()),
-    }
+    Ok(())
 }
 
 /// Rebuilds the index from the database: empties it, then adds every product buyers
