@@ -176,8 +176,9 @@ pub async fn list_categories(state: web::Data<AppState>) -> Result<HttpResponse,
     Ok(HttpResponse::Ok().json(list))
 }
 
-/// A new category: [`CategoryInput`] with `slug` and `name` required (for the OpenAPI
-/// document; the handler reads a `CategoryInput`).
+// For the OpenAPI document: the handler reads a `CategoryInput`, whose `slug` and
+// `name` are required when creating.
+/// A new category (`slug` and `name` are required).
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
