@@ -245,8 +245,47 @@ pub async fn update_category(
     Ok(HttpResponse::Ok().json(view))
 }
 
+// For the OpenAPI document: the handler reads a `ProductInput`, whose `name`,
+// `category_id`, `unit` and `unit_price_idr` are required when creating.
+/// A new product (`name`, `category_id`, `unit` and `unit_price_idr` are required).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct NewProduct {
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$",
+        example = "Kursi kantor lipat"
+    )]
+    name: String,
+    #[schema(max_length = 10000)]
+    description: Option<String>,
+    /// An open category whose KBLI rule the vendor meets.
+    category_id: uuid::Uuid,
+    #[schema(max_length = 100)]
+    brand: Option<String>,
+    /// The vendor's own code, unique among its products.
+    #[schema(max_length = 64)]
+    sku: Option<String>,
+    #[schema(value_type = pasar_catalog::model::Unit)]
+    unit: String,
+    /// The highest unit price (HST), whole rupiah; negotiation may only lower it.
+    #[schema(minimum = 1)]
+    unit_price_idr: i64,
+    #[schema(minimum = 1, maximum = 2147483647)]
+    min_order: Option<i64>,
+    #[schema(minimum = 0, maximum = 2147483647)]
+    stock: Option<i64>,
+    #[schema(minimum = 0, maximum = 2147483647)]
+    weight_grams: Option<i64>,
+    /// Specifications as key–value pairs (at most 50; keys 1 to 100 characters, values at most 500).
+    specs: Option<BTreeMap<String, String>>,
+    local_content: Option<pasar_catalog::service::LocalContentInput>,
+}
+
 /// List a new product, as a draft (users of an approved vendor).
-#[utoipa::path(post, path = "/api/v1/products", tag = "catalog", security(("bearer" = [])), request_body = ProductInput,
+#[utoipa::path(post, path = "/api/v1/products", tag = "catalog", security(("bearer" = [])), request_body = NewProduct,
     responses(
         (status = 201, body = ProductView),
         (status = 403, description = "Not an approved vendor", body = Problem, content_type = "application/problem+json"),
