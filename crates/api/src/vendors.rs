@@ -160,7 +160,7 @@ fn vendor_id(raw: &str) -> Result<String, ApiError> {
 #[allow(dead_code)]
 pub enum VendorReply {
     /// For the vendor's own users, curators, administrators and auditors.
-    Full(VendorView),
+    Full(Box<VendorView>),
     /// For anyone else, of an approved vendor.
     Public(PublicVendorView),
 }
