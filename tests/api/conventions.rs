@@ -55,7 +55,7 @@ async fn every_error_is_problem_json_with_a_stable_code() {
             ("limit=101", "limit"),
             ("limit=ten", "limit"),
             ("cursor=%%%", "cursor"),
-            ("cursor=AA", "cursor"),
+            ("cursor=AB", "cursor"),
             ("kind=kelurahan", "kind"),
             ("parent_id=42", "parent_id"),
         ] {
@@ -64,8 +64,26 @@ async fn every_error_is_problem_json_with_a_stable_code() {
             assert_eq!(body["errors"][0]["field"], field, "{q}");
         }
 
-        // An id that is not a UUID is just not found.
+        // A well-formed cursor this list did not issue is only a position in it.
+        app.get("/api/v1/organizations?cursor=AA", Some(&admin)).await.expect(200);
+
+        // An id that is not a UUID (in the hyphenated form the document means) is just
+        // not found.
         app.get("/api/v1/organizations/42", Some(&admin)).await.expect_problem(404, "not_found");
+        let me = app.get("/api/v1/me", Some(&admin)).await.expect(200);
+        let org = me["organization"]["id"].as_str().unwrap().to_owned();
+        app.get(&format!("/api/v1/organizations/{org}"), Some(&admin)).await.expect(200);
+        let simple = org.replace('-', "");
+        app.get(&format!("/api/v1/organizations/{simple}"), Some(&admin)).await.expect_problem(404, "not_found");
+
+        // A whole number is a whole number however JSON writes it.
+        // (serde_json writes an f64 3.0 as `3.0`.)
+        let body = json!({ "slug": "angka-bulat", "name": "Angka bulat", "position": 3.0 });
+        let r = app.request("POST", "/api/v1/categories", Some(&admin), Some(body)).await;
+        assert_eq!(r.expect(201)["position"], 3);
+        let body = json!({ "slug": "angka-pecahan", "name": "Angka pecahan", "position": 3.5 });
+        let r = app.request("POST", "/api/v1/categories", Some(&admin), Some(body)).await;
+        assert_eq!(r.expect_problem(422, "validation_failed")["errors"][0]["field"], "position");
     }
 }
 
@@ -155,6 +173,93 @@ async fn the_openapi_document_matches_its_snapshot_and_the_docs_page_is_served()
     assert!(page.body.as_str().unwrap_or_default().contains("swagger"), "the docs page is Swagger UI");
     let r = app.get("/api/docs", None).await;
     assert_eq!(r.status, 308);
+}
+
+/// A client generated from the document must be able to search: every search
+/// parameter is an optional query parameter, typed and bounded as the server checks it.
+#[actix_web::test]
+async fn the_search_parameters_are_optional_query_parameters_with_their_bounds() {
+    let app = TestApp::start(pasar_db::Backend::Sqlite, Options::default()).await;
+    let doc = app.get("/api/v1/openapi.json", None).await.expect(200);
+    let params = doc["paths"]["/api/v1/products"]["get"]["parameters"].as_array().expect("parameters").clone();
+    let names: Vec<&str> = params.iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        pasar_catalog::search::params::PARAMS.to_vec(),
+        "the document lists exactly the parameters the server understands"
+    );
+    for p in &params {
+        assert_eq!(p["in"], "query", "{p}");
+        assert_ne!(p["required"], true, "{p}");
+    }
+    let schema = |name: &str| params.iter().find(|p| p["name"] == name).unwrap()["schema"].clone();
+    assert_eq!((schema("per_page")["minimum"].clone(), schema("per_page")["maximum"].clone()), (json!(1), json!(100)));
+    assert_eq!(schema("page")["maximum"], json!(pasar_catalog::search::params::MAX_PAGE));
+    assert_eq!(schema("min_tkdn_bp")["maximum"], json!(10_000));
+    assert_eq!(schema("vendor")["format"], "uuid");
+    assert_eq!(schema("umkk")["type"], "boolean");
+    let sort = &doc["components"]["schemas"]["Sort"]["enum"];
+    assert_eq!(sort, &json!(["relevance", "price_asc", "price_desc", "tkdn_desc", "newest"]));
+
+    // And a search built from the document works over HTTP.
+    let r = app.get("/api/v1/products?q=kursi&umkk=true&min_tkdn_bp=2500&sort=price_asc&page=1&per_page=5", None).await;
+    assert_eq!(r.expect(200)["per_page"], 5);
+    // A value outside the document's bounds is refused, naming it.
+    let r = app.get("/api/v1/products?page=101", None).await.expect_problem(400, "invalid_query");
+    assert_eq!(r["errors"][0]["field"], "page");
+    let r = app.get("/api/v1/products?umkk=1", None).await.expect_problem(400, "invalid_query");
+    assert_eq!(r["errors"][0]["field"], "umkk");
+}
+
+/// Every operation documents the problem replies its shape allows: 401 where a token is
+/// taken, 404 where an id is in the path, 400/413/415/422 where a body is read, each as
+/// `application/problem+json`; ids are UUIDs and list limits are bounded.
+#[actix_web::test]
+async fn every_operation_documents_its_problem_replies_and_typed_ids() {
+    let app = TestApp::start(pasar_db::Backend::Sqlite, Options::default()).await;
+    let doc = app.get("/api/v1/openapi.json", None).await.expect(200);
+    let shared = &doc["components"]["responses"];
+    for (name, status) in [("Unauthorized", "401"), ("NotFound", "404"), ("ValidationFailed", "422")] {
+        assert!(shared[name]["content"]["application/problem+json"]["schema"]["$ref"].is_string(), "{name} {status}");
+    }
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            let secured = op["security"].as_array().is_some_and(|s| s.iter().any(|r| r.get("bearer").is_some()));
+            if secured {
+                assert!(responses.contains_key("401"), "{method} {path} documents 401");
+            }
+            if op.get("requestBody").is_some() {
+                for status in ["400", "413", "415", "422"] {
+                    assert!(responses.contains_key(status), "{method} {path} documents {status}");
+                }
+            }
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                if p["in"] == "path" {
+                    assert_eq!(p["schema"]["format"], "uuid", "{method} {path}: {}", p["name"]);
+                    assert!(responses.contains_key("404"), "{method} {path} documents 404");
+                }
+                if p["name"] == "limit" {
+                    assert_eq!(p["schema"]["maximum"], 100, "{method} {path}");
+                }
+            }
+            for (status, reply) in responses {
+                if status.starts_with('4') || status.starts_with('5') {
+                    let reply = match reply.get("$ref").and_then(Value::as_str) {
+                        Some(r) => &shared[r.rsplit('/').next().unwrap()],
+                        None => reply,
+                    };
+                    assert!(
+                        reply["content"]["application/problem+json"].is_object(),
+                        "{method} {path} {status} is problem+json"
+                    );
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 50, "{checked} operations");
 }
 
 #[actix_web::test]

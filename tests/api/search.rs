@@ -158,11 +158,18 @@ async fn buyers_find_published_products_by_priority_with_typos_filters_and_facet
         );
         let bad = app.get("/api/v1/products?page=0&per_page=500", None).await.expect_problem(400, "invalid_query");
         assert_eq!(fields(&bad), vec!["page", "per_page"]);
+        let bad = app.get("/api/v1/products?page=101", None).await.expect_problem(400, "invalid_query");
+        assert_eq!(fields(&bad), vec!["page"]);
         let bad = app
             .get("/api/v1/products?min_price=9&max_price=1&q=a&q=b", None)
             .await
             .expect_problem(400, "invalid_query");
-        assert_eq!(fields(&bad), vec!["q", "max_price"]);
+        assert_eq!(fields(&bad), vec!["q"]);
+        // A price range that holds nothing is no error: nothing is in it.
+        assert_eq!(total(&app, "min_price=450000&max_price=150000").await, 0);
+        // A well-formed search for a category that does not exist is about an unknown id.
+        let missing = app.get("/api/v1/products?category=tidak-ada", None).await.expect_problem(404, "not_found");
+        assert_eq!(fields(&missing), vec!["category"]);
 
         // The index follows the database: a price change, a take-down, a suspension.
         app.request(

@@ -39,8 +39,10 @@ fn created<T: serde::Serialize>(location: String, body: &T) -> HttpResponse {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct LoginRequest {
-    #[schema(example = "admin@pasar.example")]
+    #[schema(format = Email, max_length = 254, example = "admin@pasar.example")]
     pub email: String,
+    /// At most 1024 bytes.
+    #[schema(min_length = 1, max_length = 256)]
     pub password: String,
 }
 
@@ -232,14 +234,17 @@ pub async fn me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpRespon
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ChangePasswordRequest {
+    #[schema(min_length = 1, max_length = 256)]
     pub current_password: String,
-    /// 10 to 128 characters.
+    /// 10 to 128 characters, not one character repeated, not the current one.
+    #[schema(min_length = 10, max_length = 128, pattern = r"^([\s\S])(?!\1*$)")]
     pub new_password: String,
 }
 
 /// Change the caller's password. Ends every session of the caller and mails them.
 #[utoipa::path(post, path = "/api/v1/me/password", tag = "auth", security(("bearer" = [])), request_body = ChangePasswordRequest,
     responses(
+        (status = 429, description = "Too many wrong current passwords; see Retry-After", body = Problem, content_type = "application/problem+json"),
         (status = 204, description = "Changed; log in again"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Wrong current password, or a weak new one", body = Problem, content_type = "application/problem+json"),
@@ -265,15 +270,28 @@ pub async fn change_password(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateOrganizationRequest {
     /// `pemda`, `opd`, `satker` or `vendor`.
-    #[schema(value_type = String, example = "satker")]
+    #[schema(schema_with = new_organization_kinds)]
     pub kind: String,
-    #[schema(example = "Bagian Umum Sekretariat Daerah")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$",
+        example = "Bagian Umum Sekretariat Daerah"
+    )]
     pub name: String,
     /// Required for an OPD (its pemda) and a satker (its OPD).
+    #[schema(value_type = Option<uuid::Uuid>)]
     pub parent_id: Option<String>,
     /// Kemendagri region code; required for government organisations.
-    #[schema(example = "35.76")]
+    #[schema(pattern = r"^[0-9]{2}(?:\.[0-9]{2}(?:\.[0-9]{2}(?:\.[0-9]{4})?)?)?$", example = "35.76")]
     pub region_code: Option<String>,
+}
+
+/// There is one platform organisation, made at first start; the rest are created here.
+fn new_organization_kinds() -> utoipa::openapi::Object {
+    let mut schema = crate::extract::one_of(&["pemda", "opd", "satker", "vendor"]);
+    schema.examples = vec!["satker".into()];
+    schema
 }
 
 /// Create an organisation (administrators).
@@ -301,8 +319,10 @@ pub async fn create_organization(
 #[into_params(parameter_in = Query)]
 pub struct OrganizationQuery {
     /// Only organisations of this kind.
+    #[param(value_type = Option<OrgKind>)]
     pub kind: Option<String>,
     /// Only children of this organisation.
+    #[param(value_type = Option<uuid::Uuid>)]
     pub parent_id: Option<String>,
     pub limit: Option<String>,
     pub cursor: Option<String>,
@@ -343,7 +363,7 @@ pub async fn list_organizations(
 
 /// One organisation.
 #[utoipa::path(get, path = "/api/v1/organizations/{id}", tag = "organizations", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Organisation id")),
+    params(("id" = uuid::Uuid, Path, description = "Organisation id")),
     responses(
         (status = 200, body = OrganizationView),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -363,15 +383,22 @@ pub async fn get_organization(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateUserRequest {
+    #[schema(value_type = uuid::Uuid)]
     pub organization_id: String,
-    #[schema(example = "ppk.umum@mojokertokota.go.id")]
+    #[schema(format = Email, max_length = 254, example = "ppk.umum@mojokertokota.go.id")]
     pub email: String,
-    #[schema(example = "Sri Wahyuni")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$",
+        example = "Sri Wahyuni"
+    )]
     pub name: String,
     /// Each must fit the organisation's kind (e.g. `ppk` in a satker).
-    #[schema(example = json!(["ppk"]))]
+    #[schema(value_type = Vec<pasar_auth::model::Role>, min_items = 1, example = json!(["ppk"]))]
     pub roles: Vec<String>,
     /// The initial password (10 to 128 characters); the user is asked to change it.
+    #[schema(min_length = 10, max_length = 128, pattern = r"^([\s\S])(?!\1*$)")]
     pub password: String,
 }
 
@@ -406,6 +433,7 @@ pub async fn create_user(
 #[into_params(parameter_in = Query)]
 pub struct UserQuery {
     /// Only users of this organisation.
+    #[param(value_type = Option<uuid::Uuid>)]
     pub organization_id: Option<String>,
     pub limit: Option<String>,
     pub cursor: Option<String>,
@@ -440,7 +468,7 @@ pub async fn list_users(
 
 /// One user: any user for administrators and auditors, oneself for everyone else.
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])),
-    params(("id" = String, Path, description = "User id")),
+    params(("id" = uuid::Uuid, Path, description = "User id")),
     responses(
         (status = 200, body = UserView),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -459,10 +487,16 @@ pub async fn get_user(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub name: Option<String>,
     /// `false` disables the account and ends its sessions.
     pub active: Option<bool>,
     /// Replaces the user's roles; ends their sessions.
+    #[schema(value_type = Option<Vec<pasar_auth::model::Role>>, min_items = 1)]
     pub roles: Option<Vec<String>>,
 }
 
@@ -471,7 +505,7 @@ pub struct UpdateUserRequest {
 /// A deactivated user cannot log in or refresh; access tokens already issued expire
 /// within `auth.access_token_ttl_secs`.
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])), request_body = UpdateUserRequest,
-    params(("id" = String, Path, description = "User id")),
+    params(("id" = uuid::Uuid, Path, description = "User id")),
     responses(
         (status = 200, body = UserView),
         (status = 403, body = Problem, content_type = "application/problem+json"),

@@ -80,31 +80,43 @@ pub struct SearchReply {
 
 /// The search parameters (all optional; anything else is refused, naming it).
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct SearchParams {
     /// Words to find in the name, brand, vendor or description; typos are forgiven.
+    #[param(max_length = 200)]
     q: Option<String>,
-    /// A category id or slug; its descendants are included.
+    /// A category id or slug; its descendants are included. An unknown one is a 404.
+    #[param(min_length = 1, max_length = 100)]
     category: Option<String>,
     /// A region code (province `35`, regency `35.76`, …): vendors located there.
+    #[param(pattern = r"^[0-9]{2}(?:\.[0-9]{2}(?:\.[0-9]{2}(?:\.[0-9]{4})?)?)?$", example = "35.76")]
     region: Option<String>,
     /// A vendor id.
-    vendor: Option<String>,
+    vendor: Option<uuid::Uuid>,
+    /// Only UMKK vendors' products (`true`), or only others' (`false`).
     umkk: Option<bool>,
+    /// Only products with (`true`) or without (`false`) the PDN purchasing priority.
     pdn_priority: Option<bool>,
-    /// Minimum TKDN in basis points (0–10000).
+    /// Minimum TKDN in basis points.
+    #[param(minimum = 0, maximum = 10000)]
     min_tkdn_bp: Option<u32>,
     /// Minimum unit price in rupiah.
+    #[param(minimum = 0, maximum = 4611686018427387903i64)]
     min_price: Option<u64>,
-    /// Maximum unit price in rupiah.
+    /// Maximum unit price in rupiah (below `min_price`: nothing matches).
+    #[param(minimum = 0, maximum = 4611686018427387903i64)]
     max_price: Option<u64>,
-    /// Only products with stock.
+    /// Only products with stock (`true`), or only those without (`false`).
     in_stock: Option<bool>,
-    /// `relevance` (default), `price_asc`, `price_desc`, `tkdn_desc`, `newest`.
+    /// The order (default `relevance`).
+    #[param(value_type = Option<Sort>)]
     sort: Option<String>,
-    /// From 1.
+    /// From 1; results go at most 100 pages deep.
+    #[param(minimum = 1, maximum = 100)]
     page: Option<u32>,
-    /// 1–100, default 20.
+    /// Results a page (default 20).
+    #[param(minimum = 1, maximum = 100)]
     per_page: Option<u32>,
 }
 
@@ -114,6 +126,7 @@ pub struct SearchParams {
     responses(
         (status = 200, body = SearchReply),
         (status = 400, description = "A parameter is malformed or unknown; `errors` names it", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such category", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The search engine is unavailable", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn search_products(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
@@ -124,6 +137,13 @@ pub async fn search_products(state: web::Data<AppState>, req: HttpRequest) -> Re
         Vec::new()
     };
     let q = params::parse(&pairs, &categories).map_err(|errors| {
+        // A well-formed search for a category that does not exist is about an unknown
+        // id (404); anything else wrong is a malformed query (400).
+        if let [only] = errors.as_slice() {
+            if only.field == "category" {
+                return ApiError::not_found("No such category.").with_field("category", only.message.clone());
+            }
+        }
         let names: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         let mut e = ApiError::new(Code::InvalidQuery, format!("Bad search parameter(s): {}.", names.join(", ")));
         e.errors = errors.clone();
@@ -157,8 +177,35 @@ pub async fn list_categories(state: web::Data<AppState>) -> Result<HttpResponse,
     Ok(HttpResponse::Ok().json(list))
 }
 
+// For the OpenAPI document: the handler reads a `CategoryInput`, whose `slug` and
+// `name` are required when creating.
+/// A new category (`slug` and `name` are required).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct NewCategory {
+    /// Lower-case letters, digits and dashes.
+    #[schema(pattern = r"^[a-z0-9-]{2,60}$", example = "alat-tulis")]
+    slug: String,
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$",
+        example = "Alat tulis kantor"
+    )]
+    name: String,
+    /// The parent category's id; absent or `""`: a top-level category.
+    #[schema(pattern = r"^(?:|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")]
+    parent_id: Option<String>,
+    /// KBLI codes or prefixes (2 to 5 digits) a vendor needs to list here; empty: open to all.
+    #[schema(value_type = Option<Vec<pasar_catalog::service::KbliPrefix>>)]
+    kbli_prefixes: Option<Vec<String>>,
+    position: Option<i32>,
+    active: Option<bool>,
+}
+
 /// Add a category (administrators).
-#[utoipa::path(post, path = "/api/v1/categories", tag = "catalog", security(("bearer" = [])), request_body = CategoryInput,
+#[utoipa::path(post, path = "/api/v1/categories", tag = "catalog", security(("bearer" = [])), request_body = NewCategory,
     responses(
         (status = 201, body = CategoryView),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -178,8 +225,9 @@ pub async fn create_category(
 
 /// Rename, move, reopen or close a category, or change its KBLI rule (administrators).
 #[utoipa::path(patch, path = "/api/v1/categories/{id}", tag = "catalog", security(("bearer" = [])), request_body = CategoryInput,
-    params(("id" = String, Path, description = "Category id")),
+    params(("id" = uuid::Uuid, Path, description = "Category id")),
     responses(
+        (status = 409, description = "Slug taken", body = Problem, content_type = "application/problem+json"),
         (status = 200, body = CategoryView),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -198,11 +246,50 @@ pub async fn update_category(
     Ok(HttpResponse::Ok().json(view))
 }
 
+// For the OpenAPI document: the handler reads a `ProductInput`, whose `name`,
+// `category_id`, `unit` and `unit_price_idr` are required when creating.
+/// A new product (`name`, `category_id`, `unit` and `unit_price_idr` are required).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct NewProduct {
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$",
+        example = "Kursi kantor lipat"
+    )]
+    name: String,
+    #[schema(max_length = 10000)]
+    description: Option<String>,
+    /// An open category whose KBLI rule the vendor meets.
+    category_id: uuid::Uuid,
+    #[schema(max_length = 100)]
+    brand: Option<String>,
+    /// The vendor's own code, unique among its products.
+    #[schema(max_length = 64)]
+    sku: Option<String>,
+    #[schema(value_type = pasar_catalog::model::Unit)]
+    unit: String,
+    /// The highest unit price (HST), whole rupiah; negotiation may only lower it.
+    #[schema(minimum = 1)]
+    unit_price_idr: i64,
+    #[schema(minimum = 1, maximum = 2147483647)]
+    min_order: Option<i64>,
+    #[schema(minimum = 0, maximum = 2147483647)]
+    stock: Option<i64>,
+    #[schema(minimum = 0, maximum = 2147483647)]
+    weight_grams: Option<i64>,
+    /// Specifications as key–value pairs (at most 50; keys 1 to 100 characters, values at most 500).
+    specs: Option<BTreeMap<String, String>>,
+    local_content: Option<pasar_catalog::service::LocalContentInput>,
+}
+
 /// List a new product, as a draft (users of an approved vendor).
 ///
 /// With an `Idempotency-Key`, sending the same request again returns the first answer
 /// instead of making a second product.
-#[utoipa::path(post, path = "/api/v1/products", tag = "catalog", security(("bearer" = [])), request_body = ProductInput,
+#[utoipa::path(post, path = "/api/v1/products", tag = "catalog", security(("bearer" = [])), request_body = NewProduct,
     params(("Idempotency-Key" = Option<String>, Header,
         description = "Optional. 1–255 letters, digits or `-_.:~+/=` (a UUID is fine), new for each product. \
                        The same key with the same body within `server.idempotency_key_hours` (24 h) returns the \
@@ -238,8 +325,8 @@ pub async fn create_product(
 
 /// A product: the approved version for buyers and the public; in full (working copy,
 /// status, approved facts) for its vendor and the curation desk.
-#[utoipa::path(get, path = "/api/v1/products/{id}", tag = "catalog",
-    params(("id" = String, Path, description = "Product id")),
+#[utoipa::path(get, path = "/api/v1/products/{id}", tag = "catalog", security((), ("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Product id")),
     responses((status = 200, body = ProductView), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get_product(
     state: web::Data<AppState>,
@@ -257,7 +344,7 @@ pub async fn get_product(
 /// Edit a product (the vendor's own users). Name, category and TKDN changes to a
 /// published product go back to the curator; buyers see the approved version meanwhile.
 #[utoipa::path(patch, path = "/api/v1/products/{id}", tag = "catalog", security(("bearer" = [])), request_body = ProductInput,
-    params(("id" = String, Path, description = "Product id")),
+    params(("id" = uuid::Uuid, Path, description = "Product id")),
     responses(
         (status = 200, body = ProductView),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -280,8 +367,9 @@ pub async fn update_product(
 
 /// Remove a product from the catalogue (the vendor's own users).
 #[utoipa::path(delete, path = "/api/v1/products/{id}", tag = "catalog", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Product id")),
-    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    params(("id" = uuid::Uuid, Path, description = "Product id")),
+    responses(
+        (status = 403, body = Problem, content_type = "application/problem+json"),(status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn delete_product(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -295,8 +383,8 @@ pub async fn delete_product(
 }
 
 /// Every price the product has had, oldest first (whoever may see the product).
-#[utoipa::path(get, path = "/api/v1/products/{id}/price-history", tag = "catalog",
-    params(("id" = String, Path, description = "Product id")),
+#[utoipa::path(get, path = "/api/v1/products/{id}/price-history", tag = "catalog", security((), ("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Product id")),
     responses((status = 200, body = Vec<PricePoint>), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn price_history(
     state: web::Data<AppState>,
@@ -312,7 +400,7 @@ pub async fn price_history(
 
 /// Send a draft, rejected or taken-down product to the curator.
 #[utoipa::path(post, path = "/api/v1/products/{id}/submit", tag = "catalog", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Product id")),
+    params(("id" = uuid::Uuid, Path, description = "Product id")),
     responses((status = 200, body = ProductView), (status = 409, body = Problem, content_type = "application/problem+json")))]
 pub async fn submit_product(
     state: web::Data<AppState>,
@@ -329,7 +417,7 @@ pub async fn submit_product(
 
 /// Approve or reject a submitted product or change (curators, administrators).
 #[utoipa::path(post, path = "/api/v1/products/{id}/review", tag = "curation", security(("bearer" = [])), request_body = ProductReview,
-    params(("id" = String, Path, description = "Product id")),
+    params(("id" = uuid::Uuid, Path, description = "Product id")),
     responses(
         (status = 200, body = ProductView),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -352,7 +440,7 @@ pub async fn review_product(
 
 /// Take a published product down (turun tayang), with a reason (curators, administrators).
 #[utoipa::path(post, path = "/api/v1/products/{id}/takedown", tag = "curation", security(("bearer" = [])), request_body = ReasonRequest,
-    params(("id" = String, Path, description = "Product id")),
+    params(("id" = uuid::Uuid, Path, description = "Product id")),
     responses(
         (status = 200, body = ProductView),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -381,7 +469,7 @@ pub struct ProductPage {
 
 /// A vendor's own catalogue, drafts included (its users, curators, administrators, auditors).
 #[utoipa::path(get, path = "/api/v1/vendors/{id}/products", tag = "catalog", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Vendor id"), PageParams),
+    params(("id" = uuid::Uuid, Path, description = "Vendor id"), PageParams),
     responses((status = 200, body = ProductPage), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn vendor_products(
     state: web::Data<AppState>,
@@ -402,14 +490,20 @@ pub async fn vendor_products(
 #[into_params(parameter_in = Query)]
 pub struct ProductQueueQuery {
     /// `submitted` (default) or `changes_submitted`.
+    #[param(schema_with = product_queue_statuses)]
     pub status: Option<String>,
     pub limit: Option<String>,
     pub cursor: Option<String>,
 }
 
+fn product_queue_statuses() -> utoipa::openapi::Object {
+    crate::extract::one_of(&["submitted", "changes_submitted"])
+}
+
 /// Products waiting for the curator, oldest first (curators, administrators, auditors).
 #[utoipa::path(get, path = "/api/v1/curation/products", tag = "curation", security(("bearer" = [])), params(ProductQueueQuery),
-    responses((status = 200, body = ProductPage), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses(
+        (status = 422, description = "The cursor is not one of this list", body = Problem, content_type = "application/problem+json"),(status = 200, body = ProductPage), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub async fn product_queue(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -441,9 +535,10 @@ pub async fn product_queue(
 /// signs and spaces are refused. A file with more rows than `catalog.import_max_rows`
 /// (20,000 by default) is refused with 413 (field `rows`).
 #[utoipa::path(post, path = "/api/v1/vendors/{id}/products/import", tag = "catalog", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Vendor id")),
+    params(("id" = uuid::Uuid, Path, description = "Vendor id")),
     request_body(content = String, content_type = "text/csv"),
     responses(
+        (status = 409, description = "A SKU is taken", body = Problem, content_type = "application/problem+json"),
         (status = 201, body = pasar_catalog::service::ImportReport),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -509,7 +604,7 @@ fn image_ids(raw: &(String, String)) -> Result<(String, String), ApiError> {
 /// Add a photo to a product; the first is the cover search results show (the vendor's
 /// own users). A thumbnail of at most 320 pixels is made at once.
 #[utoipa::path(post, path = "/api/v1/products/{id}/images", tag = "catalog", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Product id")),
+    params(("id" = uuid::Uuid, Path, description = "Product id")),
     request_body(content = ImageForm, content_type = "multipart/form-data"),
     responses(
         (status = 201, body = ImageView),
@@ -539,8 +634,8 @@ pub async fn upload_image(
 }
 
 /// A product's photos in display order (whoever may see the product).
-#[utoipa::path(get, path = "/api/v1/products/{id}/images", tag = "catalog",
-    params(("id" = String, Path, description = "Product id")),
+#[utoipa::path(get, path = "/api/v1/products/{id}/images", tag = "catalog", security((), ("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Product id")),
     responses((status = 200, body = Vec<ImageView>), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn list_images(
     state: web::Data<AppState>,
@@ -573,8 +668,8 @@ async fn serve_image(
 }
 
 /// A photo as uploaded (whoever may see the product).
-#[utoipa::path(get, path = "/api/v1/products/{id}/images/{image}", tag = "catalog",
-    params(("id" = String, Path, description = "Product id"), ("image" = String, Path, description = "Image id")),
+#[utoipa::path(get, path = "/api/v1/products/{id}/images/{image}", tag = "catalog", security((), ("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Product id"), ("image" = uuid::Uuid, Path, description = "Image id")),
     responses(
         (status = 200, description = "The picture", content_type = "image/jpeg"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -589,8 +684,8 @@ pub async fn image_file(
 }
 
 /// A photo's thumbnail: a JPEG of at most 320 pixels a side (whoever may see the product).
-#[utoipa::path(get, path = "/api/v1/products/{id}/images/{image}/thumbnail", tag = "catalog",
-    params(("id" = String, Path, description = "Product id"), ("image" = String, Path, description = "Image id")),
+#[utoipa::path(get, path = "/api/v1/products/{id}/images/{image}/thumbnail", tag = "catalog", security((), ("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Product id"), ("image" = uuid::Uuid, Path, description = "Image id")),
     responses(
         (status = 200, description = "The thumbnail", content_type = "image/jpeg"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -606,7 +701,7 @@ pub async fn image_thumbnail(
 
 /// Remove a photo (the vendor's own users).
 #[utoipa::path(delete, path = "/api/v1/products/{id}/images/{image}", tag = "catalog", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Product id"), ("image" = String, Path, description = "Image id")),
+    params(("id" = uuid::Uuid, Path, description = "Product id"), ("image" = uuid::Uuid, Path, description = "Image id")),
     responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn delete_image(
     state: web::Data<AppState>,

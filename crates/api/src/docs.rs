@@ -3,7 +3,11 @@
 
 use crate::{accounts, admin, calendar, catalog, documents, health, problem, vendors};
 use actix_web::{web, HttpResponse};
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Type};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -85,7 +89,7 @@ ending `_bp`; ids are UUID v7 strings; lists take `limit` and `cursor` and answe
         calendar::delete_holiday,
     ),
     components(schemas(problem::Problem, pasar_core::FieldError)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &ProblemResponses, &PageParameters),
     tags(
         (name = "health", description = "Liveness and readiness"),
         (name = "auth", description = "Login, tokens and the caller"),
@@ -109,6 +113,171 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
         );
+    }
+}
+
+/// The problem replies every operation of a given shape can give, added to each
+/// operation that does not document them itself — so that a handler's annotation only
+/// lists what is particular to it (403, 404 of a lookup, 409, a domain 422, 429):
+///
+/// | the operation …                          | can answer                          |
+/// |------------------------------------------|-------------------------------------|
+/// | needs or accepts a bearer token          | 401                                 |
+/// | has a path parameter (an id)             | 404                                 |
+/// | has query parameters                     | 400 `invalid_query`                 |
+/// | has a request body                       | 400, 413, 415, 422                  |
+/// | reads the database                       | 503 `unavailable` with Retry-After  |
+///
+/// Each is a shared response in `components.responses`.
+struct ProblemResponses;
+
+/// Which operations do not touch the database (and so never answer 503 for it).
+const WITHOUT_DATABASE: [&str; 1] = ["/health/live"];
+
+fn problem_reply(description: &str, retry_after: bool, authenticate: bool) -> Response {
+    let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build();
+    let mut reply = ResponseBuilder::new().description(description).content("application/problem+json", content);
+    if retry_after {
+        reply = reply.header(
+            "Retry-After",
+            HeaderBuilder::new()
+                .schema(utoipa::openapi::ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0)))
+                .description(Some("Seconds to wait before trying again."))
+                .build(),
+        );
+    }
+    if authenticate {
+        reply = reply.header(
+            "WWW-Authenticate",
+            HeaderBuilder::new()
+                .schema(utoipa::openapi::ObjectBuilder::new().schema_type(Type::String))
+                .description(Some("`Bearer`."))
+                .build(),
+        );
+    }
+    reply.build()
+}
+
+/// The shared problem replies: (component name, status, description, Retry-After, WWW-Authenticate).
+const SHARED: [(&str, &str, &str, bool, bool); 7] = [
+    (
+        "BadRequest",
+        "400",
+        "Malformed: a query parameter (`invalid_query`) or the body (`malformed_json`); `errors` names it",
+        false,
+        false,
+    ),
+    (
+        "Unauthorized",
+        "401",
+        "No access token, or one that is malformed, expired or no longer stands for an active user",
+        false,
+        true,
+    ),
+    ("NotFound", "404", "No such resource, or not one the caller may see", false, false),
+    ("PayloadTooLarge", "413", "The body is over the limit (JSON 1 MiB, uploads `uploads.max_bytes`)", false, false),
+    ("UnsupportedMediaType", "415", "The body is not of the content type this operation takes", false, false),
+    ("ValidationFailed", "422", "A field is missing or invalid; `errors` names each one", false, false),
+    (
+        "Unavailable",
+        "503",
+        "The database (or search engine) is briefly unavailable; retry after `Retry-After` seconds",
+        true,
+        false,
+    ),
+];
+
+fn shared(status: &str) -> RefOr<Response> {
+    let name = SHARED.iter().find(|s| s.1 == status).map(|s| s.0).unwrap_or("Unavailable");
+    RefOr::Ref(Ref::new(format!("#/components/responses/{name}")))
+}
+
+fn is_secured(op: &Operation) -> bool {
+    op.security.iter().flatten().any(|req| serde_json::to_value(req).is_ok_and(|v| v.get("bearer").is_some()))
+}
+
+fn has_parameter(op: &Operation, place: ParameterIn) -> bool {
+    op.parameters.iter().flatten().any(|p| p.parameter_in == place)
+}
+
+impl Modify for ProblemResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        for (name, _, description, retry_after, authenticate) in SHARED {
+            components
+                .responses
+                .insert(name.to_owned(), RefOr::T(problem_reply(description, retry_after, authenticate)));
+        }
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let ops = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+            for op in ops.into_iter().flatten() {
+                let mut statuses = Vec::new();
+                if has_parameter(op, ParameterIn::Query) {
+                    statuses.push("400");
+                }
+                if op.request_body.is_some() {
+                    statuses.extend(["400", "413", "415", "422"]);
+                }
+                if is_secured(op) {
+                    statuses.push("401");
+                }
+                if has_parameter(op, ParameterIn::Path) {
+                    statuses.push("404");
+                }
+                if !WITHOUT_DATABASE.contains(&path.as_str()) {
+                    statuses.push("503");
+                }
+                for status in statuses {
+                    op.responses.responses.entry(status.to_owned()).or_insert_with(|| shared(status));
+                }
+                // A handler's own 429 or 503 says when to come back, like the shared ones.
+                for status in ["429", "503"] {
+                    if let Some(RefOr::T(reply)) = op.responses.responses.get_mut(status) {
+                        if !reply.headers.contains_key("Retry-After") {
+                            let with = problem_reply("", true, false);
+                            reply.headers.extend(with.headers);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Every list's `limit` and `cursor` query parameters, typed as the server checks them
+/// ([`pasar_core::page`]), whichever handler declares them.
+struct PageParameters;
+
+impl Modify for PageParameters {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use pasar_core::page::{CURSOR_PATTERN, DEFAULT_LIMIT, MAX_CURSOR_CHARS, MAX_LIMIT};
+        use utoipa::openapi::ObjectBuilder;
+        for item in openapi.paths.paths.values_mut() {
+            let ops = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+            for op in ops.into_iter().flatten() {
+                for p in op.parameters.iter_mut().flatten().filter(|p| p.parameter_in == ParameterIn::Query) {
+                    let schema = match p.name.as_str() {
+                        "limit" => ObjectBuilder::new()
+                            .schema_type(Type::Integer)
+                            .minimum(Some(1))
+                            .maximum(Some(MAX_LIMIT))
+                            .default(Some(DEFAULT_LIMIT.into())),
+                        "cursor" => ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .max_length(Some(MAX_CURSOR_CHARS))
+                            .pattern(Some(CURSOR_PATTERN)),
+                        _ => continue,
+                    };
+                    p.schema = Some(RefOr::T(schema.build().into()));
+                    if p.description.is_none() {
+                        p.description = Some(match p.name.as_str() {
+                            "limit" => format!("How many items (1–{MAX_LIMIT}, default {DEFAULT_LIMIT})."),
+                            _ => "The `next_cursor` of the previous page.".to_owned(),
+                        });
+                    }
+                }
+            }
+        }
     }
 }
 

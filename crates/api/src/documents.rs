@@ -150,9 +150,10 @@ fn ids(raw: &(String, String)) -> Result<(String, String), ApiError> {
 
 /// Upload a legal document (the vendor's own users; not while under review).
 #[utoipa::path(post, path = "/api/v1/vendors/{id}/documents", tag = "vendors", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Vendor id")),
+    params(("id" = uuid::Uuid, Path, description = "Vendor id")),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses(
+        (status = 403, description = "Not one of the vendor's own users", body = Problem, content_type = "application/problem+json"),
         (status = 201, body = DocumentView),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Under review", body = Problem, content_type = "application/problem+json"),
@@ -185,9 +186,10 @@ pub async fn upload(
 
 /// Replace a document with a newer one of the same kind; the old one stays on record.
 #[utoipa::path(put, path = "/api/v1/vendors/{id}/documents/{doc}", tag = "vendors", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Vendor id"), ("doc" = String, Path, description = "Document id")),
+    params(("id" = uuid::Uuid, Path, description = "Vendor id"), ("doc" = uuid::Uuid, Path, description = "Document id")),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses(
+        (status = 403, description = "Not one of the vendor's own users", body = Problem, content_type = "application/problem+json"),
         (status = 201, body = DocumentView),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
@@ -219,12 +221,13 @@ pub async fn replace(
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// `true`: replaced documents too.
+    #[param(value_type = Option<bool>)]
     pub all: Option<String>,
 }
 
 /// The vendor's documents, newest first (its own users, curators, administrators, auditors).
 #[utoipa::path(get, path = "/api/v1/vendors/{id}/documents", tag = "vendors", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Vendor id"), ListQuery),
+    params(("id" = uuid::Uuid, Path, description = "Vendor id"), ListQuery),
     responses(
         (status = 200, body = Vec<DocumentView>),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -250,7 +253,7 @@ pub async fn list(
 
 /// Download a document's file.
 #[utoipa::path(get, path = "/api/v1/vendors/{id}/documents/{doc}/file", tag = "vendors", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Vendor id"), ("doc" = String, Path, description = "Document id")),
+    params(("id" = uuid::Uuid, Path, description = "Vendor id"), ("doc" = uuid::Uuid, Path, description = "Document id")),
     responses(
         (status = 200, description = "The file, with its content type", content_type = "application/octet-stream"),
         (status = 404, body = Problem, content_type = "application/problem+json"),

@@ -91,6 +91,24 @@ pub fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError 
     ApiError::new(Code::ValidationFailed, format!("The field '{field}' is invalid: {text}.")).with_field(field, text)
 }
 
+/// JSON has one number type: `2.0` and `2e3` are whole numbers as much as `2` is (and
+/// JSON Schema's `integer` says so), so they are taken where an integer is expected.
+fn whole_numbers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            // Only where the float stands for exactly one integer.
+            if f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0 {
+                *value = Value::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers),
+        Value::Object(fields) => fields.values_mut().for_each(whole_numbers),
+        _ => {}
+    }
+}
+
 impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
@@ -126,11 +144,13 @@ pub(crate) fn json_body<T: DeserializeOwned + 'static>(
     Box::pin(async move {
         let body = read_limited(payload, limit, None).await?;
         let mut de = serde_json::Deserializer::from_slice(&body);
-        let value = serde_path_to_error::deserialize(&mut de).map_err(json_error)?;
+        let mut tree: serde_json::Value = serde_path_to_error::deserialize(&mut de).map_err(json_error)?;
         de.end().map_err(|e| {
             ApiError::new(Code::MalformedJson, format!("The body has more after the JSON value: {e}."))
                 .with_field("body", e.to_string())
         })?;
+        whole_numbers(&mut tree);
+        let value = serde_path_to_error::deserialize(tree).map_err(json_error)?;
         Ok((value, body))
     })
 }
@@ -254,6 +274,15 @@ impl PageParams {
     }
 }
 
+/// The schema of a string parameter that takes one of `values` (for
+/// `#[param(schema_with = …)]`).
+pub fn one_of(values: &[&str]) -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(values.iter().copied()))
+        .build()
+}
+
 /// Query strings whose values are all strings, so that a bad value is reported by the
 /// handler (naming the parameter) rather than by the deserialiser.
 pub fn query<T: DeserializeOwned>(req: &HttpRequest) -> Result<T, ApiError> {
@@ -261,7 +290,13 @@ pub fn query<T: DeserializeOwned>(req: &HttpRequest) -> Result<T, ApiError> {
         .map_err(|e| ApiError::new(Code::InvalidQuery, format!("The query string is malformed: {e}.")))
 }
 
-/// Parses a path id; anything that is not a UUID is simply not found.
+/// Parses a path id; anything that is not a UUID in its hyphenated form (the one the
+/// document's `format: uuid` means, and the only one the server hands out) is simply
+/// not found.
 pub fn path_id<T: std::str::FromStr>(raw: &str, what: &str) -> Result<T, ApiError> {
-    raw.parse().map_err(|_| ApiError::not_found(format!("No such {what}.")))
+    let not_found = || ApiError::not_found(format!("No such {what}."));
+    if raw.len() != 36 {
+        return Err(not_found());
+    }
+    raw.parse().map_err(|_| not_found())
 }

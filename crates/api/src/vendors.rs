@@ -37,17 +37,33 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     /// The owner's email: the login, and where the verification mail goes.
-    #[schema(example = "owner@batikmajapahit.id")]
+    #[schema(format = Email, max_length = 254, example = "owner@batikmajapahit.id")]
     pub email: String,
-    /// 10 to 128 characters.
+    /// 10 to 128 characters, not one character repeated.
+    #[schema(min_length = 10, max_length = 128, pattern = r"^([\s\S])(?!\1*$)")]
     pub password: String,
-    #[schema(example = "Siti Aminah")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$",
+        example = "Siti Aminah"
+    )]
     pub owner_name: String,
-    #[schema(example = "UD Batik Majapahit")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$",
+        example = "UD Batik Majapahit"
+    )]
     pub legal_name: String,
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub trade_name: Option<String>,
     /// `perorangan`, `ud`, `cv`, `pt`, `firma`, `koperasi` or `bumdes`.
-    #[schema(example = "ud")]
+    #[schema(value_type = pasar_vendor_onboarding::model::LegalForm, example = "ud")]
     pub legal_form: String,
 }
 
@@ -149,12 +165,23 @@ fn vendor_id(raw: &str) -> Result<String, ApiError> {
     Ok(path_id::<OrganizationId>(raw, "vendor")?.to_string())
 }
 
+/// What `GET /vendors/{id}` answers (for the OpenAPI document).
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum VendorReply {
+    /// For the vendor's own users, curators, administrators and auditors.
+    Full(Box<VendorView>),
+    /// For anyone else, of an approved vendor.
+    Public(PublicVendorView),
+}
+
 /// A vendor: in full for its own users, curators, administrators and auditors; the
 /// public profile of an approved vendor for anyone else (login optional).
-#[utoipa::path(get, path = "/api/v1/vendors/{id}", tag = "vendors",
-    params(("id" = String, Path, description = "Vendor id")),
+#[utoipa::path(get, path = "/api/v1/vendors/{id}", tag = "vendors", security((), ("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Vendor id")),
     responses(
-        (status = 200, description = "VendorView, or PublicVendorView for the public", body = VendorView),
+        (status = 200, description = "VendorView, or PublicVendorView for the public", body = VendorReply),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_vendor(
@@ -174,7 +201,7 @@ pub async fn get_vendor(
 /// The legal identity (name, form, NIB, NPWP, KBLI) changes only in draft or when a
 /// revision was requested; nothing changes while the vendor is under review.
 #[utoipa::path(patch, path = "/api/v1/vendors/{id}", tag = "vendors", security(("bearer" = [])), request_body = VendorChanges,
-    params(("id" = String, Path, description = "Vendor id")),
+    params(("id" = uuid::Uuid, Path, description = "Vendor id")),
     responses(
         (status = 200, body = VendorView),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -201,7 +228,7 @@ pub async fn update_vendor(
 /// Refused with `422` listing everything still missing: fields, and required documents
 /// that are absent or expired.
 #[utoipa::path(post, path = "/api/v1/vendors/{id}/submit", tag = "vendors", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Vendor id")),
+    params(("id" = uuid::Uuid, Path, description = "Vendor id")),
     responses(
         (status = 200, body = VendorView),
         (status = 403, description = "Email not verified", body = Problem, content_type = "application/problem+json"),
@@ -227,9 +254,14 @@ pub async fn submit(
 #[into_params(parameter_in = Query)]
 pub struct QueueQuery {
     /// `submitted` (default), `in_review`, `revision_requested`, `approved`, `rejected` or `suspended`.
+    #[param(schema_with = vendor_queue_statuses)]
     pub status: Option<String>,
     pub limit: Option<String>,
     pub cursor: Option<String>,
+}
+
+fn vendor_queue_statuses() -> utoipa::openapi::Object {
+    crate::extract::one_of(&["submitted", "in_review", "revision_requested", "approved", "rejected", "suspended"])
 }
 
 /// A page of the curation queue (for the OpenAPI document).
@@ -243,6 +275,7 @@ pub struct QueuePage {
 /// (curators, administrators, auditors).
 #[utoipa::path(get, path = "/api/v1/curation/vendors", tag = "curation", security(("bearer" = [])), params(QueueQuery),
     responses(
+        (status = 422, description = "The cursor is not one of this list", body = Problem, content_type = "application/problem+json"),
         (status = 200, body = QueuePage),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -336,7 +369,7 @@ pub async fn review_facts(
 
 /// Claim a submitted vendor for review (curators, administrators).
 #[utoipa::path(post, path = "/api/v1/vendors/{id}/claim", tag = "curation", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Vendor id")),
+    params(("id" = uuid::Uuid, Path, description = "Vendor id")),
     responses(
         (status = 200, body = VendorView),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -358,7 +391,7 @@ pub async fn claim(
 /// Decide on a vendor under review: `approve`, `request_revision` (with remarks per
 /// field or document) or `reject` (with a reason). The owner is told by mail.
 #[utoipa::path(post, path = "/api/v1/vendors/{id}/review", tag = "curation", security(("bearer" = [])), request_body = ReviewInput,
-    params(("id" = String, Path, description = "Vendor id")),
+    params(("id" = uuid::Uuid, Path, description = "Vendor id")),
     responses(
         (status = 200, body = VendorView),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -383,6 +416,11 @@ pub async fn review(
 #[serde(deny_unknown_fields)]
 pub struct ReasonRequest {
     /// Told to the vendor and kept in the audit log.
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub reason: String,
 }
 
@@ -404,7 +442,7 @@ async fn set_suspended(
 
 /// Suspend an approved vendor (administrators).
 #[utoipa::path(post, path = "/api/v1/vendors/{id}/suspend", tag = "curation", security(("bearer" = [])), request_body = ReasonRequest,
-    params(("id" = String, Path, description = "Vendor id")),
+    params(("id" = uuid::Uuid, Path, description = "Vendor id")),
     responses(
         (status = 200, body = VendorView),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -421,7 +459,7 @@ pub async fn suspend(
 
 /// Reinstate a suspended vendor (administrators).
 #[utoipa::path(post, path = "/api/v1/vendors/{id}/reinstate", tag = "curation", security(("bearer" = [])), request_body = ReasonRequest,
-    params(("id" = String, Path, description = "Vendor id")),
+    params(("id" = uuid::Uuid, Path, description = "Vendor id")),
     responses(
         (status = 200, body = VendorView),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -438,7 +476,7 @@ pub async fn reinstate(
 
 /// The vendor's timeline: registration, submissions, decisions with reasons and remarks.
 #[utoipa::path(get, path = "/api/v1/vendors/{id}/history", tag = "vendors", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Vendor id")),
+    params(("id" = uuid::Uuid, Path, description = "Vendor id")),
     responses(
         (status = 200, body = Vec<HistoryEntry>),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -483,7 +521,7 @@ pub fn configure_team(cfg: &mut web::ServiceConfig) {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InviteRequest {
-    #[schema(example = "staff@batikmajapahit.id")]
+    #[schema(format = Email, max_length = 254, example = "staff@batikmajapahit.id")]
     pub email: String,
 }
 
@@ -493,7 +531,7 @@ pub struct InviteRequest {
 /// pending like any other), but one address holds one account: that account's owner is
 /// mailed instead of being sent an invitation to accept.
 #[utoipa::path(post, path = "/api/v1/vendors/{id}/staff", tag = "vendors", security(("bearer" = [])), request_body = InviteRequest,
-    params(("id" = String, Path, description = "Vendor id")),
+    params(("id" = uuid::Uuid, Path, description = "Vendor id")),
     responses(
         (status = 201, body = pasar_vendor_onboarding::team::Invitation),
         (status = 403, description = "Not the owner, or the owner's email is not verified", body = Problem, content_type = "application/problem+json"),
@@ -517,7 +555,7 @@ pub async fn invite(
 
 /// The vendor's users and open invitations.
 #[utoipa::path(get, path = "/api/v1/vendors/{id}/staff", tag = "vendors", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Vendor id")),
+    params(("id" = uuid::Uuid, Path, description = "Vendor id")),
     responses((status = 200, body = pasar_vendor_onboarding::team::Team), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn team(state: web::Data<AppState>, user: AuthUser, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let AuthUser(actor) = user;
@@ -529,7 +567,7 @@ pub async fn team(state: web::Data<AppState>, user: AuthUser, id: web::Path<Stri
 
 /// Remove a staff member (the owner): the account is deactivated.
 #[utoipa::path(delete, path = "/api/v1/vendors/{id}/staff/{user}", tag = "vendors", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Vendor id"), ("user" = String, Path, description = "User id")),
+    params(("id" = uuid::Uuid, Path, description = "Vendor id"), ("user" = uuid::Uuid, Path, description = "User id")),
     responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn remove_staff(
     state: web::Data<AppState>,
@@ -549,8 +587,14 @@ pub async fn remove_staff(
 pub struct AcceptInvitationRequest {
     /// The token from the invitation mail.
     pub token: String,
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub name: String,
-    /// 10 to 128 characters.
+    /// 10 to 128 characters, not one character repeated.
+    #[schema(min_length = 10, max_length = 128, pattern = r"^([\s\S])(?!\1*$)")]
     pub password: String,
 }
 

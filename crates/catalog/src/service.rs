@@ -92,9 +92,19 @@ pub fn list_categories(conn: &mut DbConn) -> Result<Vec<CategoryView>, CatalogEr
 #[serde(deny_unknown_fields)]
 pub struct CategoryInput {
     /// Lower-case letters, digits and dashes.
+    #[schema(pattern = r"^[a-z0-9-]{2,60}$", example = "alat-tulis")]
     pub slug: Option<String>,
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub name: Option<String>,
+    /// The parent category's id; `""` makes it a top-level category.
+    #[schema(pattern = r"^(?:|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")]
     pub parent_id: Option<String>,
+    /// KBLI codes or prefixes (2 to 5 digits) a vendor needs to list here; empty: open to all.
+    #[schema(value_type = Option<Vec<KbliPrefix>>)]
     pub kbli_prefixes: Option<Vec<String>>,
     pub position: Option<i32>,
     pub active: Option<bool>,
@@ -250,14 +260,19 @@ pub fn update_category(
 #[serde(deny_unknown_fields)]
 pub struct LocalContentInput {
     /// The TKDN certificate number (from SIINas).
+    #[schema(max_length = 100)]
     pub certificate: Option<String>,
     /// TKDN in basis points (45.67 % = 4567).
+    #[schema(minimum = 0, maximum = 10000)]
     pub tkdn_bp: Option<i64>,
     /// BMP in basis points, at most 1500.
+    #[schema(minimum = 0, maximum = 1500)]
     pub bmp_bp: Option<i64>,
-    /// `YYYY-MM-DD`.
+    /// `YYYY-MM-DD`, not in the past.
+    #[schema(format = Date)]
     pub valid_until: Option<String>,
     /// The vendor's uploaded TKDN certificate (a document of kind `tkdn`).
+    #[schema(value_type = Option<uuid::Uuid>)]
     pub document_id: Option<String>,
 }
 
@@ -265,19 +280,35 @@ pub struct LocalContentInput {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProductInput {
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub name: Option<String>,
+    #[schema(max_length = 10000)]
     pub description: Option<String>,
+    /// An open category whose KBLI rule the vendor meets.
+    #[schema(value_type = Option<uuid::Uuid>)]
     pub category_id: Option<String>,
+    /// Blank clears it.
+    #[schema(max_length = 100)]
     pub brand: Option<String>,
+    /// The vendor's own code, unique among its products; blank clears it.
+    #[schema(max_length = 64)]
     pub sku: Option<String>,
-    /// `pcs`, `box`, `pak`, `rim`, `lusin`, `kg`, `gram`, `liter`, `meter`, `set`, `paket`, `porsi`, `unit`, `jam`, `hari`.
+    #[schema(value_type = Option<crate::model::Unit>)]
     pub unit: Option<String>,
     /// The highest unit price (HST), whole rupiah; negotiation may only lower it.
+    #[schema(minimum = 1)]
     pub unit_price_idr: Option<i64>,
+    #[schema(minimum = 1, maximum = 2147483647)]
     pub min_order: Option<i64>,
+    #[schema(minimum = 0, maximum = 2147483647)]
     pub stock: Option<i64>,
+    #[schema(minimum = 0, maximum = 2147483647)]
     pub weight_grams: Option<i64>,
-    /// Specifications as key–value pairs (at most 50).
+    /// Specifications as key–value pairs (at most 50; keys 1 to 100 characters, values at most 500).
     pub specs: Option<BTreeMap<String, String>>,
     pub local_content: Option<LocalContentInput>,
 }
@@ -1294,15 +1325,31 @@ fn require_curation(actor: &Actor) -> Result<(), CatalogError> {
 #[serde(deny_unknown_fields)]
 pub struct ProductReview {
     /// `approve` or `reject`.
+    #[schema(schema_with = product_decisions)]
     pub decision: String,
     /// Required to reject; shown to the vendor.
+    #[schema(max_length = 2000)]
     pub reason: Option<String>,
     /// The photos the curator saw and approves, by id. Without it, approving approves
     /// every photo waiting; with it, a photo uploaded after the curator looked stays
     /// unapproved (it goes to the curator with the next change).
     #[serde(default)]
+    #[schema(value_type = Option<Vec<uuid::Uuid>>)]
     pub images: Option<Vec<String>>,
 }
+
+fn product_decisions() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(["approve", "reject"]))
+        .build()
+}
+
+/// A KBLI code or its prefix (for the OpenAPI document).
+#[derive(utoipa::ToSchema)]
+#[schema(pattern = r"^[0-9]{2,5}$")]
+#[allow(dead_code)]
+pub struct KbliPrefix(String);
 
 /// Approves or rejects a submitted product or a submitted change. Approval publishes
 /// the reviewed fields; rejecting a change restores the approved version.

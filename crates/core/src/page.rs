@@ -46,7 +46,8 @@ impl PageRequest {
                 Some(c) => Some(decode_cursor(c).ok_or_else(|| PageError {
                     field: "cursor",
                     message: "is not a cursor this server issued".into(),
-                })?),
+                })?)
+                .filter(|key| !key.is_empty()),
             };
         Ok(PageRequest { limit, after })
     }
@@ -85,11 +86,25 @@ pub fn encode_cursor(key: &str) -> String {
     URL_SAFE_NO_PAD.encode(key.as_bytes())
 }
 
+/// The longest cursor: the base64url of a 200-byte key.
+pub const MAX_CURSOR_CHARS: usize = 267;
+
+/// A cursor's shape, for the OpenAPI document: base64url without padding, in its
+/// canonical form (the last character carries no stray bits).
+pub const CURSOR_PATTERN: &str = r"^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-][AQgw]|[A-Za-z0-9_-]{2}[AEIMQUYcgkosw048])?$";
+
+/// The key a cursor stands for; `None` for a string that is not base64url at all, or
+/// longer than any key. A cursor is only a position in a list the caller may read in
+/// full anyway, so a well-formed one the server did not issue is harmless: what it
+/// decodes to is kept to printable ASCII (keys are ids and timestamps, and PostgreSQL
+/// refuses NUL in text) and the list goes on after that key, or starts over if
+/// nothing is left.
 pub fn decode_cursor(cursor: &str) -> Option<String> {
+    if cursor.len() > MAX_CURSOR_CHARS {
+        return None;
+    }
     let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
-    let key = String::from_utf8(bytes).ok()?;
-    // Keys are ids and timestamps: printable ASCII only (PostgreSQL rejects NUL in text).
-    (!key.is_empty() && key.len() <= 200 && key.bytes().all(|b| b.is_ascii_graphic())).then_some(key)
+    Some(bytes.into_iter().filter(u8::is_ascii_graphic).map(char::from).collect())
 }
 
 #[cfg(test)]
@@ -103,7 +118,11 @@ mod tests {
         assert_eq!(PageRequest::parse(Some(0), None).unwrap_err().field, "limit");
         assert_eq!(PageRequest::parse(Some(101), None).unwrap_err().field, "limit");
         assert_eq!(PageRequest::parse(None, Some("%%")).unwrap_err().field, "cursor");
-        assert_eq!(PageRequest::parse(None, Some("AA")).unwrap_err().field, "cursor", "a NUL byte");
+        assert_eq!(PageRequest::parse(None, Some("AB")).unwrap_err().field, "cursor", "stray bits");
+        assert_eq!(PageRequest::parse(None, Some(&"A".repeat(268))).unwrap_err().field, "cursor", "too long");
+        // Well-formed but not issued here: a harmless position, NUL bytes dropped.
+        assert_eq!(PageRequest::parse(None, Some("AA")).unwrap().after, None);
+        assert_eq!(PageRequest::parse(None, Some("AGEA")).unwrap().after.as_deref(), Some("a"));
     }
 
     #[test]

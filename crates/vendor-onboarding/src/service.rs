@@ -1031,19 +1031,32 @@ pub fn claim(
 #[serde(deny_unknown_fields)]
 pub struct ReviewInput {
     /// `approve`, `request_revision` or `reject`.
+    #[schema(schema_with = vendor_decisions)]
     pub decision: String,
     /// Required to reject; shown to the vendor.
+    #[schema(max_length = 2000)]
     pub reason: Option<String>,
     /// What to fix, per profile field or document (`documents.halal`); required to
     /// request a revision.
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub remarks: Vec<Remark>,
+}
+
+fn vendor_decisions() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(["approve", "request_revision", "reject"]))
+        .build()
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Remark {
+    /// A profile field (`nib`) or a document (`documents.halal`).
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub field: String,
+    #[schema(min_length = 1, max_length = 1000, pattern = r"\S")]
     pub message: String,
 }
 
@@ -1067,7 +1080,7 @@ pub fn review(
         e.add("remarks", "at most 50 remarks");
     }
     for (i, r) in input.remarks.iter().enumerate() {
-        if r.field.trim().is_empty() || r.field.len() > 100 {
+        if r.field.trim().is_empty() || r.field.chars().count() > 100 {
             e.add(format!("remarks[{i}].field"), "must name a profile field or a document (documents.<kind>)");
         }
         if r.message.trim().is_empty() || r.message.chars().count() > 1000 {

@@ -24,14 +24,14 @@ pub const PARAMS: [&str; 13] = [
 
 pub const DEFAULT_PER_PAGE: usize = 20;
 pub const MAX_PER_PAGE: usize = 100;
-/// How deep pages go (`page * per_page`): enough to browse, not to scrape.
-pub const MAX_DEPTH: usize = 10_000;
+/// How deep pages go: enough to browse, not to scrape (at most 10,000 results).
+pub const MAX_PAGE: usize = 100;
 const MAX_QUERY_CHARS: usize = 200;
 
 fn boolean(e: &mut FieldErrors, field: &str, v: &str) -> Option<bool> {
     match v {
-        "true" | "1" => Some(true),
-        "false" | "0" => Some(false),
+        "true" => Some(true),
+        "false" => Some(false),
         _ => {
             e.add(field, "must be true or false");
             None
@@ -79,7 +79,8 @@ pub fn parse(pairs: &[(String, String)], categories: &[CategoryRow]) -> Result<S
             continue;
         }
         seen.push(key);
-        let v = value.trim();
+        // Only the words are trimmed: every other value is exactly as the document says.
+        let v = if key == "q" { value.trim() } else { value.as_str() };
         match key {
             "q" => {
                 if v.chars().count() > MAX_QUERY_CHARS {
@@ -97,8 +98,8 @@ pub fn parse(pairs: &[(String, String)], categories: &[CategoryRow]) -> Result<S
                 Err(m) => e.add("region", m),
             },
             "vendor" => match uuid::Uuid::parse_str(v) {
-                Ok(id) => q.vendor_id = Some(id.to_string()),
-                Err(_) => e.add("vendor", "must be a vendor id (a UUID)"),
+                Ok(id) if v.len() == 36 => q.vendor_id = Some(id.to_string()),
+                _ => e.add("vendor", "must be a vendor id (a UUID)"),
             },
             "umkk" => q.umkk = boolean(&mut e, key, v),
             "pdn_priority" => q.pdn_priority = boolean(&mut e, key, v),
@@ -116,21 +117,15 @@ pub fn parse(pairs: &[(String, String)], categories: &[CategoryRow]) -> Result<S
                     ),
                 ),
             },
-            "page" => q.page = number(&mut e, key, v, 1, MAX_DEPTH as i64).unwrap_or(1) as usize,
+            "page" => q.page = number(&mut e, key, v, 1, MAX_PAGE as i64).unwrap_or(1) as usize,
             "per_page" => {
                 q.per_page = number(&mut e, key, v, 1, MAX_PER_PAGE as i64).unwrap_or(DEFAULT_PER_PAGE as i64) as usize
             }
             _ => unreachable!("every known parameter is handled"),
         }
     }
-    if let (Some(lo), Some(hi)) = (q.min_price, q.max_price) {
-        if lo > hi {
-            e.add("max_price", "must not be below min_price");
-        }
-    }
-    if e.is_empty() && q.page.saturating_mul(q.per_page) > MAX_DEPTH {
-        e.add("page", format!("results go {MAX_DEPTH} deep; narrow the search instead"));
-    }
+    // A `max_price` below `min_price` is no error: nothing costs that, and the engine
+    // says so with an empty page.
     e.finish()?;
     Ok(q)
 }
@@ -167,7 +162,7 @@ mod tests {
                 ("category", "atk"),
                 ("region", "35.76"),
                 ("umkk", "true"),
-                ("pdn_priority", "0"),
+                ("pdn_priority", "false"),
                 ("min_tkdn_bp", "2500"),
                 ("min_price", "1000"),
                 ("max_price", "5000"),
@@ -204,9 +199,13 @@ mod tests {
         .unwrap_err();
         let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, vec!["sort", "min_price", "min_tkdn_bp", "umkk", "colour", "category", "region"]);
-        let deep = parse(&pairs(&[("page", "101"), ("per_page", "100")]), &[]).unwrap_err();
+        let deep = parse(&pairs(&[("page", "101"), ("per_page", "10")]), &[]).unwrap_err();
         assert_eq!(deep[0].field, "page");
-        let range = parse(&pairs(&[("min_price", "10"), ("max_price", "5")]), &[]).unwrap_err();
-        assert_eq!(range[0].field, "max_price");
+        let range = parse(&pairs(&[("min_price", "10"), ("max_price", "5")]), &[]).unwrap();
+        assert_eq!((range.min_price, range.max_price), (Some(10), Some(5)), "an empty range is no error");
+        for (key, value) in [("umkk", "1"), ("in_stock", " true"), ("region", "35 "), ("vendor", &"0".repeat(32))] {
+            let errs = parse(&pairs(&[(key, value)]), &[]).unwrap_err();
+            assert_eq!(errs[0].field, key, "{key}={value:?} is refused: the document does not allow it");
+        }
     }
 }
