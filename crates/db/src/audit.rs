@@ -224,6 +224,12 @@ pub fn seal_pending(conn: &mut DbConn) -> QueryResult<usize> {
     loop {
         let n = conn.transaction(|conn| {
             let DbConn::Pg(pg) = conn else { unreachable!("checked above") };
+            // Sealers take turns under the lock, so none may hold it while waiting for
+            // the disk: the seal commits without waiting for its WAL flush. That is safe
+            // because a seal is derived from entries already durable. A crash can lose
+            // only the latest seals (WAL is flushed in order), and those entries are
+            // then sealed again, in the same way.
+            diesel::sql_query("SET LOCAL synchronous_commit = off").execute(pg)?;
             diesel::sql_query(format!("SELECT pg_advisory_xact_lock({SEAL_LOCK})")).execute(pg)?;
             let unsealed: Vec<AuditRow> = audit_log::table
                 .filter(audit_log::hash.is_null())
