@@ -18,8 +18,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[into_params(parameter_in = Query)]
 pub struct OutboxQuery {
     /// `pending`, `sent` or `dead`.
+    #[param(pattern = "^(pending|sent|dead)$")]
     pub status: Option<String>,
     /// Only messages of this kind (`mail`, …).
+    #[param(pattern = "^[a-z_]{1,50}$")]
     pub kind: Option<String>,
     pub limit: Option<String>,
     pub cursor: Option<String>,
@@ -70,7 +72,7 @@ pub async fn list_outbox(
 /// reset; recorded in the audit log. A dead letter whose content expired (a one-time
 /// link in it is no longer valid) cannot be sent again: `409`.
 #[utoipa::path(post, path = "/api/v1/admin/outbox/{id}/retry", tag = "admin", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Outbox message id")),
+    params(("id" = uuid::Uuid, Path, description = "Outbox message id")),
     responses(
         (status = 200, body = OutboxView),
         (status = 403, body = Problem, content_type = "application/problem+json"),

@@ -25,7 +25,7 @@ struct YearQuery {
 /// The national holidays and cuti bersama of a year (any signed-in user). Weekends are
 /// not listed: Saturday and Sunday are never working days.
 #[utoipa::path(get, path = "/api/v1/calendar/holidays", tag = "calendar", security(("bearer" = [])),
-    params(("year" = Option<i32>, Query, description = "The year (default: this year in the marketplace's time zone)")),
+    params(("year" = Option<i32>, Query, minimum = 1970, maximum = 9999, description = "The year (default: this year in the marketplace's time zone)")),
     responses(
         (status = 200, body = HolidayYear),
         (status = 400, body = Problem, content_type = "application/problem+json"),
@@ -53,7 +53,7 @@ pub async fn list_holidays(
 /// (administrators).
 #[utoipa::path(put, path = "/api/v1/calendar/holidays/{date}", tag = "calendar", security(("bearer" = [])),
     request_body = HolidayInput,
-    params(("date" = String, Path, description = "YYYY-MM-DD")),
+    params(("date" = String, Path, format = Date, pattern = "^(19[7-9][0-9]|[2-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", description = "YYYY-MM-DD, a year from 1970 to 9999")),
     responses(
         (status = 200, description = "Changed", body = HolidayView),
         (status = 201, description = "Added", body = HolidayView),
@@ -74,7 +74,7 @@ pub async fn set_holiday(
 
 /// Make a day a working day again (administrators).
 #[utoipa::path(delete, path = "/api/v1/calendar/holidays/{date}", tag = "calendar", security(("bearer" = [])),
-    params(("date" = String, Path, description = "YYYY-MM-DD")),
+    params(("date" = String, Path, format = Date, pattern = "^(19[7-9][0-9]|[2-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", description = "YYYY-MM-DD, a year from 1970 to 9999")),
     responses(
         (status = 204, description = "Removed"),
         (status = 403, body = Problem, content_type = "application/problem+json"),

@@ -290,7 +290,7 @@ pub struct NewProduct {
 /// With an `Idempotency-Key`, sending the same request again returns the first answer
 /// instead of making a second product.
 #[utoipa::path(post, path = "/api/v1/products", tag = "catalog", security(("bearer" = [])), request_body = NewProduct,
-    params(("Idempotency-Key" = Option<String>, Header,
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[A-Za-z0-9_.:~+/=-]+$",
         description = "Optional. 1–255 letters, digits or `-_.:~+/=` (a UUID is fine), new for each product. \
                        The same key with the same body within `server.idempotency_key_hours` (24 h) returns the \
                        first answer with `Idempotency-Replayed: true`; with another body it is a 422. Keys are \
@@ -588,7 +588,8 @@ pub async fn import_products(
 // --- photos -----------------------------------------------------------------------------------------
 
 /// The multipart form of a photo upload (for the OpenAPI document).
-#[derive(ToSchema)]
+#[derive(ToSchema, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct ImageForm {
     /// A JPEG or PNG picture (judged by content; it must decode), at most

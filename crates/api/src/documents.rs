@@ -21,7 +21,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// The multipart form of an upload (for the OpenAPI document).
-#[derive(ToSchema)]
+#[derive(ToSchema, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct UploadForm {
     /// `nib`, `npwp`, `halal`, `pirt`, `bpom`, `sni`, `tkdn`, `bank_account` or `other`

@@ -326,6 +326,7 @@ pub struct FactsQueuePage {
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A cursor that is not one of this list", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn facts_queue(
     state: web::Data<AppState>,
@@ -344,7 +345,7 @@ pub async fn facts_queue(
 /// administrators). Approval puts the proposed values in force; a rejection needs a
 /// reason. The owners are told by mail.
 #[utoipa::path(post, path = "/api/v1/vendors/{id}/facts/review", tag = "curation", security(("bearer" = [])), request_body = FactsReview,
-    params(("id" = String, Path, description = "Vendor id")),
+    params(("id" = uuid::Uuid, Path, description = "Vendor id")),
     responses(
         (status = 200, body = VendorView),
         (status = 401, body = Problem, content_type = "application/problem+json"),

@@ -56,8 +56,16 @@ pub struct HolidayYear {
 #[serde(deny_unknown_fields)]
 pub struct HolidayInput {
     /// E.g. `Hari Raya Idul Fitri 1448 H`.
+    #[schema(
+        required = true,
+        value_type = String,
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub name: Option<String>,
     /// `national_holiday` or `cuti_bersama`.
+    #[schema(required = true, value_type = pasar_core::calendar::HolidayKind)]
     pub kind: Option<String>,
 }
 
@@ -136,8 +144,8 @@ pub fn set_holiday(
     let name = input.name.as_deref().map(str::trim).unwrap_or_default().to_owned();
     if name.is_empty() {
         errors.push(pasar_core::FieldError::new("name", "is required"));
-    } else if name.chars().count() > MAX_NAME_CHARS {
-        errors.push(pasar_core::FieldError::new("name", format!("must be at most {MAX_NAME_CHARS} characters")));
+    } else if let Err(m) = crate::model::parse_name(&name, MAX_NAME_CHARS) {
+        errors.push(pasar_core::FieldError::new("name", m));
     }
     let kind = match input.kind.as_deref() {
         None => {

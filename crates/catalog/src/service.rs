@@ -641,40 +641,7 @@ fn insert_draft(
     actor: Option<&Actor>,
     input: ProductInput,
 ) -> Result<ProductView, CatalogError> {
-    let mut row = ProductRow {
-        id: uuid::Uuid::now_v7().to_string(),
-        vendor_id: vendor.id.clone(),
-        status: ProductStatus::Draft.as_str().into(),
-        name: String::new(),
-        description: String::new(),
-        category_id: String::new(),
-        brand: None,
-        sku: None,
-        unit: Unit::Pcs.as_str().into(),
-        unit_price_idr: 0,
-        min_order: 1,
-        stock: 0,
-        weight_grams: None,
-        specs_json: "{}".into(),
-        tkdn_certificate: None,
-        tkdn_bp: None,
-        bmp_bp: None,
-        tkdn_valid_until: None,
-        tkdn_document_id: None,
-        published_name: None,
-        published_category_id: None,
-        published_unit: None,
-        published_tkdn_certificate: None,
-        published_tkdn_bp: None,
-        published_bmp_bp: None,
-        published_tkdn_valid_until: None,
-        published_at: None,
-        review_note: None,
-        submitted_at: None,
-        created_at: to_db(now),
-        updated_at: to_db(now),
-        deleted_at: None,
-    };
+    let mut row = draft_row(&vendor.id, now);
     apply_product(conn, &mut row, &input, &vendor.kbli_list(), true, today)?;
     store::insert_product(conn, &row)?;
     let actor_id = actor.map(|a| a.user_id.to_string());
