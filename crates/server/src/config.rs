@@ -591,11 +591,15 @@ mod tests {
     use super::*;
 
     fn env(vars: &[(&str, &str)]) -> Env {
-        // A prefix no real environment uses, so the process environment cannot leak in.
+        // A prefix of this call's own, which no real environment uses: tests run in
+        // parallel and share the process environment.
+        static CALLS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let prefix = format!("PASARTEST{}X{n}__", std::process::id());
         for (k, v) in vars {
-            std::env::set_var(format!("PASARTEST{}__{k}", std::process::id()), v);
+            std::env::set_var(format!("{prefix}{k}"), v);
         }
-        Env::prefixed(&format!("PASARTEST{}__", std::process::id())).split("__")
+        Env::prefixed(&prefix).split("__")
     }
 
     #[test]
@@ -645,7 +649,6 @@ mod tests {
     fn environment_overrides_and_bad_values_name_their_key() {
         let e = Config::load_from(None, env(&[("SERVER__BIND", "not-an-address")]), None).unwrap_err();
         assert!(e.to_string().contains("server.bind"), "{e}");
-        std::env::remove_var(format!("PASARTEST{}__SERVER__BIND", std::process::id()));
 
         let e =
             Config::load_from(None, Env::prefixed("PASAR_NOTHING_").split("__"), Some("mysql://x".into())).unwrap_err();
@@ -662,7 +665,6 @@ mod tests {
         let c = Config::load_from(None, Env::prefixed("PASAR_NOTHING_").split("__"), None).unwrap();
         assert_eq!(c.time_zone().unwrap(), pasar_core::Zone::JAKARTA);
         let e = Config::load_from(None, env(&[("MARKETPLACE__TIME_ZONE", "Asia/Surabaya")]), None).unwrap_err();
-        std::env::remove_var(format!("PASARTEST{}__MARKETPLACE__TIME_ZONE", std::process::id()));
         assert!(e.to_string().contains("marketplace.time_zone"), "{e}");
     }
 
