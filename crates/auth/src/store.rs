@@ -148,11 +148,7 @@ pub fn find_user(conn: &mut DbConn, id: &str) -> QueryResult<Option<UserRow>> {
 /// transaction ends, so that what the change read (its before-image, its counts) is
 /// still true when it writes; SQLite write transactions are serialised anyway.
 pub fn lock_user(conn: &mut DbConn, id: &str) -> QueryResult<Option<UserRow>> {
-    let q = users::table.find(id);
-    match conn {
-        DbConn::Pg(pg) => q.select(UserRow::as_select()).for_update().first(pg).optional(),
-        DbConn::Sqlite(sqlite) => q.select(UserRow::as_select()).first(sqlite).optional(),
-    }
+    pasar_db::first_for_update!(conn, users::table.find(id).select(UserRow::as_select()))
 }
 
 pub fn find_user_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<UserRow>> {

@@ -304,20 +304,15 @@ pub fn products_changed_since(conn: &mut DbConn, since: DateTime<Utc>) -> QueryR
 /// waited sees the row as the first left it (a deleted product is then `None`). SQLite
 /// write transactions are serialised, which gives the same.
 pub fn lock_product(conn: &mut DbConn, id: &str) -> QueryResult<Option<ProductRow>> {
-    let q = products::table.find(id).filter(products::deleted_at.is_null());
-    match conn {
-        DbConn::Pg(pg) => q.select(ProductRow::as_select()).for_update().first(pg).optional(),
-        DbConn::Sqlite(sqlite) => q.select(ProductRow::as_select()).first(sqlite).optional(),
-    }
+    pasar_db::first_for_update!(
+        conn,
+        products::table.find(id).filter(products::deleted_at.is_null()).select(ProductRow::as_select())
+    )
 }
 
 /// A category read to be changed, locked like [`lock_product`].
 pub fn lock_category(conn: &mut DbConn, id: &str) -> QueryResult<Option<CategoryRow>> {
-    let q = categories::table.find(id);
-    match conn {
-        DbConn::Pg(pg) => q.select(CategoryRow::as_select()).for_update().first(pg).optional(),
-        DbConn::Sqlite(sqlite) => q.select(CategoryRow::as_select()).first(sqlite).optional(),
-    }
+    pasar_db::first_for_update!(conn, categories::table.find(id).select(CategoryRow::as_select()))
 }
 
 /// Products (not deleted) whose approved TKDN certificate was last valid before `before`

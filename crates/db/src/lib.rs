@@ -39,3 +39,19 @@ macro_rules! per_backend {
         }
     };
 }
+
+/// Reads the one row `query` selects in order to change it: `FOR UPDATE` on PostgreSQL,
+/// so that a second writer waits and then sees the row as the first left it; a plain
+/// read on SQLite, whose write transaction is exclusive already. Gives
+/// `QueryResult<Option<_>>`. Every read-modify-write of a row goes through this (see
+/// `docs/DATABASE.md`, "No lost update").
+#[macro_export]
+macro_rules! first_for_update {
+    ($conn:expr, $query:expr) => {{
+        use diesel::{OptionalExtension as _, QueryDsl as _, RunQueryDsl as _};
+        match $conn {
+            $crate::DbConn::Pg(c) => $query.for_update().first(c).optional(),
+            $crate::DbConn::Sqlite(c) => $query.first(c).optional(),
+        }
+    }};
+}

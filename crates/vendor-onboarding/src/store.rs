@@ -62,10 +62,7 @@ pub fn find_vendor(conn: &mut DbConn, id: &str) -> QueryResult<Option<VendorRow>
 /// suspension, two curators claiming — happen one after the other instead of one
 /// silently overwriting the other.
 pub fn lock_vendor(conn: &mut DbConn, id: &str) -> QueryResult<Option<VendorRow>> {
-    match conn {
-        DbConn::Pg(pg) => vendors::table.find(id).select(VendorRow::as_select()).for_update().first(pg).optional(),
-        DbConn::Sqlite(sqlite) => vendors::table.find(id).select(VendorRow::as_select()).first(sqlite).optional(),
-    }
+    pasar_db::first_for_update!(conn, vendors::table.find(id).select(VendorRow::as_select()))
 }
 
 /// Writes every column of the row back (after [`lock_vendor`]).
