@@ -134,9 +134,7 @@ pub fn queue(
         ),
     };
     let rows = store::pending_facts_queue(conn, after, page.fetch_limit())?;
-    let page = Page::from_rows(rows, page, |r: &VendorRow| {
-        format!("{}|{}", r.pending_facts_at.map(|t| t.and_utc().timestamp_micros()).unwrap_or(0), r.id)
-    });
+    let page = Page::from_rows(rows, page, |r: &VendorRow| crate::service::queue_key(r.pending_facts_at, &r.id));
     let items = page
         .items
         .into_iter()

@@ -920,10 +920,11 @@ pub struct QueueItem {
     pub claim_expires_at: Option<DateTime<Utc>>,
 }
 
-/// Encodes the queue's keyset `(submitted_at, id)` into a cursor key.
-fn queue_key(row: &VendorRow) -> String {
-    let at = row.submitted_at.map(|t| t.and_utc().timestamp_micros()).unwrap_or(0);
-    format!("{at}|{}", row.id)
+/// Encodes a queue's keyset `(waiting since, id)` into a cursor key; read back with
+/// [`parse_queue_key`].
+pub(crate) fn queue_key(since: Option<chrono::NaiveDateTime>, id: &str) -> String {
+    let at = since.map(|t| t.and_utc().timestamp_micros()).unwrap_or(0);
+    format!("{at}|{id}")
 }
 
 pub(crate) fn parse_queue_key(key: &str) -> Option<(chrono::NaiveDateTime, String)> {
@@ -952,7 +953,7 @@ pub fn queue(
         }
     };
     let rows = store::queue(conn, status.as_str(), after, page.fetch_limit())?;
-    let page = Page::from_rows(rows, page, queue_key);
+    let page = Page::from_rows(rows, page, |r: &VendorRow| queue_key(r.submitted_at, &r.id));
     let items = page
         .items
         .into_iter()
