@@ -12,6 +12,7 @@ mod idempotency;
 mod import;
 mod mail;
 mod migrations;
+mod orders;
 mod outbox;
 mod races;
 mod search;

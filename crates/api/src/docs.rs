@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations, at
 //! `/api/v1/openapi.json`, and a browsable page at `/api/docs/`.
 
-use crate::{accounts, admin, calendar, catalog, documents, health, problem, vendors};
+use crate::{accounts, admin, calendar, catalog, documents, health, orders, problem, vendors};
 use actix_web::{web, HttpResponse};
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{Operation, ParameterIn};
@@ -87,6 +87,29 @@ ending `_bp`; ids are UUID v7 strings; lists take `limit` and `cursor` and answe
         calendar::list_holidays,
         calendar::set_holiday,
         calendar::delete_holiday,
+        orders::get_cart,
+        orders::put_cart_line,
+        orders::delete_cart_line,
+        orders::checkout,
+        orders::get_budgets,
+        orders::put_budgets,
+        orders::list_orders,
+        orders::get_order,
+        orders::negotiate,
+        orders::approve,
+        orders::reject,
+        orders::cancel,
+        orders::accept,
+        orders::decline,
+        orders::ship,
+        orders::receive,
+        orders::sign_bast,
+        orders::countersign_bast,
+        orders::invoice,
+        orders::propose_addendum,
+        orders::accept_addendum,
+        orders::reject_addendum,
+        orders::rate,
     ),
     components(schemas(problem::Problem, pasar_core::FieldError)),
     modifiers(&BearerAuth, &ProblemResponses, &PageParameters),
@@ -100,6 +123,7 @@ ending `_bp`; ids are UUID v7 strings; lists take `limit` and `cursor` and answe
         (name = "curation", description = "The curation desk: queue, claim, decisions, suspension"),
         (name = "admin", description = "The operator's tools: the outbox and its dead letters"),
         (name = "calendar", description = "Working days: national holidays and cuti bersama"),
+        (name = "orders", description = "E-purchasing: cart, checkout, budgets, orders from the PPK's approval to the invoice"),
     )
 )]
 pub struct ApiDoc;

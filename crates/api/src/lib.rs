@@ -15,6 +15,7 @@ pub mod extract;
 pub mod health;
 pub mod idempotency;
 pub mod middleware;
+pub mod orders;
 pub mod problem;
 pub mod state;
 pub mod vendors;
@@ -54,7 +55,8 @@ pub fn app(
                 .configure(documents::configure)
                 .configure(catalog::configure)
                 .configure(admin::configure)
-                .configure(calendar::configure),
+                .configure(calendar::configure)
+                .configure(orders::configure),
         )
         .default_service(web::to(middleware::no_route))
 }

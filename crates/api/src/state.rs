@@ -30,6 +30,8 @@ pub struct AppState {
     pub keys: JwtKeys,
     pub auth: Arc<AuthSettings>,
     pub vendors: Arc<pasar_vendor_onboarding::service::VendorSettings>,
+    /// Buying rules: ceilings, deadlines, tax.
+    pub orders: Arc<pasar_order::OrderSettings>,
     /// Uploaded files.
     pub files: Arc<dyn pasar_core::storage::FileStore>,
     pub clock: SharedClock,

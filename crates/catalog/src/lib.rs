@@ -9,6 +9,7 @@ pub mod import;
 pub mod model;
 pub mod search;
 pub mod service;
+pub mod stock;
 pub mod store;
 
 pub use error::CatalogError;

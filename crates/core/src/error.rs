@@ -58,6 +58,8 @@ error_codes! {
     Forbidden => (403, "forbidden", "Forbidden"),
     /// The caller must verify their email address first.
     EmailNotVerified => (403, "email_not_verified", "Email address not verified"),
+    /// The order is above what the caller's role may commit (a PP's ceiling).
+    CeilingExceeded => (403, "ceiling_exceeded", "Above the caller's ceiling"),
     // 404
     /// No such resource, or not one the caller may see.
     NotFound => (404, "not_found", "Not found"),
@@ -74,6 +76,10 @@ error_codes! {
     /// A request with the same `Idempotency-Key` is still being served; retry after the
     /// `Retry-After` header's seconds to get its answer.
     IdempotencyKeyInProgress => (409, "idempotency_key_in_progress", "Idempotency key in use"),
+    /// A line asks for more units than the product has left; `errors` names the line.
+    InsufficientStock => (409, "insufficient_stock", "Insufficient stock"),
+    /// The order would take a budget line past its pagu; the detail says what remains.
+    BudgetExceeded => (409, "budget_exceeded", "Budget exceeded"),
     // 413, 415
     PayloadTooLarge => (413, "payload_too_large", "Request body too large"),
     UnsupportedMediaType => (415, "unsupported_media_type", "Unsupported media type"),

@@ -358,6 +358,145 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    cart_lines (user_id, product_id) {
+        user_id -> Text,
+        product_id -> Text,
+        quantity -> BigInt,
+        added_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    budgets (satker_id, fiscal_year, budget_line) {
+        satker_id -> Text,
+        fiscal_year -> Integer,
+        budget_line -> Text,
+        amount_idr -> BigInt,
+        updated_by -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    number_sequences (scope) {
+        scope -> Text,
+        last_value -> BigInt,
+    }
+}
+
+diesel::table! {
+    orders (id) {
+        id -> Text,
+        checkout_ref -> Text,
+        satker_id -> Text,
+        vendor_id -> Text,
+        buyer_id -> Text,
+        ppk_id -> Text,
+        state -> Text,
+        method -> Text,
+        rup_code -> Text,
+        budget_line -> Text,
+        funding_source -> Text,
+        fiscal_year -> Integer,
+        delivery_address -> Text,
+        delivery_date -> Text,
+        note -> Nullable<Text>,
+        hst_total_idr -> BigInt,
+        total_idr -> BigInt,
+        due_at -> Nullable<Timestamp>,
+        sp_number -> Nullable<Text>,
+        sp_sha256 -> Nullable<Text>,
+        sp_content -> Nullable<Text>,
+        sp_signed_at -> Nullable<Timestamp>,
+        sp_signature -> Nullable<Text>,
+        vendor_signed_at -> Nullable<Timestamp>,
+        bast_number -> Nullable<Text>,
+        bast_signed_at -> Nullable<Timestamp>,
+        bast_vendor_signed_at -> Nullable<Timestamp>,
+        invoice_number -> Nullable<Text>,
+        invoice_json -> Nullable<Text>,
+        invoiced_at -> Nullable<Timestamp>,
+        cancel_reason -> Nullable<Text>,
+        ended_at -> Nullable<Timestamp>,
+        rating -> Nullable<Integer>,
+        rating_comment -> Nullable<Text>,
+        rated_at -> Nullable<Timestamp>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    order_lines (order_id, line_no) {
+        order_id -> Text,
+        line_no -> Integer,
+        product_id -> Text,
+        quantity -> BigInt,
+        hst_unit_price_idr -> BigInt,
+        unit_price_idr -> BigInt,
+        shipped_quantity -> BigInt,
+        accepted_quantity -> Nullable<BigInt>,
+        condition -> Nullable<Text>,
+        inspection_note -> Nullable<Text>,
+        facts_json -> Text,
+        frozen_at -> Nullable<Timestamp>,
+        product_name -> Text,
+        unit -> Text,
+        tkdn_bp -> Integer,
+        bmp_bp -> Integer,
+        pdn_class -> Text,
+        umkk -> Bool,
+        local_vendor -> Bool,
+        vendor_scale -> Nullable<Text>,
+        vendor_region_code -> Nullable<Text>,
+        category_id -> Text,
+    }
+}
+
+diesel::table! {
+    negotiation_rounds (order_id, round) {
+        order_id -> Text,
+        round -> Integer,
+        party -> Text,
+        action -> Text,
+        prices_json -> Nullable<Text>,
+        note -> Nullable<Text>,
+        actor_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    shipments (id) {
+        id -> Text,
+        order_id -> Text,
+        lines_json -> Text,
+        courier -> Nullable<Text>,
+        tracking -> Nullable<Text>,
+        actor_id -> Text,
+        shipped_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    addenda (order_id, version) {
+        order_id -> Text,
+        version -> Integer,
+        state -> Text,
+        changes_json -> Text,
+        reason -> Text,
+        proposed_by -> Text,
+        proposed_at -> Timestamp,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(order_lines -> orders (order_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     users,
@@ -382,4 +521,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     holidays,
     holiday_years,
     product_imports,
+    cart_lines,
+    budgets,
+    number_sequences,
+    orders,
+    order_lines,
+    negotiation_rounds,
+    shipments,
+    addenda,
 );

@@ -1,1 +1,359 @@
-//! Order queries (plain functions over `&mut DbConn`, no transactions).
+//! Order queries: plain functions over `&mut DbConn`; the service runs them inside its
+//! transactions.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use pasar_db::schema::{addenda, budgets, cart_lines, negotiation_rounds, number_sequences, order_lines, orders, shipments};
+use pasar_db::DbConn;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = orders)]
+#[diesel(treat_none_as_null = true)]
+pub struct OrderRow {
+    pub id: String,
+    pub checkout_ref: String,
+    pub satker_id: String,
+    pub vendor_id: String,
+    pub buyer_id: String,
+    pub ppk_id: String,
+    pub state: String,
+    pub method: String,
+    pub rup_code: String,
+    pub budget_line: String,
+    pub funding_source: String,
+    pub fiscal_year: i32,
+    pub delivery_address: String,
+    pub delivery_date: String,
+    pub note: Option<String>,
+    pub hst_total_idr: i64,
+    pub total_idr: i64,
+    pub due_at: Option<NaiveDateTime>,
+    pub sp_number: Option<String>,
+    pub sp_sha256: Option<String>,
+    pub sp_content: Option<String>,
+    pub sp_signed_at: Option<NaiveDateTime>,
+    pub sp_signature: Option<String>,
+    pub vendor_signed_at: Option<NaiveDateTime>,
+    pub bast_number: Option<String>,
+    pub bast_signed_at: Option<NaiveDateTime>,
+    pub bast_vendor_signed_at: Option<NaiveDateTime>,
+    pub invoice_number: Option<String>,
+    pub invoice_json: Option<String>,
+    pub invoiced_at: Option<NaiveDateTime>,
+    pub cancel_reason: Option<String>,
+    pub ended_at: Option<NaiveDateTime>,
+    pub rating: Option<i32>,
+    pub rating_comment: Option<String>,
+    pub rated_at: Option<NaiveDateTime>,
+    pub version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = order_lines)]
+#[diesel(treat_none_as_null = true)]
+pub struct LineRow {
+    pub order_id: String,
+    pub line_no: i32,
+    pub product_id: String,
+    pub quantity: i64,
+    pub hst_unit_price_idr: i64,
+    pub unit_price_idr: i64,
+    pub shipped_quantity: i64,
+    pub accepted_quantity: Option<i64>,
+    pub condition: Option<String>,
+    pub inspection_note: Option<String>,
+    pub facts_json: String,
+    pub frozen_at: Option<NaiveDateTime>,
+    pub product_name: String,
+    pub unit: String,
+    pub tkdn_bp: i32,
+    pub bmp_bp: i32,
+    pub pdn_class: String,
+    pub umkk: bool,
+    pub local_vendor: bool,
+    pub vendor_scale: Option<String>,
+    pub vendor_region_code: Option<String>,
+    pub category_id: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = cart_lines)]
+pub struct CartLineRow {
+    pub user_id: String,
+    pub product_id: String,
+    pub quantity: i64,
+    pub added_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = budgets)]
+pub struct BudgetRow {
+    pub satker_id: String,
+    pub fiscal_year: i32,
+    pub budget_line: String,
+    pub amount_idr: i64,
+    pub updated_by: String,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = negotiation_rounds)]
+pub struct RoundRow {
+    pub order_id: String,
+    pub round: i32,
+    pub party: String,
+    pub action: String,
+    pub prices_json: Option<String>,
+    pub note: Option<String>,
+    pub actor_id: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = shipments)]
+pub struct ShipmentRow {
+    pub id: String,
+    pub order_id: String,
+    pub lines_json: String,
+    pub courier: Option<String>,
+    pub tracking: Option<String>,
+    pub actor_id: String,
+    pub shipped_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = addenda)]
+#[diesel(treat_none_as_null = true)]
+pub struct AddendumRow {
+    pub order_id: String,
+    pub version: i32,
+    pub state: String,
+    pub changes_json: String,
+    pub reason: String,
+    pub proposed_by: String,
+    pub proposed_at: NaiveDateTime,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<NaiveDateTime>,
+}
+
+// ---- cart ----
+
+pub fn cart(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<CartLineRow>> {
+    cart_lines::table
+        .filter(cart_lines::user_id.eq(user_id))
+        .order(cart_lines::added_at.asc())
+        .select(CartLineRow::as_select())
+        .load(conn)
+}
+
+pub fn put_cart_line(conn: &mut DbConn, row: &CartLineRow) -> QueryResult<()> {
+    let updated = diesel::update(cart_lines::table.find((&row.user_id, &row.product_id)))
+        .set((cart_lines::quantity.eq(row.quantity), cart_lines::updated_at.eq(row.updated_at)))
+        .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(cart_lines::table).values(row).execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn delete_cart_line(conn: &mut DbConn, user_id: &str, product_id: &str) -> QueryResult<bool> {
+    Ok(diesel::delete(cart_lines::table.find((user_id, product_id))).execute(conn)? == 1)
+}
+
+pub fn clear_cart(conn: &mut DbConn, user_id: &str, product_ids: &[String]) -> QueryResult<()> {
+    diesel::delete(cart_lines::table.filter(cart_lines::user_id.eq(user_id)).filter(cart_lines::product_id.eq_any(product_ids)))
+        .execute(conn)?;
+    Ok(())
+}
+
+// ---- budgets ----
+
+pub fn budgets_of(conn: &mut DbConn, satker_id: &str, year: Option<i32>) -> QueryResult<Vec<BudgetRow>> {
+    let mut q = budgets::table.filter(budgets::satker_id.eq(satker_id)).into_boxed();
+    if let Some(y) = year {
+        q = q.filter(budgets::fiscal_year.eq(y));
+    }
+    q.order((budgets::fiscal_year.desc(), budgets::budget_line.asc())).select(BudgetRow::as_select()).load(conn)
+}
+
+/// The budget row, locked so that two checkouts against it take turns.
+pub fn lock_budget(conn: &mut DbConn, satker_id: &str, year: i32, line: &str) -> QueryResult<Option<BudgetRow>> {
+    pasar_db::first_for_update!(conn, budgets::table.find((satker_id, year, line)).select(BudgetRow::as_select()))
+}
+
+pub fn put_budget(conn: &mut DbConn, row: &BudgetRow) -> QueryResult<()> {
+    let updated = diesel::update(budgets::table.find((&row.satker_id, row.fiscal_year, &row.budget_line)))
+        .set((
+            budgets::amount_idr.eq(row.amount_idr),
+            budgets::updated_by.eq(&row.updated_by),
+            budgets::updated_at.eq(row.updated_at),
+        ))
+        .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(budgets::table).values(row).execute(conn)?;
+    }
+    Ok(())
+}
+
+/// What the satker's live orders commit against one budget line in one year.
+pub fn committed(conn: &mut DbConn, satker_id: &str, year: i32, line: &str) -> QueryResult<i64> {
+    let totals: Vec<i64> = orders::table
+        .filter(orders::satker_id.eq(satker_id))
+        .filter(orders::fiscal_year.eq(year))
+        .filter(orders::budget_line.eq(line))
+        .filter(orders::state.ne("cancelled"))
+        .select(orders::total_idr)
+        .load(conn)?;
+    Ok(totals.iter().fold(0i64, |a, b| a.saturating_add(*b)))
+}
+
+// ---- numbers ----
+
+/// The next number of `scope`, without gaps: the increment commits or rolls back with
+/// the caller's transaction, and concurrent callers queue on the row.
+pub fn next_number(conn: &mut DbConn, scope: &str) -> QueryResult<i64> {
+    // The row exists before it is locked: two first numbers of a scope cannot both
+    // insert it (the second insert waits for the first and then does nothing).
+    pasar_db::per_backend!(conn, |c| diesel::insert_into(number_sequences::table)
+        .values((number_sequences::scope.eq(scope), number_sequences::last_value.eq(0i64)))
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    let current: Option<i64> =
+        pasar_db::first_for_update!(conn, number_sequences::table.find(scope).select(number_sequences::last_value))?;
+    let next = current.unwrap_or(0) + 1;
+    diesel::update(number_sequences::table.find(scope)).set(number_sequences::last_value.eq(next)).execute(conn)?;
+    Ok(next)
+}
+
+// ---- orders ----
+
+pub fn insert_order(conn: &mut DbConn, row: &OrderRow, lines: &[LineRow]) -> QueryResult<()> {
+    diesel::insert_into(orders::table).values(row).execute(conn)?;
+    // A multi-row insert is built per engine (SQLite has no DEFAULT keyword).
+    pasar_db::per_backend!(conn, |c| diesel::insert_into(order_lines::table).values(lines).execute(c))?;
+    Ok(())
+}
+
+pub fn find_order(conn: &mut DbConn, id: &str) -> QueryResult<Option<OrderRow>> {
+    orders::table.find(id).select(OrderRow::as_select()).first(conn).optional()
+}
+
+pub fn lock_order(conn: &mut DbConn, id: &str) -> QueryResult<Option<OrderRow>> {
+    pasar_db::first_for_update!(conn, orders::table.find(id).select(OrderRow::as_select()))
+}
+
+pub fn save_order(conn: &mut DbConn, row: &OrderRow) -> QueryResult<()> {
+    diesel::update(orders::table.find(&row.id)).set(row).execute(conn)?;
+    Ok(())
+}
+
+pub fn lines(conn: &mut DbConn, order_id: &str) -> QueryResult<Vec<LineRow>> {
+    order_lines::table
+        .filter(order_lines::order_id.eq(order_id))
+        .order(order_lines::line_no.asc())
+        .select(LineRow::as_select())
+        .load(conn)
+}
+
+pub fn save_line(conn: &mut DbConn, row: &LineRow) -> QueryResult<()> {
+    diesel::update(order_lines::table.find((&row.order_id, row.line_no))).set(row).execute(conn)?;
+    Ok(())
+}
+
+/// Filters of an order list; `satker_id`/`vendor_id` also carry the caller's tenant.
+#[derive(Debug, Default, Clone)]
+pub struct OrderFilter {
+    pub satker_id: Option<String>,
+    pub vendor_id: Option<String>,
+    pub state: Option<String>,
+    pub from: Option<NaiveDateTime>,
+    pub until: Option<NaiveDateTime>,
+}
+
+/// Orders newest first (UUID v7 ids sort by creation), after the cursor id.
+pub fn list_orders(conn: &mut DbConn, f: &OrderFilter, before_id: Option<&str>, limit: i64) -> QueryResult<Vec<OrderRow>> {
+    let mut q = orders::table.select(OrderRow::as_select()).into_boxed();
+    if let Some(s) = &f.satker_id {
+        q = q.filter(orders::satker_id.eq(s.clone()));
+    }
+    if let Some(v) = &f.vendor_id {
+        q = q.filter(orders::vendor_id.eq(v.clone()));
+    }
+    if let Some(s) = &f.state {
+        q = q.filter(orders::state.eq(s.clone()));
+    }
+    if let Some(t) = f.from {
+        q = q.filter(orders::created_at.ge(t));
+    }
+    if let Some(t) = f.until {
+        q = q.filter(orders::created_at.lt(t));
+    }
+    if let Some(id) = before_id {
+        q = q.filter(orders::id.lt(id.to_owned()));
+    }
+    q.order(orders::id.desc()).limit(limit).load(conn)
+}
+
+/// Ids of live orders whose deadline has passed.
+pub fn overdue(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<String>> {
+    orders::table
+        .filter(orders::due_at.le(now))
+        .filter(orders::state.eq_any(["awaiting_ppk_approval", "surat_pesanan_signed"]))
+        .order(orders::due_at.asc())
+        .select(orders::id)
+        .limit(limit)
+        .load(conn)
+}
+
+// ---- negotiation, shipments, addenda ----
+
+pub fn rounds(conn: &mut DbConn, order_id: &str) -> QueryResult<Vec<RoundRow>> {
+    negotiation_rounds::table
+        .filter(negotiation_rounds::order_id.eq(order_id))
+        .order(negotiation_rounds::round.asc())
+        .select(RoundRow::as_select())
+        .load(conn)
+}
+
+pub fn insert_round(conn: &mut DbConn, row: &RoundRow) -> QueryResult<()> {
+    diesel::insert_into(negotiation_rounds::table).values(row).execute(conn).map(|_| ())
+}
+
+pub fn shipments_of(conn: &mut DbConn, order_id: &str) -> QueryResult<Vec<ShipmentRow>> {
+    shipments::table
+        .filter(shipments::order_id.eq(order_id))
+        .order(shipments::shipped_at.asc())
+        .select(ShipmentRow::as_select())
+        .load(conn)
+}
+
+pub fn insert_shipment(conn: &mut DbConn, row: &ShipmentRow) -> QueryResult<()> {
+    diesel::insert_into(shipments::table).values(row).execute(conn).map(|_| ())
+}
+
+pub fn addenda_of(conn: &mut DbConn, order_id: &str) -> QueryResult<Vec<AddendumRow>> {
+    addenda::table
+        .filter(addenda::order_id.eq(order_id))
+        .order(addenda::version.asc())
+        .select(AddendumRow::as_select())
+        .load(conn)
+}
+
+pub fn insert_addendum(conn: &mut DbConn, row: &AddendumRow) -> QueryResult<()> {
+    diesel::insert_into(addenda::table).values(row).execute(conn).map(|_| ())
+}
+
+pub fn save_addendum(conn: &mut DbConn, row: &AddendumRow) -> QueryResult<()> {
+    diesel::update(addenda::table.find((&row.order_id, row.version))).set(row).execute(conn).map(|_| ())
+}
+
+/// The vendor's average rating and how many ratings it rests on.
+pub fn vendor_rating(conn: &mut DbConn, vendor_id: &str) -> QueryResult<(i64, i64)> {
+    let ratings: Vec<Option<i32>> =
+        orders::table.filter(orders::vendor_id.eq(vendor_id)).filter(orders::rating.is_not_null()).select(orders::rating).load(conn)?;
+    let sum: i64 = ratings.iter().flatten().map(|r| i64::from(*r)).sum();
+    Ok((sum, ratings.len() as i64))
+}

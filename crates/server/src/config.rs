@@ -29,7 +29,18 @@ pub struct Config {
     pub catalog: CatalogConfig,
     pub search: SearchConfig,
     pub calendar: CalendarConfig,
+    pub orders: OrdersConfig,
     pub log: LogConfig,
+}
+
+/// Buying rules: deadlines in working days, dated ceilings, dated taxes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrdersConfig {
+    pub ppk_approval_working_days: u32,
+    pub vendor_confirmation_working_days: u32,
+    pub ceilings: Vec<pasar_order::settings::Ceilings>,
+    pub tax: pasar_order::tax::TaxRules,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -561,6 +572,18 @@ impl Config {
             claim: chrono::TimeDelta::hours(v.claim_hours.into()),
             // Validated above.
             time_zone: self.time_zone().unwrap_or_default(),
+        }
+    }
+
+    pub fn order_settings(&self, vendors: std::sync::Arc<pasar_vendor_onboarding::service::VendorSettings>) -> pasar_order::OrderSettings {
+        let o = &self.orders;
+        pasar_order::OrderSettings {
+            vendors,
+            ceilings: o.ceilings.clone(),
+            ppk_days: o.ppk_approval_working_days,
+            vendor_days: o.vendor_confirmation_working_days,
+            tax: o.tax.clone(),
+            ..Default::default()
         }
     }
 

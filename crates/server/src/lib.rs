@@ -194,11 +194,13 @@ impl Application {
                  database, set search.meilisearch_url so that they share one index"
             );
         }
+        let vendors = Arc::new(config.vendor_settings());
         let state = AppState {
             pool: pool.clone(),
             keys,
             auth: Arc::new(config.auth_settings()),
-            vendors: Arc::new(config.vendor_settings()),
+            vendors: vendors.clone(),
+            orders: Arc::new(config.order_settings(vendors)),
             files,
             clock: clock.clone(),
             limits: Limits {

@@ -67,12 +67,15 @@ pub struct Chores {
 }
 
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(600);
+/// How often orders past their deadline are looked for (an indexed lookup).
+const DEADLINES_EVERY: Duration = Duration::from_secs(1);
 
 /// Starts the outbox worker.
 pub fn start(pool: DbPool, clock: SharedClock, deliverers: Deliverers, settings: Settings, chores: Chores) -> Worker {
     let mut last_housekeeping: Option<Instant> = None;
     let mut last_reminders: Option<Instant> = None;
     let mut cleaned: Option<NaiveDate> = None;
+    let mut last_deadlines: Option<Instant> = None;
     let poll = settings.poll;
     Worker::spawn("pasar-outbox", poll, move || {
         if last_housekeeping.is_none_or(|t| t.elapsed() >= HOUSEKEEPING_EVERY) {
@@ -85,6 +88,12 @@ pub fn start(pool: DbPool, clock: SharedClock, deliverers: Deliverers, settings:
             last_reminders = Some(Instant::now());
             if let Err(e) = reminders(&pool, &clock, &chores) {
                 tracing::warn!(error = %e, "expiry reminders failed");
+            }
+        }
+        if last_deadlines.is_none_or(|t| t.elapsed() >= DEADLINES_EVERY) {
+            last_deadlines = Some(Instant::now());
+            if let Err(e) = deadlines(&pool, &clock) {
+                tracing::warn!(error = %e, "order deadlines failed; will retry");
             }
         }
         let zone = chores.vendors.time_zone;
@@ -103,6 +112,16 @@ pub fn start(pool: DbPool, clock: SharedClock, deliverers: Deliverers, settings:
             }
         }
     })
+}
+
+/// Cancels the orders whose PPK or vendor let the deadline pass.
+fn deadlines(pool: &DbPool, clock: &SharedClock) -> Result<(), String> {
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let n = pasar_order::flow::expire_overdue(&mut conn, clock.now()).map_err(|e| e.to_string())?;
+    if n > 0 {
+        tracing::info!(orders = n, "cancelled orders past their deadline");
+    }
+    Ok(())
 }
 
 /// Queues the mails about legal documents that expire within 30 and 7 days.

@@ -2,6 +2,7 @@
 //! documents, and a curator admits them. The legal identifiers and the PP 7/2021 scale
 //! rules live in [`model`]; registration, documents and curation arrive with their issue.
 
+pub mod billing;
 pub mod documents;
 pub mod error;
 pub mod facts;

@@ -1,2 +1,0 @@
-//! Order use cases: checkout, negotiation, PPK approval, Surat Pesanan, shipping,
-//! receipt, BAST, invoicing, and the P3DN reports.
