@@ -6,5 +6,6 @@ pub mod error;
 pub mod model;
 pub mod service;
 pub mod store;
+pub mod tax;
 
 pub use error::OrderError;
