@@ -461,3 +461,388 @@ impl TaxRules {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        date(y, m, d)
+    }
+
+    fn line(quantity: i64, unit_price: i64) -> InvoiceLine {
+        InvoiceLine { quantity, unit_price: Rupiah(unit_price) }
+    }
+
+    const PKP: VendorTaxFacts = VendorTaxFacts { is_pkp: true, pp55_valid_until: None };
+    const NON_PKP: VendorTaxFacts = VendorTaxFacts { is_pkp: false, pp55_valid_until: None };
+
+    fn platform() -> TaxRules {
+        TaxRules::default()
+    }
+
+    fn treasurer() -> TaxRules {
+        TaxRules { pph22_collection: Pph22Collection::Treasurer, ..TaxRules::default() }
+    }
+
+    /// Rp10,000,000 before PPN: 8 × Rp1,000,000 + 4 × Rp500,000, and one rejected line.
+    fn ten_million() -> Vec<InvoiceLine> {
+        vec![line(8, 1_000_000), line(4, 500_000), line(0, 750_000)]
+    }
+
+    #[test]
+    fn pkp_vendor_in_2026_through_the_platform() {
+        let f = platform().invoice(day(2026, 3, 10), &PKP, &ten_million()).unwrap();
+        let amounts: Vec<i64> = f.lines.iter().map(|l| l.amount.0).collect();
+        assert_eq!(amounts, [8_000_000, 2_000_000, 0]);
+        assert_eq!(f.subtotal, Rupiah(10_000_000));
+        // 10,000,000 × 11/12 = 9,166,666.67 → 9,166,667
+        assert_eq!(f.dpp, Rupiah(9_166_667));
+        // 9,166,667 × 12 % = 1,100,000.04 → 1,100,000
+        assert_eq!(f.ppn, Rupiah(1_100_000));
+        assert_eq!(
+            f.ppn_applied,
+            Some(PpnApplied { rate_bp: BasisPoints(1_200), base_numerator: 11, base_denominator: 12 })
+        );
+        // 10,000,000 × 0.5 %
+        assert_eq!(f.pph22, Rupiah(50_000));
+        assert_eq!(f.pph22_rate_bp, Some(BasisPoints(50)));
+        assert_eq!(f.pph22_exemption, None);
+        assert_eq!(f.gross_total, Rupiah(11_100_000));
+        // The invoice is gross: the bendahara pays all of it, the platform keeps the taxes.
+        assert_eq!(f.payable, Rupiah(11_100_000));
+        assert_eq!(f.withheld_by_treasurer, Rupiah(0));
+        assert_eq!(f.collected_by_platform, Rupiah(1_150_000));
+        assert_eq!(f.vendor_receives, Rupiah(9_950_000));
+    }
+
+    #[test]
+    fn pkp_vendor_in_2026_with_the_treasurer_collecting() {
+        let f = treasurer().invoice(day(2026, 3, 10), &PKP, &ten_million()).unwrap();
+        assert_eq!((f.dpp, f.ppn), (Rupiah(9_166_667), Rupiah(1_100_000)));
+        // 10,000,000 × 1.5 %
+        assert_eq!(f.pph22, Rupiah(150_000));
+        assert_eq!(f.pph22_rate_bp, Some(BasisPoints(150)));
+        assert_eq!(f.pph22_collection, Pph22Collection::Treasurer);
+        assert_eq!(f.gross_total, Rupiah(11_100_000));
+        // The bendahara keeps PPN and PPh 22 and transfers the net.
+        assert_eq!(f.withheld_by_treasurer, Rupiah(1_250_000));
+        assert_eq!(f.collected_by_platform, Rupiah(0));
+        assert_eq!(f.payable, Rupiah(9_850_000));
+        assert_eq!(f.vendor_receives, Rupiah(9_850_000));
+    }
+
+    #[test]
+    fn treasurer_collects_no_pph22_on_at_most_two_million() {
+        let f = treasurer().invoice(day(2026, 3, 10), &PKP, &[line(4, 500_000)]).unwrap();
+        assert_eq!(f.subtotal, Rupiah(2_000_000));
+        // 2,000,000 × 11/12 = 1,833,333.33 → 1,833,333; × 12 % = 219,999.96 → 220,000
+        assert_eq!((f.dpp, f.ppn), (Rupiah(1_833_333), Rupiah(220_000)));
+        assert_eq!(f.pph22, Rupiah(0));
+        assert_eq!(f.pph22_rate_bp, None);
+        assert_eq!(f.pph22_exemption, Some(Pph22Exemption::AtMostThreshold));
+        assert_eq!(f.gross_total, Rupiah(2_220_000));
+        assert_eq!(f.withheld_by_treasurer, Rupiah(220_000));
+        assert_eq!(f.payable, Rupiah(2_000_000));
+        assert_eq!(f.vendor_receives, Rupiah(2_000_000));
+    }
+
+    #[test]
+    fn treasurer_collects_pph22_one_rupiah_above_two_million() {
+        let f = treasurer().invoice(day(2026, 3, 10), &PKP, &[line(4, 500_000), line(1, 1)]).unwrap();
+        assert_eq!(f.subtotal, Rupiah(2_000_001));
+        // 22,000,011 / 12 = 1,833,334.25 → 1,833,334; × 12 % = 220,000.08 → 220,000
+        assert_eq!((f.dpp, f.ppn), (Rupiah(1_833_334), Rupiah(220_000)));
+        // 2,000,001 × 1.5 % = 30,000.015 → 30,000
+        assert_eq!(f.pph22, Rupiah(30_000));
+        assert_eq!(f.pph22_exemption, None);
+        assert_eq!(f.gross_total, Rupiah(2_220_001));
+        assert_eq!(f.withheld_by_treasurer, Rupiah(250_000));
+        assert_eq!(f.payable, Rupiah(1_970_001));
+        assert_eq!(f.vendor_receives, Rupiah(1_970_001));
+    }
+
+    #[test]
+    fn the_platform_collects_pph22_below_two_million_too() {
+        let f = platform().invoice(day(2026, 3, 10), &NON_PKP, &[line(1, 1_000_000)]).unwrap();
+        assert_eq!(f.pph22, Rupiah(5_000));
+        assert_eq!(f.vendor_receives, Rupiah(995_000));
+    }
+
+    #[test]
+    fn pp55_certificate_exempts_from_treasurer_pph22_while_valid() {
+        let on = day(2026, 6, 1);
+        let lines = [line(10, 500_000)];
+        let holder = |until| VendorTaxFacts { is_pkp: false, pp55_valid_until: Some(until) };
+
+        for until in [day(2026, 12, 31), on] {
+            let f = treasurer().invoice(on, &holder(until), &lines).unwrap();
+            assert_eq!(f.pph22, Rupiah(0), "valid until {until}");
+            assert_eq!(f.pph22_exemption, Some(Pph22Exemption::Pp55Certificate));
+            assert_eq!(f.payable, Rupiah(5_000_000));
+            assert_eq!(f.vendor_receives, Rupiah(5_000_000));
+        }
+
+        // Expired the day before: 5,000,000 × 1.5 % = 75,000.
+        let f = treasurer().invoice(on, &holder(day(2026, 5, 31)), &lines).unwrap();
+        assert_eq!(f.pph22, Rupiah(75_000));
+        assert_eq!(f.pph22_exemption, None);
+        assert_eq!(f.payable, Rupiah(4_925_000));
+
+        // The default platform rule does not look at the certificate.
+        let f = platform().invoice(on, &holder(day(2026, 12, 31)), &lines).unwrap();
+        assert_eq!(f.pph22, Rupiah(25_000));
+    }
+
+    #[test]
+    fn non_pkp_vendor_charges_no_ppn() {
+        let f = platform().invoice(day(2026, 3, 10), &NON_PKP, &[line(1, 3_333_333)]).unwrap();
+        assert_eq!((f.dpp, f.ppn, f.ppn_applied), (Rupiah(0), Rupiah(0), None));
+        // 3,333,333 × 0.5 % = 16,666.665 → 16,667
+        assert_eq!(f.pph22, Rupiah(16_667));
+        assert_eq!(f.gross_total, Rupiah(3_333_333));
+        assert_eq!(f.payable, Rupiah(3_333_333));
+        assert_eq!(f.collected_by_platform, Rupiah(16_667));
+        assert_eq!(f.vendor_receives, Rupiah(3_316_666));
+    }
+
+    #[test]
+    fn invoices_of_2024_pay_11_percent_on_the_full_price() {
+        let f = platform().invoice(day(2024, 12, 31), &PKP, &ten_million()).unwrap();
+        assert_eq!(f.dpp, Rupiah(10_000_000));
+        assert_eq!(f.ppn, Rupiah(1_100_000));
+        assert_eq!(
+            f.ppn_applied,
+            Some(PpnApplied { rate_bp: BasisPoints(1_100), base_numerator: 1, base_denominator: 1 })
+        );
+        // 1,005 × 11 % = 110.55 → 111
+        let f = platform().invoice(day(2024, 6, 1), &PKP, &[line(1, 1_005)]).unwrap();
+        assert_eq!((f.dpp, f.ppn), (Rupiah(1_005), Rupiah(111)));
+        // The new rule starts on 1 January 2025.
+        let f = platform().invoice(day(2025, 1, 1), &PKP, &[line(1, 1_005)]).unwrap();
+        assert_eq!(f.ppn_applied.unwrap().rate_bp, BasisPoints(1_200));
+    }
+
+    #[test]
+    fn ppn_is_twelve_percent_of_the_printed_dpp() {
+        // 250 × 11/12 = 229.17 → 229; 229 × 12 % = 27.48 → 27 (11 % of 250 would be 28).
+        let f = platform().invoice(day(2025, 2, 1), &PKP, &[line(1, 250)]).unwrap();
+        assert_eq!((f.dpp, f.ppn), (Rupiah(229), Rupiah(27)));
+    }
+
+    #[test]
+    fn taxes_are_rounded_once_on_the_total_not_per_line() {
+        // 0.5 % of Rp100 per line is 0.5 → 1 each, 3 per invoice line by line;
+        // 0.5 % of the total Rp300 is 1.5 → 2.
+        let f = platform().invoice(day(2026, 1, 5), &NON_PKP, &[line(1, 100), line(1, 100), line(1, 100)]).unwrap();
+        assert_eq!(f.pph22, Rupiah(2));
+    }
+
+    #[test]
+    fn rounding_down_is_configurable_per_entry() {
+        let mut rules = platform();
+        rules.ppn[1].rounding = Rounding::Down;
+        rules.pph22_platform[0].rounding = Rounding::Down;
+        let f = rules.invoice(day(2026, 3, 10), &PKP, &ten_million()).unwrap();
+        // 9,166,666.67 → 9,166,666; × 12 % = 1,099,999.92 → 1,099,999
+        assert_eq!((f.dpp, f.ppn), (Rupiah(9_166_666), Rupiah(1_099_999)));
+        // 199 × 0.5 % = 0.995 → 0
+        let f = rules.invoice(day(2026, 3, 10), &NON_PKP, &[line(1, 199)]).unwrap();
+        assert_eq!(f.pph22, Rupiah(0));
+        let f = platform().invoice(day(2026, 3, 10), &NON_PKP, &[line(1, 199)]).unwrap();
+        assert_eq!(f.pph22, Rupiah(1));
+    }
+
+    #[test]
+    fn bad_invoices_are_typed_errors() {
+        let on = day(2026, 3, 10);
+        let rules = platform();
+        assert_eq!(rules.invoice(on, &PKP, &[]), Err(TaxError::EmptyInvoice));
+        assert_eq!(rules.invoice(on, &PKP, &[line(1, 1), line(-1, 5)]), Err(TaxError::NegativeQuantity { line: 1 }));
+        assert_eq!(rules.invoice(on, &PKP, &[line(1, -5)]), Err(TaxError::NegativePrice { line: 0 }));
+        assert_eq!(TaxError::NegativeQuantity { line: 1 }.field().as_deref(), Some("lines[1].quantity"));
+        assert_eq!(TaxError::EmptyInvoice.code(), Code::ValidationFailed);
+        // A line amount, the subtotal, and the gross total that do not fit.
+        assert_eq!(rules.invoice(on, &PKP, &[line(i64::MAX, 2)]), Err(TaxError::Overflow));
+        assert_eq!(rules.invoice(on, &NON_PKP, &[line(1, i64::MAX), line(1, 1)]), Err(TaxError::Overflow));
+        assert_eq!(rules.invoice(on, &PKP, &[line(1, i64::MAX)]), Err(TaxError::Overflow));
+        // Without PPN the largest subtotal is fine.
+        let f = rules.invoice(on, &NON_PKP, &[line(1, i64::MAX)]).unwrap();
+        assert_eq!(f.gross_total, Rupiah(i64::MAX));
+        // Before the first configured date there is no rule to apply.
+        assert_eq!(
+            rules.invoice(day(2022, 3, 31), &PKP, &[line(1, 1)]),
+            Err(TaxError::NoRateInForce { tax: "ppn", date: day(2022, 3, 31) })
+        );
+        assert_eq!(TaxError::NoRateInForce { tax: "ppn", date: on }.code(), Code::Internal);
+    }
+
+    #[test]
+    fn inconsistent_rules_are_refused() {
+        let on = day(2026, 3, 10);
+        let mut twice = platform();
+        twice.ppn[0].from = twice.ppn[1].from;
+        let mut zero = platform();
+        zero.ppn[1].base_denominator = 0;
+        let mut above_one = platform();
+        above_one.ppn[1].base_numerator = 13;
+        let mut rate = treasurer();
+        rate.pph22_treasurer[0].rate_bp = BasisPoints(10_001);
+        let mut empty = platform();
+        empty.pph22_platform.clear();
+        for rules in [twice, zero, above_one, rate, empty] {
+            assert!(matches!(rules.invoice(on, &PKP, &[line(1, 1)]), Err(TaxError::InvalidRules(_))), "{rules:?}");
+        }
+        assert_eq!(TaxRules::default().validate(), Ok(()));
+    }
+
+    #[test]
+    fn the_entry_in_force_does_not_depend_on_the_order_of_entries() {
+        let mut rules = platform();
+        rules.ppn.reverse();
+        let f = rules.invoice(day(2024, 12, 31), &PKP, &[line(1, 1_000)]).unwrap();
+        assert_eq!(f.ppn, Rupiah(110));
+        let f = rules.invoice(day(2025, 1, 1), &PKP, &[line(1, 1_200)]).unwrap();
+        assert_eq!((f.dpp, f.ppn), (Rupiah(1_100), Rupiah(132)));
+    }
+
+    #[test]
+    fn rules_read_from_configuration_keep_defaults_for_missing_keys() {
+        let rules: TaxRules = serde_json::from_value(serde_json::json!({ "pph22_collection": "treasurer" })).unwrap();
+        assert_eq!(rules, treasurer());
+
+        let rules: TaxRules = serde_json::from_value(serde_json::json!({
+            "ppn": [{ "from": "2025-01-01", "rate_bp": 1200, "base_numerator": 11, "base_denominator": 12,
+                      "rounding": "down" }],
+            "pph22_platform": [{ "from": "2022-04-01", "rate_bp": 50, "exempt_at_most": 1000 }]
+        }))
+        .unwrap();
+        assert_eq!(rules.ppn.len(), 1);
+        assert_eq!(rules.ppn[0].rounding, Rounding::Down);
+        assert_eq!(rules.pph22_platform[0].exempt_at_most, Some(Rupiah(1_000)));
+        assert!(!rules.pph22_platform[0].pp55_exempt);
+        assert_eq!(rules.pph22_treasurer, TaxRules::default().pph22_treasurer);
+
+        let round_trip: TaxRules = serde_json::from_value(serde_json::to_value(TaxRules::default()).unwrap()).unwrap();
+        assert_eq!(round_trip, TaxRules::default());
+
+        let typo = serde_json::from_value::<TaxRules>(serde_json::json!({ "pph22_colection": "treasurer" }));
+        assert!(typo.is_err());
+    }
+
+    #[test]
+    fn figures_serialize_for_the_invoice() {
+        let f = platform().invoice(day(2026, 3, 10), &PKP, &ten_million()).unwrap();
+        let json = serde_json::to_value(&f).unwrap();
+        assert_eq!(json["date"], "2026-03-10");
+        assert_eq!(json["lines"][0]["amount"], 8_000_000);
+        assert_eq!(json["dpp"], 9_166_667);
+        assert_eq!(json["ppn_applied"]["rate_bp"], 1_200);
+        assert_eq!(json["pph22_collection"], "platform");
+        assert_eq!(json["pph22_rate_bp"], 50);
+        assert_eq!(json["payable"], 11_100_000);
+        assert_eq!(json["vendor_receives"], 9_950_000);
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn lines() -> impl Strategy<Value = Vec<InvoiceLine>> {
+            // Small invoices, and invoices whose amounts approach and pass i64::MAX.
+            let quantity = prop_oneof![0..=100i64, 0..=10_000_000i64, 1_000_000..=10_000_000i64];
+            let price = prop_oneof![0..=1_000_000i64, 0..=1_000_000_000_000i64];
+            prop::collection::vec((quantity, price).prop_map(|(q, p)| line(q, p)), 1..8)
+        }
+
+        fn any_day() -> impl Strategy<Value = NaiveDate> {
+            (0..(6 * 366i64)).prop_map(|d| day(2022, 4, 1) + chrono::Duration::days(d))
+        }
+
+        fn vendor() -> impl Strategy<Value = VendorTaxFacts> {
+            (any::<bool>(), prop::option::of(any_day()))
+                .prop_map(|(is_pkp, pp55_valid_until)| VendorTaxFacts { is_pkp, pp55_valid_until })
+        }
+
+        fn rules() -> impl Strategy<Value = TaxRules> {
+            prop_oneof![Just(platform()), Just(treasurer())]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn invoices_add_up_to_the_rupiah(
+                rules in rules(), on in any_day(), vendor in vendor(), lines in lines(),
+            ) {
+                let exact: i128 = lines.iter().map(|l| i128::from(l.quantity) * i128::from(l.unit_price.0)).sum();
+                let result = rules.invoice(on, &vendor, &lines);
+                let fits = |v: i128| v <= i128::from(i64::MAX);
+                // Never a panic; an overflow only when a figure cannot be held.
+                if !fits(exact) || lines.iter().any(|l| !fits(i128::from(l.quantity) * i128::from(l.unit_price.0))) {
+                    prop_assert_eq!(result, Err(TaxError::Overflow));
+                    return Ok(());
+                }
+                if fits(exact * 112 / 100 + 1) {
+                    prop_assert!(result.is_ok(), "{:?}", result);
+                }
+                let Ok(f) = result else {
+                    prop_assert_eq!(result, Err(TaxError::Overflow));
+                    return Ok(());
+                };
+
+                for figure in [f.subtotal, f.dpp, f.ppn, f.pph22, f.gross_total, f.withheld_by_treasurer,
+                               f.collected_by_platform, f.payable, f.vendor_receives] {
+                    prop_assert!(figure.0 >= 0, "{:?}", f);
+                }
+                for (l, lf) in lines.iter().zip(&f.lines) {
+                    prop_assert!(lf.amount.0 >= 0);
+                    prop_assert_eq!(i128::from(lf.amount.0), i128::from(l.quantity) * i128::from(l.unit_price.0));
+                }
+                prop_assert_eq!(i128::from(f.subtotal.0), exact);
+                prop_assert_eq!(f.gross_total.0, f.subtotal.0 + f.ppn.0);
+                prop_assert_eq!(f.payable.0, f.gross_total.0 - f.withheld_by_treasurer.0);
+                prop_assert_eq!(f.vendor_receives.0, f.payable.0 - f.collected_by_platform.0);
+                prop_assert_eq!(f.vendor_receives.0, f.subtotal.0 - f.pph22.0);
+                let taxes = f.ppn.0 + f.pph22.0;
+                match rules.pph22_collection {
+                    Pph22Collection::Platform => {
+                        prop_assert_eq!((f.withheld_by_treasurer.0, f.collected_by_platform.0), (0, taxes));
+                        prop_assert_eq!(f.payable, f.gross_total);
+                    }
+                    Pph22Collection::Treasurer => {
+                        prop_assert_eq!((f.withheld_by_treasurer.0, f.collected_by_platform.0), (taxes, 0));
+                        prop_assert_eq!(f.payable, f.vendor_receives);
+                    }
+                }
+
+                // PPN: the rate on the printed DPP, close to 11 % of the price either way.
+                if vendor.is_pkp {
+                    let applied = f.ppn_applied.unwrap();
+                    let (n, d) = (i128::from(applied.base_numerator), i128::from(applied.base_denominator));
+                    let dpp_exact = i128::from(f.subtotal.0) * n;
+                    prop_assert!((i128::from(f.dpp.0) * d - dpp_exact).abs() * 2 <= d);
+                    prop_assert_eq!(f.ppn, f.dpp.apply_bp(applied.rate_bp));
+                    let off = (i128::from(f.ppn.0) * 10_000 - i128::from(f.subtotal.0) * 1_100).abs();
+                    prop_assert!(off <= 10_000, "PPN {} on {}", f.ppn, f.subtotal);
+                } else {
+                    prop_assert_eq!((f.dpp.0, f.ppn.0, f.ppn_applied), (0, 0, None));
+                }
+
+                // PPh 22: the configured rate on the price before PPN, unless exempt.
+                let pp55 = vendor.pp55_valid_until.is_some_and(|u| u >= on);
+                let expected_exemption = match rules.pph22_collection {
+                    Pph22Collection::Platform => None,
+                    Pph22Collection::Treasurer if f.subtotal.0 <= 2_000_000 => Some(Pph22Exemption::AtMostThreshold),
+                    Pph22Collection::Treasurer if pp55 => Some(Pph22Exemption::Pp55Certificate),
+                    Pph22Collection::Treasurer => None,
+                };
+                prop_assert_eq!(f.pph22_exemption, expected_exemption);
+                match f.pph22_rate_bp {
+                    Some(rate) => prop_assert_eq!(f.pph22, f.subtotal.apply_bp(rate)),
+                    None => prop_assert_eq!(f.pph22.0, 0),
+                }
+            }
+        }
+    }
+}
