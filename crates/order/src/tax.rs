@@ -118,7 +118,7 @@ pub struct PpnRate {
     pub rounding: Rounding,
 }
 
-/// A PPH 22 rate in force from `from`, on the price before PPN.
+/// A PPh 22 rate in force from `from`, on the price before PPN.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Pph22Rate {
