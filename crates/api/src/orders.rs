@@ -219,13 +219,20 @@ pub struct OrderPage {
 #[utoipa::path(get, path = "/api/v1/orders", tag = "orders", security(("bearer" = [])),
     params(OrderListQuery),
     responses((status = 200, body = OrderPage), (status = 403, description = "A role that has no orders (a curator)", body = Problem, content_type = "application/problem+json")))]
-pub async fn list_orders(state: web::Data<AppState>, req: HttpRequest, user: AuthUser) -> Result<HttpResponse, ApiError> {
+pub async fn list_orders(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: AuthUser,
+) -> Result<HttpResponse, ApiError> {
     let AuthUser(actor) = user;
     let q: OrderListQuery = query(&req)?;
     let page = PageParams { limit: q.limit, cursor: q.cursor }.parse()?;
     let date = |v: Option<String>, name: &str| -> Result<Option<NaiveDate>, ApiError> {
-        v.map(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|_| ApiError::invalid_query(name, "must be a date, YYYY-MM-DD")))
-            .transpose()
+        v.map(|s| {
+            NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+                .map_err(|_| ApiError::invalid_query(name, "must be a date, YYYY-MM-DD"))
+        })
+        .transpose()
     };
     let id = |v: Option<String>, name: &str| -> Result<Option<String>, ApiError> {
         v.map(|s| {
@@ -238,10 +245,7 @@ pub async fn list_orders(state: web::Data<AppState>, req: HttpRequest, user: Aut
         .transpose()
     };
     let lq = ListQuery {
-        state: q
-            .state
-            .map(|s| OrderState::parse(&s).map_err(|e| ApiError::invalid_query("state", e)))
-            .transpose()?,
+        state: q.state.map(|s| OrderState::parse(&s).map_err(|e| ApiError::invalid_query("state", e))).transpose()?,
         vendor_id: id(q.vendor_id, "vendor_id")?,
         satker_id: id(q.satker_id, "satker_id")?,
         from: date(q.from, "from")?,
@@ -258,7 +262,11 @@ pub async fn list_orders(state: web::Data<AppState>, req: HttpRequest, user: Aut
 #[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders", security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "Order id")),
     responses((status = 200, body = OrderView)))]
-pub async fn get_order(state: web::Data<AppState>, user: AuthUser, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn get_order(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let AuthUser(actor) = user;
     let id = order_id(&id)?;
     let order = state.run(move |conn| view::get_order(conn, &actor, &id)).await?;
@@ -409,7 +417,11 @@ pub async fn reject_addendum(
 #[utoipa::path(get, path = "/api/v1/orders/{id}/invoice", tag = "orders", security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "Order id")),
     responses((status = 200, body = Object)))]
-pub async fn invoice(state: web::Data<AppState>, user: AuthUser, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn invoice(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let AuthUser(actor) = user;
     let id = order_id(&id)?;
     let invoice = state.run(move |conn| flow::invoice(conn, &actor, &id)).await?;

@@ -61,11 +61,10 @@ pub fn offer(
 /// otherwise.
 pub fn reserve(conn: &mut DbConn, now: DateTime<Utc>, id: &str, quantity: i64) -> Result<bool, CatalogError> {
     let Ok(n) = i32::try_from(quantity) else { return Ok(false) };
-    let changed = diesel::update(
-        products::table.find(id).filter(products::deleted_at.is_null()).filter(products::stock.ge(n)),
-    )
-    .set(products::stock.eq(products::stock - n))
-    .execute(conn)?;
+    let changed =
+        diesel::update(products::table.find(id).filter(products::deleted_at.is_null()).filter(products::stock.ge(n)))
+            .set(products::stock.eq(products::stock - n))
+            .execute(conn)?;
     if changed == 1 {
         pasar_db::search_queue::product(conn, now, id)?;
     }

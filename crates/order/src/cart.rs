@@ -95,7 +95,12 @@ fn cart_line(row: &CartLineRow, offer: Option<&Offer>) -> CartLine {
 }
 
 /// The caller's cart.
-pub fn get_cart(conn: &mut DbConn, settings: &OrderSettings, now: DateTime<Utc>, actor: &Actor) -> Result<CartView, OrderError> {
+pub fn get_cart(
+    conn: &mut DbConn,
+    settings: &OrderSettings,
+    now: DateTime<Utc>,
+    actor: &Actor,
+) -> Result<CartView, OrderError> {
     satker_buyer(actor)?;
     let today = local_date(now, settings.time_zone());
     let mut lines = Vec::new();
@@ -129,7 +134,10 @@ pub fn put_cart_line(
         return Err(OrderError::field("quantity", format!("must be between 1 and {MAX_QUANTITY}")));
     }
     if quantity < offer.min_order {
-        return Err(OrderError::field("quantity", format!("must be at least the minimum order of {}", offer.min_order)));
+        return Err(OrderError::field(
+            "quantity",
+            format!("must be at least the minimum order of {}", offer.min_order),
+        ));
     }
     let user = actor.user_id.to_string();
     write_tx(conn, |conn| {
@@ -456,7 +464,9 @@ impl LineRow {
         self.pdn_class = f.pdn_class.as_str().into();
         self.umkk = f.umkk;
         self.local_vendor = f.local;
-        self.vendor_scale = f.vendor_scale.map(|s| serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default());
+        self.vendor_scale = f
+            .vendor_scale
+            .map(|s| serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default());
         self.vendor_region_code = f.vendor_region_code.clone();
         self.category_id = f.category_id.clone();
         self
@@ -477,7 +487,10 @@ fn check_ceilings(
         if !small {
             return Err(OrderError::field(
                 "method",
-                format!("pembelian_langsung is for micro and small vendors only; {} is not one", lines[0].facts.vendor_name),
+                format!(
+                    "pembelian_langsung is for micro and small vendors only; {} is not one",
+                    lines[0].facts.vendor_name
+                ),
             ));
         }
         if total.0 > ceilings.direct_purchase_max_idr {
@@ -502,7 +515,13 @@ fn check_ceilings(
 }
 
 /// Refuses `adding` more against the satker's budget line when that would exceed it.
-pub(crate) fn check_budget(conn: &mut DbConn, satker_id: &str, year: i32, line: &str, adding: i64) -> Result<(), OrderError> {
+pub(crate) fn check_budget(
+    conn: &mut DbConn,
+    satker_id: &str,
+    year: i32,
+    line: &str,
+    adding: i64,
+) -> Result<(), OrderError> {
     let Some(budget) = store::lock_budget(conn, satker_id, year, line)? else { return Ok(()) };
     let committed = store::committed(conn, satker_id, year, line)?;
     let remaining = budget.amount_idr.saturating_sub(committed);
@@ -557,7 +576,12 @@ fn budget_view(conn: &mut DbConn, b: BudgetRow) -> Result<BudgetView, OrderError
 }
 
 /// The satker's budgets (its buyers and treasurer, administrators, auditors).
-pub fn budgets(conn: &mut DbConn, actor: &Actor, satker_id: &str, year: Option<i32>) -> Result<Vec<BudgetView>, OrderError> {
+pub fn budgets(
+    conn: &mut DbConn,
+    actor: &Actor,
+    satker_id: &str,
+    year: Option<i32>,
+) -> Result<Vec<BudgetView>, OrderError> {
     if !access::reads_satker(actor, satker_id) {
         return Err(OrderError::NotFound("satker"));
     }
@@ -589,8 +613,14 @@ pub fn put_budgets(
         errors.add("lines", "must list 1 to 500 budget lines");
     }
     for (i, l) in input.lines.iter().enumerate() {
-        if l.budget_line.is_empty() || l.budget_line.len() > 60 || !l.budget_line.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-            errors.add(format!("lines[{i}].budget_line"), "must be a kode rekening: digits and dots, at most 60 characters");
+        if l.budget_line.is_empty()
+            || l.budget_line.len() > 60
+            || !l.budget_line.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        {
+            errors.add(
+                format!("lines[{i}].budget_line"),
+                "must be a kode rekening: digits and dots, at most 60 characters",
+            );
         }
         if l.amount_idr < 0 {
             errors.add(format!("lines[{i}].amount_idr"), "must not be negative");
@@ -629,7 +659,9 @@ pub fn put_budgets(
                 entity_type: "satker",
                 entity_id: satker_id,
                 before: None,
-                after: Some(json!({ "fiscal_year": input.fiscal_year, "lines": input.lines.iter().map(|l| json!({ "budget_line": l.budget_line, "amount_idr": l.amount_idr })).collect::<Vec<_>>() })),
+                after: Some(
+                    json!({ "fiscal_year": input.fiscal_year, "lines": input.lines.iter().map(|l| json!({ "budget_line": l.budget_line, "amount_idr": l.amount_idr })).collect::<Vec<_>>() }),
+                ),
                 request_id: actor.request_id.as_deref(),
             },
         )?;

@@ -126,7 +126,10 @@ pub fn invoice(
         o.insert("payable_idr".into(), figures.payable.0.into());
         o.insert(
             "line_names".into(),
-            lines.iter().map(|l| serde_json::json!({ "line": l.line_no, "product_name": l.product_name, "unit": l.unit })).collect(),
+            lines
+                .iter()
+                .map(|l| serde_json::json!({ "line": l.line_no, "product_name": l.product_name, "unit": l.unit }))
+                .collect(),
         );
     }
     Ok(v)

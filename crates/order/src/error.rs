@@ -18,7 +18,9 @@ pub enum OrderError {
     Conflict(String),
     #[error("Only {available} left of \"{product}\"; lower the quantity or remove the line.")]
     InsufficientStock { field: String, product: String, available: i64 },
-    #[error("This order of {total} would exceed the budget of budget line {budget_line} for {year}: {remaining} remains.")]
+    #[error(
+        "This order of {total} would exceed the budget of budget line {budget_line} for {year}: {remaining} remains."
+    )]
     BudgetExceeded { budget_line: String, year: i32, total: Rupiah, remaining: Rupiah },
     #[error("{0}")]
     CeilingExceeded(String),

@@ -65,7 +65,12 @@ fn reason(text: &str) -> Result<String, OrderError> {
     Ok(t.to_owned())
 }
 
-fn due(conn: &mut DbConn, settings: &OrderSettings, now: DateTime<Utc>, days: u32) -> Result<chrono::NaiveDateTime, OrderError> {
+fn due(
+    conn: &mut DbConn,
+    settings: &OrderSettings,
+    now: DateTime<Utc>,
+    days: u32,
+) -> Result<chrono::NaiveDateTime, OrderError> {
     Ok(to_db(pasar_db::calendar::add_working_days(conn, now, days, settings.time_zone())?))
 }
 
@@ -191,7 +196,9 @@ pub fn negotiate(
             let (prices, label) = match action {
                 Action::Offer | Action::Counter => {
                     if waiting_on_other {
-                        return Err(OrderError::Conflict("Wait for the other side's answer to your last proposal.".into()));
+                        return Err(OrderError::Conflict(
+                            "Wait for the other side's answer to your last proposal.".into(),
+                        ));
                     }
                     if action == Action::Counter && last.is_none() {
                         return Err(OrderError::Conflict("There is no offer to counter.".into()));
@@ -266,50 +273,64 @@ pub fn negotiate(
 /// The PPK named on the order approves it and signs the Surat Pesanan: the lines'
 /// facts are frozen, the document gets the satker's next number, its content and
 /// SHA-256 are kept, and the vendor has `vendor_days` working days to countersign.
-pub fn approve(conn: &mut DbConn, settings: &OrderSettings, now: DateTime<Utc>, actor: &Actor, id: &str) -> Result<OrderView, OrderError> {
+pub fn approve(
+    conn: &mut DbConn,
+    settings: &OrderSettings,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    id: &str,
+) -> Result<OrderView, OrderError> {
     let vendor_due = due(conn, settings, now, settings.vendor_days)?;
     let today = local_date(now, settings.time_zone());
-    transition(conn, now, Some(actor), id, Action::Approve, |row| access::order_ppk(actor, row), |conn, row| {
-        let mut lines = store::lines(conn, &row.id)?;
-        for l in &mut lines {
-            // The facts as they stand at the Surat Pesanan; a product gone since
-            // checkout keeps the facts it was bought with.
-            if let Some(offer) = stock::offer(conn, &settings.vendors, &l.product_id, today)? {
-                let (hst, agreed) = (l.hst_unit_price_idr, l.unit_price_idr);
-                *l = l.clone().with_facts(&offer.facts);
-                l.hst_unit_price_idr = hst;
-                l.unit_price_idr = agreed;
+    transition(
+        conn,
+        now,
+        Some(actor),
+        id,
+        Action::Approve,
+        |row| access::order_ppk(actor, row),
+        |conn, row| {
+            let mut lines = store::lines(conn, &row.id)?;
+            for l in &mut lines {
+                // The facts as they stand at the Surat Pesanan; a product gone since
+                // checkout keeps the facts it was bought with.
+                if let Some(offer) = stock::offer(conn, &settings.vendors, &l.product_id, today)? {
+                    let (hst, agreed) = (l.hst_unit_price_idr, l.unit_price_idr);
+                    *l = l.clone().with_facts(&offer.facts);
+                    l.hst_unit_price_idr = hst;
+                    l.unit_price_idr = agreed;
+                }
+                l.frozen_at = Some(to_db(now));
+                store::save_line(conn, l)?;
             }
-            l.frozen_at = Some(to_db(now));
-            store::save_line(conn, l)?;
-        }
-        let year = today.format("%Y").to_string();
-        let seq = store::next_number(conn, &format!("sp/{}/{year}", row.satker_id))?;
-        let number = format!("SP-{year}-{seq:05}");
-        let doc = documents::surat_pesanan(conn, actor, row, &lines, &number, today)?;
-        let sha = documents::sha256_hex(&doc);
-        let signature = settings.signer.sign(actor, &sha, now)?;
-        row.sp_number = Some(number.clone());
-        row.sp_content = Some(doc);
-        row.sp_sha256 = Some(sha.clone());
-        row.sp_signed_at = Some(to_db(now));
-        row.sp_signature = Some(signature.to_string());
-        row.due_at = Some(vendor_due);
-        notify::send(
-            conn,
-            now,
-            row,
-            &[To::Vendor, To::Buyers],
-            "Surat Pesanan terbit / Surat Pesanan issued",
-            &format!(
-                "Surat Pesanan {number} telah ditandatangani PPK. Penyedia wajib mengonfirmasi sebelum {}.\n\
+            let year = today.format("%Y").to_string();
+            let seq = store::next_number(conn, &format!("sp/{}/{year}", row.satker_id))?;
+            let number = format!("SP-{year}-{seq:05}");
+            let doc = documents::surat_pesanan(conn, actor, row, &lines, &number, today)?;
+            let sha = documents::sha256_hex(&doc);
+            let signature = settings.signer.sign(actor, &sha, now)?;
+            row.sp_number = Some(number.clone());
+            row.sp_content = Some(doc);
+            row.sp_sha256 = Some(sha.clone());
+            row.sp_signed_at = Some(to_db(now));
+            row.sp_signature = Some(signature.to_string());
+            row.due_at = Some(vendor_due);
+            notify::send(
+                conn,
+                now,
+                row,
+                &[To::Vendor, To::Buyers],
+                "Surat Pesanan terbit / Surat Pesanan issued",
+                &format!(
+                    "Surat Pesanan {number} telah ditandatangani PPK. Penyedia wajib mengonfirmasi sebelum {}.\n\
                  Surat Pesanan {number} is signed by the PPK; the vendor must confirm it before {}.",
-                local_date(pasar_db::time::from_db(vendor_due), settings.time_zone()),
-                local_date(pasar_db::time::from_db(vendor_due), settings.time_zone()),
-            ),
-        )?;
-        Ok(json!({ "sp_number": number, "sp_sha256": sha }))
-    })
+                    local_date(pasar_db::time::from_db(vendor_due), settings.time_zone()),
+                    local_date(pasar_db::time::from_db(vendor_due), settings.time_zone()),
+                ),
+            )?;
+            Ok(json!({ "sp_number": number, "sp_sha256": sha }))
+        },
+    )
 }
 
 /// A reason given for ending an order.
@@ -319,15 +340,20 @@ pub struct ReasonInput {
     pub reason: String,
 }
 
+/// How an order ends before delivery: the action, the reason, who is told.
+struct Ending<'a> {
+    action: Action,
+    why: String,
+    tell: &'a [To],
+}
+
 fn end_order(
     conn: &mut DbConn,
     now: DateTime<Utc>,
     actor: Option<&Actor>,
     id: &str,
-    action: Action,
     who: impl FnOnce(&OrderRow) -> Result<(), OrderError>,
-    why: String,
-    tell: &[To],
+    Ending { action, why, tell }: Ending<'_>,
 ) -> Result<OrderView, OrderError> {
     transition(conn, now, actor, id, action, who, |conn, row| {
         release_stock(conn, now, &row.id)?;
@@ -339,38 +365,67 @@ fn end_order(
 }
 
 /// The order's PPK refuses it; the stock goes back.
-pub fn reject(conn: &mut DbConn, now: DateTime<Utc>, actor: &Actor, id: &str, input: ReasonInput) -> Result<OrderView, OrderError> {
+pub fn reject(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    id: &str,
+    input: ReasonInput,
+) -> Result<OrderView, OrderError> {
     let why = reason(&input.reason)?;
-    end_order(conn, now, Some(actor), id, Action::Reject, |r| access::order_ppk(actor, r), why, &[To::Buyers, To::Vendor])
+    let ending = Ending { action: Action::Reject, why, tell: &[To::Buyers, To::Vendor] };
+    end_order(conn, now, Some(actor), id, |r| access::order_ppk(actor, r), ending)
 }
 
 /// The buyer withdraws the order before the Surat Pesanan; the stock goes back.
-pub fn cancel(conn: &mut DbConn, now: DateTime<Utc>, actor: &Actor, id: &str, input: ReasonInput) -> Result<OrderView, OrderError> {
+pub fn cancel(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    id: &str,
+    input: ReasonInput,
+) -> Result<OrderView, OrderError> {
     let why = reason(&input.reason)?;
-    end_order(conn, now, Some(actor), id, Action::Cancel, |r| access::buyer(actor, r), why, &[To::Buyers, To::Vendor])
+    let ending = Ending { action: Action::Cancel, why, tell: &[To::Buyers, To::Vendor] };
+    end_order(conn, now, Some(actor), id, |r| access::buyer(actor, r), ending)
 }
 
 /// The vendor countersigns the Surat Pesanan.
 pub fn accept(conn: &mut DbConn, now: DateTime<Utc>, actor: &Actor, id: &str) -> Result<OrderView, OrderError> {
-    transition(conn, now, Some(actor), id, Action::Accept, |r| access::vendor(actor, r), |conn, row| {
-        row.vendor_signed_at = Some(to_db(now));
-        row.due_at = None;
-        notify::send(
-            conn,
-            now,
-            row,
-            &[To::Buyers],
-            "Penyedia menerima pesanan / The vendor accepted the order",
-            "Penyedia telah menandatangani Surat Pesanan.\nThe vendor countersigned the Surat Pesanan.",
-        )?;
-        Ok(json!({ "countersigned": true }))
-    })
+    transition(
+        conn,
+        now,
+        Some(actor),
+        id,
+        Action::Accept,
+        |r| access::vendor(actor, r),
+        |conn, row| {
+            row.vendor_signed_at = Some(to_db(now));
+            row.due_at = None;
+            notify::send(
+                conn,
+                now,
+                row,
+                &[To::Buyers],
+                "Penyedia menerima pesanan / The vendor accepted the order",
+                "Penyedia telah menandatangani Surat Pesanan.\nThe vendor countersigned the Surat Pesanan.",
+            )?;
+            Ok(json!({ "countersigned": true }))
+        },
+    )
 }
 
 /// The vendor refuses the Surat Pesanan; the stock goes back.
-pub fn decline(conn: &mut DbConn, now: DateTime<Utc>, actor: &Actor, id: &str, input: ReasonInput) -> Result<OrderView, OrderError> {
+pub fn decline(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    id: &str,
+    input: ReasonInput,
+) -> Result<OrderView, OrderError> {
     let why = reason(&input.reason)?;
-    end_order(conn, now, Some(actor), id, Action::Decline, |r| access::vendor(actor, r), why, &[To::Buyers])
+    let ending = Ending { action: Action::Decline, why, tell: &[To::Buyers] };
+    end_order(conn, now, Some(actor), id, |r| access::vendor(actor, r), ending)
 }
 
 /// Cancels every order whose deadline has passed (the PPK did not approve, or the
@@ -384,7 +439,8 @@ pub fn expire_overdue(conn: &mut DbConn, now: DateTime<Utc>) -> Result<usize, Or
             _ => Err(OrderError::Conflict("no longer due".into())),
         };
         let why = "Batas waktu terlewati / the deadline passed".to_owned();
-        match end_order(conn, now, None, &id, Action::Expire, still_due, why, &[To::Buyers, To::Vendor]) {
+        let ending = Ending { action: Action::Expire, why, tell: &[To::Buyers, To::Vendor] };
+        match end_order(conn, now, None, &id, still_due, ending) {
             Ok(_) => n += 1,
             // Someone acted in the meantime.
             Err(OrderError::Conflict(_) | OrderError::InvalidState { .. }) => {}
@@ -419,46 +475,71 @@ fn short_text(errors: &mut FieldErrors, field: &str, v: &Option<String>, max: us
 }
 
 /// The vendor records a shipment.
-pub fn ship(conn: &mut DbConn, now: DateTime<Utc>, actor: &Actor, id: &str, input: ShipmentInput) -> Result<OrderView, OrderError> {
-    transition(conn, now, Some(actor), id, Action::Ship, |r| access::vendor(actor, r), |conn, row| {
-        let mut lines = store::lines(conn, &row.id)?;
-        let mut errors = FieldErrors::new();
-        let courier = short_text(&mut errors, "courier", &input.courier, 100);
-        let tracking = short_text(&mut errors, "tracking", &input.tracking, 100);
-        if input.lines.is_empty() {
-            errors.add("lines", "must name at least one line");
-        }
-        for (i, s) in input.lines.iter().enumerate() {
-            match lines.iter_mut().find(|l| l.line_no == s.line) {
-                None => errors.add(format!("lines[{i}].line"), "must be a line of this order"),
-                Some(l) if s.quantity < 1 || s.quantity > l.quantity - l.shipped_quantity => errors.add(
-                    format!("lines[{i}].quantity"),
-                    format!("must be between 1 and the {} not shipped yet", l.quantity - l.shipped_quantity),
-                ),
-                Some(l) => l.shipped_quantity += s.quantity,
+pub fn ship(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    id: &str,
+    input: ShipmentInput,
+) -> Result<OrderView, OrderError> {
+    transition(
+        conn,
+        now,
+        Some(actor),
+        id,
+        Action::Ship,
+        |r| access::vendor(actor, r),
+        |conn, row| {
+            let mut lines = store::lines(conn, &row.id)?;
+            let mut errors = FieldErrors::new();
+            let courier = short_text(&mut errors, "courier", &input.courier, 100);
+            let tracking = short_text(&mut errors, "tracking", &input.tracking, 100);
+            if input.lines.is_empty() {
+                errors.add("lines", "must name at least one line");
             }
-        }
-        errors.finish().map_err(OrderError::invalid)?;
-        for l in &lines {
-            store::save_line(conn, l)?;
-        }
-        let shipment = uuid::Uuid::now_v7().to_string();
-        let shipped = json!(input.lines.iter().map(|s| json!({ "line": s.line, "quantity": s.quantity })).collect::<Vec<_>>());
-        store::insert_shipment(
-            conn,
-            &ShipmentRow {
-                id: shipment.clone(),
-                order_id: row.id.clone(),
-                lines_json: shipped.to_string(),
-                courier,
-                tracking,
-                actor_id: actor.user_id.to_string(),
-                shipped_at: to_db(now),
-            },
-        )?;
-        notify::send(conn, now, row, &[To::Ppk], "Barang dikirim / Goods shipped", "Penyedia mencatat pengiriman.\nThe vendor recorded a shipment.")?;
-        Ok(json!({ "shipment": shipment, "lines": shipped }))
-    })
+            for (i, s) in input.lines.iter().enumerate() {
+                match lines.iter_mut().find(|l| l.line_no == s.line) {
+                    None => errors.add(format!("lines[{i}].line"), "must be a line of this order"),
+                    Some(l) if s.quantity < 1 || s.quantity > l.quantity - l.shipped_quantity => errors.add(
+                        format!("lines[{i}].quantity"),
+                        format!("must be between 1 and the {} not shipped yet", l.quantity - l.shipped_quantity),
+                    ),
+                    Some(l) => l.shipped_quantity += s.quantity,
+                }
+            }
+            errors.finish().map_err(OrderError::invalid)?;
+            for l in &lines {
+                store::save_line(conn, l)?;
+            }
+            let shipment = uuid::Uuid::now_v7().to_string();
+            let shipped = json!(input
+                .lines
+                .iter()
+                .map(|s| json!({ "line": s.line, "quantity": s.quantity }))
+                .collect::<Vec<_>>());
+            store::insert_shipment(
+                conn,
+                &ShipmentRow {
+                    id: shipment.clone(),
+                    order_id: row.id.clone(),
+                    lines_json: shipped.to_string(),
+                    courier,
+                    tracking,
+                    actor_id: actor.user_id.to_string(),
+                    shipped_at: to_db(now),
+                },
+            )?;
+            notify::send(
+                conn,
+                now,
+                row,
+                &[To::Ppk],
+                "Barang dikirim / Goods shipped",
+                "Penyedia mencatat pengiriman.\nThe vendor recorded a shipment.",
+            )?;
+            Ok(json!({ "shipment": shipment, "lines": shipped }))
+        },
+    )
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -478,39 +559,56 @@ pub struct ReceiptInput {
 }
 
 /// The order's PPK records the inspection of every line.
-pub fn receive(conn: &mut DbConn, now: DateTime<Utc>, actor: &Actor, id: &str, input: ReceiptInput) -> Result<OrderView, OrderError> {
-    transition(conn, now, Some(actor), id, Action::Receive, |r| access::order_ppk(actor, r), |conn, row| {
-        let mut lines = store::lines(conn, &row.id)?;
-        let mut errors = FieldErrors::new();
-        for (i, r) in input.lines.iter().enumerate() {
-            let condition = errors.check(&format!("lines[{i}].condition"), Condition::parse(&r.condition));
-            let note = short_text(&mut errors, &format!("lines[{i}].note"), &r.note, 1_000);
-            match lines.iter_mut().find(|l| l.line_no == r.line) {
-                None => errors.add(format!("lines[{i}].line"), "must be a line of this order"),
-                Some(l) if l.accepted_quantity.is_some() => errors.add(format!("lines[{i}].line"), "is named twice"),
-                Some(l) if r.accepted_quantity < 0 || r.accepted_quantity > l.shipped_quantity => errors.add(
-                    format!("lines[{i}].accepted_quantity"),
-                    format!("must be between 0 and the {} shipped", l.shipped_quantity),
-                ),
-                Some(l) => {
-                    l.accepted_quantity = Some(r.accepted_quantity);
-                    l.condition = condition.map(|c| c.as_str().to_owned());
-                    l.inspection_note = note;
+pub fn receive(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    id: &str,
+    input: ReceiptInput,
+) -> Result<OrderView, OrderError> {
+    transition(
+        conn,
+        now,
+        Some(actor),
+        id,
+        Action::Receive,
+        |r| access::order_ppk(actor, r),
+        |conn, row| {
+            let mut lines = store::lines(conn, &row.id)?;
+            let mut errors = FieldErrors::new();
+            for (i, r) in input.lines.iter().enumerate() {
+                let condition = errors.check(&format!("lines[{i}].condition"), Condition::parse(&r.condition));
+                let note = short_text(&mut errors, &format!("lines[{i}].note"), &r.note, 1_000);
+                match lines.iter_mut().find(|l| l.line_no == r.line) {
+                    None => errors.add(format!("lines[{i}].line"), "must be a line of this order"),
+                    Some(l) if l.accepted_quantity.is_some() => {
+                        errors.add(format!("lines[{i}].line"), "is named twice")
+                    }
+                    Some(l) if r.accepted_quantity < 0 || r.accepted_quantity > l.shipped_quantity => errors.add(
+                        format!("lines[{i}].accepted_quantity"),
+                        format!("must be between 0 and the {} shipped", l.shipped_quantity),
+                    ),
+                    Some(l) => {
+                        l.accepted_quantity = Some(r.accepted_quantity);
+                        l.condition = condition.map(|c| c.as_str().to_owned());
+                        l.inspection_note = note;
+                    }
                 }
             }
-        }
-        for l in &lines {
-            if l.accepted_quantity.is_none() && !input.lines.iter().any(|r| r.line == l.line_no) {
-                errors.add("lines", format!("must inspect every line; line {} is missing", l.line_no));
+            for l in &lines {
+                if l.accepted_quantity.is_none() && !input.lines.iter().any(|r| r.line == l.line_no) {
+                    errors.add("lines", format!("must inspect every line; line {} is missing", l.line_no));
+                }
             }
-        }
-        errors.finish().map_err(OrderError::invalid)?;
-        for l in &lines {
-            store::save_line(conn, l)?;
-        }
-        let accepted: Vec<_> = lines.iter().map(|l| json!({ "line": l.line_no, "accepted": l.accepted_quantity })).collect();
-        Ok(json!({ "lines": accepted }))
-    })
+            errors.finish().map_err(OrderError::invalid)?;
+            for l in &lines {
+                store::save_line(conn, l)?;
+            }
+            let accepted: Vec<_> =
+                lines.iter().map(|l| json!({ "line": l.line_no, "accepted": l.accepted_quantity })).collect();
+            Ok(json!({ "lines": accepted }))
+        },
+    )
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -520,17 +618,38 @@ pub struct BastInput {
 }
 
 /// The order's PPK signs the BAST with the satker's own number.
-pub fn sign_bast(conn: &mut DbConn, now: DateTime<Utc>, actor: &Actor, id: &str, input: BastInput) -> Result<OrderView, OrderError> {
+pub fn sign_bast(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    id: &str,
+    input: BastInput,
+) -> Result<OrderView, OrderError> {
     let number = input.bast_number.trim().to_owned();
     if number.is_empty() || number.chars().count() > 100 {
         return Err(OrderError::field("bast_number", "must be 1 to 100 characters"));
     }
-    transition(conn, now, Some(actor), id, Action::SignBast, |r| access::order_ppk(actor, r), |conn, row| {
-        row.bast_number = Some(number.clone());
-        row.bast_signed_at = Some(to_db(now));
-        notify::send(conn, now, row, &[To::Vendor], "BAST ditandatangani PPK / BAST signed", &format!("BAST {number}: mohon ditandatangani.\nPlease countersign BAST {number}."))?;
-        Ok(json!({ "bast_number": number }))
-    })
+    transition(
+        conn,
+        now,
+        Some(actor),
+        id,
+        Action::SignBast,
+        |r| access::order_ppk(actor, r),
+        |conn, row| {
+            row.bast_number = Some(number.clone());
+            row.bast_signed_at = Some(to_db(now));
+            notify::send(
+                conn,
+                now,
+                row,
+                &[To::Vendor],
+                "BAST ditandatangani PPK / BAST signed",
+                &format!("BAST {number}: mohon ditandatangani.\nPlease countersign BAST {number}."),
+            )?;
+            Ok(json!({ "bast_number": number }))
+        },
+    )
 }
 
 /// The vendor countersigns the BAST, and the invoice is issued with its own number.
@@ -542,26 +661,34 @@ pub fn countersign_bast(
     id: &str,
 ) -> Result<OrderView, OrderError> {
     let today = local_date(now, settings.time_zone());
-    transition(conn, now, Some(actor), id, Action::CountersignBast, |r| access::vendor(actor, r), |conn, row| {
-        row.bast_vendor_signed_at = Some(to_db(now));
-        let lines = store::lines(conn, &row.id)?;
-        let year = today.format("%Y").to_string();
-        let seq = store::next_number(conn, &format!("invoice/{}/{year}", row.vendor_id))?;
-        let number = format!("INV-{year}-{seq:05}");
-        let invoice = documents::invoice(conn, settings, row, &lines, &number, today)?;
-        row.invoice_number = Some(number.clone());
-        row.invoice_json = Some(invoice.to_string());
-        row.invoiced_at = Some(to_db(now));
-        notify::send(
-            conn,
-            now,
-            row,
-            &[To::Treasurers, To::Vendor],
-            "Tagihan terbit / Invoice issued",
-            &format!("Tagihan {number} menunggu pembayaran.\nInvoice {number} awaits payment."),
-        )?;
-        Ok(json!({ "invoice_number": number, "payable_idr": invoice.get("payable_idr") }))
-    })
+    transition(
+        conn,
+        now,
+        Some(actor),
+        id,
+        Action::CountersignBast,
+        |r| access::vendor(actor, r),
+        |conn, row| {
+            row.bast_vendor_signed_at = Some(to_db(now));
+            let lines = store::lines(conn, &row.id)?;
+            let year = today.format("%Y").to_string();
+            let seq = store::next_number(conn, &format!("invoice/{}/{year}", row.vendor_id))?;
+            let number = format!("INV-{year}-{seq:05}");
+            let invoice = documents::invoice(conn, settings, row, &lines, &number, today)?;
+            row.invoice_number = Some(number.clone());
+            row.invoice_json = Some(invoice.to_string());
+            row.invoiced_at = Some(to_db(now));
+            notify::send(
+                conn,
+                now,
+                row,
+                &[To::Treasurers, To::Vendor],
+                "Tagihan terbit / Invoice issued",
+                &format!("Tagihan {number} menunggu pembayaran.\nInvoice {number} awaits payment."),
+            )?;
+            Ok(json!({ "invoice_number": number, "payable_idr": invoice.get("payable_idr") }))
+        },
+    )
 }
 
 /// The order's invoice (whoever may see the order), once the BAST is countersigned.
@@ -601,71 +728,92 @@ pub fn propose_addendum(
 ) -> Result<OrderView, OrderError> {
     let why = reason(&input.reason)?;
     let today = local_date(now, settings.time_zone());
-    transition(conn, now, Some(actor), id, Action::Amend, |r| access::order_ppk(actor, r), |conn, row| {
-        let pending = store::addenda_of(conn, &row.id)?;
-        if pending.iter().any(|a| a.state == "proposed") {
-            return Err(OrderError::Conflict("An addendum already waits for the vendor's answer.".into()));
-        }
-        let lines = store::lines(conn, &row.id)?;
-        let mut errors = FieldErrors::new();
-        let changes = input.lines.clone().unwrap_or_default();
-        for (i, c) in changes.iter().enumerate() {
-            let Some(l) = lines.iter().find(|l| l.line_no == c.line) else {
-                errors.add(format!("lines[{i}].line"), "must be a line of this order");
-                continue;
+    transition(
+        conn,
+        now,
+        Some(actor),
+        id,
+        Action::Amend,
+        |r| access::order_ppk(actor, r),
+        |conn, row| {
+            let pending = store::addenda_of(conn, &row.id)?;
+            if pending.iter().any(|a| a.state == "proposed") {
+                return Err(OrderError::Conflict("An addendum already waits for the vendor's answer.".into()));
+            }
+            let lines = store::lines(conn, &row.id)?;
+            let mut errors = FieldErrors::new();
+            let changes = input.lines.clone().unwrap_or_default();
+            for (i, c) in changes.iter().enumerate() {
+                let Some(l) = lines.iter().find(|l| l.line_no == c.line) else {
+                    errors.add(format!("lines[{i}].line"), "must be a line of this order");
+                    continue;
+                };
+                if let Some(q) = c.quantity {
+                    if q < l.shipped_quantity.max(1) || q > crate::cart::MAX_QUANTITY {
+                        errors.add(
+                            format!("lines[{i}].quantity"),
+                            format!("must be at least {} (already shipped, and at least 1)", l.shipped_quantity.max(1)),
+                        );
+                    }
+                }
+                if let Some(p) = c.unit_price_idr {
+                    if p < 1 || p > l.hst_unit_price_idr {
+                        errors.add(
+                            format!("lines[{i}].unit_price_idr"),
+                            format!("must be between 1 and the HST of {}", Rupiah(l.hst_unit_price_idr)),
+                        );
+                    }
+                }
+                if c.quantity.is_none() && c.unit_price_idr.is_none() {
+                    errors.add(format!("lines[{i}]"), "must change the quantity or the unit price");
+                }
+            }
+            let date = match input.delivery_date.as_deref().map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d")) {
+                Some(Ok(d)) if d < today => {
+                    errors.add("delivery_date", "must be today or later");
+                    None
+                }
+                Some(Ok(d)) => Some(d),
+                Some(Err(_)) => {
+                    errors.add("delivery_date", "must be a date, YYYY-MM-DD");
+                    None
+                }
+                None => None,
             };
-            if let Some(q) = c.quantity {
-                if q < l.shipped_quantity.max(1) || q > crate::cart::MAX_QUANTITY {
-                    errors.add(format!("lines[{i}].quantity"), format!("must be at least {} (already shipped, and at least 1)", l.shipped_quantity.max(1)));
-                }
+            if changes.is_empty() && date.is_none() {
+                errors.add("lines", "an addendum must change a line or the delivery date");
             }
-            if let Some(p) = c.unit_price_idr {
-                if p < 1 || p > l.hst_unit_price_idr {
-                    errors.add(format!("lines[{i}].unit_price_idr"), format!("must be between 1 and the HST of {}", Rupiah(l.hst_unit_price_idr)));
-                }
-            }
-            if c.quantity.is_none() && c.unit_price_idr.is_none() {
-                errors.add(format!("lines[{i}]"), "must change the quantity or the unit price");
-            }
-        }
-        let date = match input.delivery_date.as_deref().map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d")) {
-            Some(Ok(d)) if d < today => {
-                errors.add("delivery_date", "must be today or later");
-                None
-            }
-            Some(Ok(d)) => Some(d),
-            Some(Err(_)) => {
-                errors.add("delivery_date", "must be a date, YYYY-MM-DD");
-                None
-            }
-            None => None,
-        };
-        if changes.is_empty() && date.is_none() {
-            errors.add("lines", "an addendum must change a line or the delivery date");
-        }
-        errors.finish().map_err(OrderError::invalid)?;
-        let version = pending.len() as i32 + 2;
-        let body = json!({
-            "lines": changes.iter().map(|c| json!({ "line": c.line, "quantity": c.quantity, "unit_price_idr": c.unit_price_idr })).collect::<Vec<_>>(),
-            "delivery_date": date.map(|d| d.to_string()),
-        });
-        store::insert_addendum(
-            conn,
-            &AddendumRow {
-                order_id: row.id.clone(),
-                version,
-                state: "proposed".into(),
-                changes_json: body.to_string(),
-                reason: why.clone(),
-                proposed_by: actor.user_id.to_string(),
-                proposed_at: to_db(now),
-                decided_by: None,
-                decided_at: None,
-            },
-        )?;
-        notify::send(conn, now, row, &[To::Vendor], "Usulan adendum / An addendum is proposed", &format!("Adendum {version}: {why}"))?;
-        Ok(json!({ "addendum": version, "changes": body, "reason": why }))
-    })
+            errors.finish().map_err(OrderError::invalid)?;
+            let version = pending.len() as i32 + 2;
+            let body = json!({
+                "lines": changes.iter().map(|c| json!({ "line": c.line, "quantity": c.quantity, "unit_price_idr": c.unit_price_idr })).collect::<Vec<_>>(),
+                "delivery_date": date.map(|d| d.to_string()),
+            });
+            store::insert_addendum(
+                conn,
+                &AddendumRow {
+                    order_id: row.id.clone(),
+                    version,
+                    state: "proposed".into(),
+                    changes_json: body.to_string(),
+                    reason: why.clone(),
+                    proposed_by: actor.user_id.to_string(),
+                    proposed_at: to_db(now),
+                    decided_by: None,
+                    decided_at: None,
+                },
+            )?;
+            notify::send(
+                conn,
+                now,
+                row,
+                &[To::Vendor],
+                "Usulan adendum / An addendum is proposed",
+                &format!("Adendum {version}: {why}"),
+            )?;
+            Ok(json!({ "addendum": version, "changes": body, "reason": why }))
+        },
+    )
 }
 
 /// The vendor's answer to the pending addendum `version`.
@@ -677,55 +825,73 @@ pub fn decide_addendum(
     version: i32,
     accept: bool,
 ) -> Result<OrderView, OrderError> {
-    transition(conn, now, Some(actor), id, Action::Amend, |r| access::vendor(actor, r), |conn, row| {
-        let mut addendum = store::addenda_of(conn, &row.id)?
-            .into_iter()
-            .find(|a| a.version == version)
-            .ok_or(OrderError::NotFound("addendum"))?;
-        if addendum.state != "proposed" {
-            return Err(OrderError::Conflict(format!("Addendum {version} is already {}.", addendum.state)));
-        }
-        addendum.state = if accept { "accepted" } else { "rejected" }.into();
-        addendum.decided_by = Some(actor.user_id.to_string());
-        addendum.decided_at = Some(to_db(now));
-        store::save_addendum(conn, &addendum)?;
-        if accept {
-            let changes: serde_json::Value = serde_json::from_str(&addendum.changes_json).map_err(crate::error::corrupt)?;
-            let mut lines = store::lines(conn, &row.id)?;
-            for c in changes["lines"].as_array().cloned().unwrap_or_default() {
-                let Some(l) = lines.iter_mut().find(|l| Some(i64::from(l.line_no)) == c["line"].as_i64()) else { continue };
-                if let Some(q) = c["quantity"].as_i64() {
-                    if q > l.quantity && !stock::reserve(conn, now, &l.product_id, q - l.quantity)? {
-                        return Err(OrderError::InsufficientStock {
-                            field: format!("lines[{}].quantity", l.line_no - 1),
-                            product: l.product_name.clone(),
-                            available: stock::available(conn, &l.product_id)?,
-                        });
+    transition(
+        conn,
+        now,
+        Some(actor),
+        id,
+        Action::Amend,
+        |r| access::vendor(actor, r),
+        |conn, row| {
+            let mut addendum = store::addenda_of(conn, &row.id)?
+                .into_iter()
+                .find(|a| a.version == version)
+                .ok_or(OrderError::NotFound("addendum"))?;
+            if addendum.state != "proposed" {
+                return Err(OrderError::Conflict(format!("Addendum {version} is already {}.", addendum.state)));
+            }
+            addendum.state = if accept { "accepted" } else { "rejected" }.into();
+            addendum.decided_by = Some(actor.user_id.to_string());
+            addendum.decided_at = Some(to_db(now));
+            store::save_addendum(conn, &addendum)?;
+            if accept {
+                let changes: serde_json::Value =
+                    serde_json::from_str(&addendum.changes_json).map_err(crate::error::corrupt)?;
+                let mut lines = store::lines(conn, &row.id)?;
+                for c in changes["lines"].as_array().cloned().unwrap_or_default() {
+                    let Some(l) = lines.iter_mut().find(|l| Some(i64::from(l.line_no)) == c["line"].as_i64()) else {
+                        continue;
+                    };
+                    if let Some(q) = c["quantity"].as_i64() {
+                        if q > l.quantity && !stock::reserve(conn, now, &l.product_id, q - l.quantity)? {
+                            return Err(OrderError::InsufficientStock {
+                                field: format!("lines[{}].quantity", l.line_no - 1),
+                                product: l.product_name.clone(),
+                                available: stock::available(conn, &l.product_id)?,
+                            });
+                        }
+                        if q < l.quantity {
+                            stock::release(conn, now, &l.product_id, l.quantity - q)?;
+                        }
+                        l.quantity = q;
                     }
-                    if q < l.quantity {
-                        stock::release(conn, now, &l.product_id, l.quantity - q)?;
+                    if let Some(p) = c["unit_price_idr"].as_i64() {
+                        l.unit_price_idr = p;
                     }
-                    l.quantity = q;
+                    store::save_line(conn, l)?;
                 }
-                if let Some(p) = c["unit_price_idr"].as_i64() {
-                    l.unit_price_idr = p;
+                let total = total_of(&lines)?;
+                if total > row.total_idr {
+                    check_budget(conn, &row.satker_id, row.fiscal_year, &row.budget_line, total - row.total_idr)?;
                 }
-                store::save_line(conn, l)?;
+                row.total_idr = total;
+                if let Some(d) = changes["delivery_date"].as_str() {
+                    row.delivery_date = d.to_owned();
+                }
+                row.version += 1;
             }
-            let total = total_of(&lines)?;
-            if total > row.total_idr {
-                check_budget(conn, &row.satker_id, row.fiscal_year, &row.budget_line, total - row.total_idr)?;
-            }
-            row.total_idr = total;
-            if let Some(d) = changes["delivery_date"].as_str() {
-                row.delivery_date = d.to_owned();
-            }
-            row.version += 1;
-        }
-        let verdict = if accept { "diterima / accepted" } else { "ditolak / rejected" };
-        notify::send(conn, now, row, &[To::Buyers], "Jawaban adendum / Addendum answered", &format!("Adendum {version} {verdict}."))?;
-        Ok(json!({ "addendum": version, "accepted": accept, "total_idr": row.total_idr, "version": row.version }))
-    })
+            let verdict = if accept { "diterima / accepted" } else { "ditolak / rejected" };
+            notify::send(
+                conn,
+                now,
+                row,
+                &[To::Buyers],
+                "Jawaban adendum / Addendum answered",
+                &format!("Adendum {version} {verdict}."),
+            )?;
+            Ok(json!({ "addendum": version, "accepted": accept, "total_idr": row.total_idr, "version": row.version }))
+        },
+    )
 }
 
 // ---- rating ----
@@ -738,22 +904,36 @@ pub struct RatingInput {
 }
 
 /// The order's PPK rates the vendor, once, when the goods are accepted and invoiced.
-pub fn rate(conn: &mut DbConn, now: DateTime<Utc>, actor: &Actor, id: &str, input: RatingInput) -> Result<OrderView, OrderError> {
+pub fn rate(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    id: &str,
+    input: RatingInput,
+) -> Result<OrderView, OrderError> {
     let mut errors = FieldErrors::new();
     if !(1..=5).contains(&input.score) {
         errors.add("score", "must be 1 to 5");
     }
     let comment = short_text(&mut errors, "comment", &input.comment, 1_000);
     errors.finish().map_err(OrderError::invalid)?;
-    transition(conn, now, Some(actor), id, Action::Rate, |r| access::order_ppk(actor, r), |_, row| {
-        if row.rating.is_some() {
-            return Err(OrderError::Conflict("This order is already rated.".into()));
-        }
-        row.rating = Some(input.score);
-        row.rating_comment = comment.clone();
-        row.rated_at = Some(to_db(now));
-        Ok(json!({ "score": input.score }))
-    })
+    transition(
+        conn,
+        now,
+        Some(actor),
+        id,
+        Action::Rate,
+        |r| access::order_ppk(actor, r),
+        |_, row| {
+            if row.rating.is_some() {
+                return Err(OrderError::Conflict("This order is already rated.".into()));
+            }
+            row.rating = Some(input.score);
+            row.rating_comment = comment.clone();
+            row.rated_at = Some(to_db(now));
+            Ok(json!({ "score": input.score }))
+        },
+    )
 }
 
 /// A vendor's rating from its orders: the average (one decimal) and how many.

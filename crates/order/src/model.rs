@@ -179,7 +179,20 @@ mod tests {
     fn the_happy_path_is_allowed_and_cancelling_stops_at_the_surat_pesanan() {
         use Action::*;
         let mut s = OrderState::AwaitingPpkApproval;
-        for a in [Offer, AcceptPrices, Approve, Accept, Ship, Ship, Receive, SignBast, CountersignBast, RequestPayment, Pay, Complete] {
+        for a in [
+            Offer,
+            AcceptPrices,
+            Approve,
+            Accept,
+            Ship,
+            Ship,
+            Receive,
+            SignBast,
+            CountersignBast,
+            RequestPayment,
+            Pay,
+            Complete,
+        ] {
             s = s.after(a).unwrap_or_else(|e| panic!("{a} in {s}: {e}"));
         }
         assert_eq!(s, OrderState::Completed);

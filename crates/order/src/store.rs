@@ -3,7 +3,9 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use pasar_db::schema::{addenda, budgets, cart_lines, negotiation_rounds, number_sequences, order_lines, orders, shipments};
+use pasar_db::schema::{
+    addenda, budgets, cart_lines, negotiation_rounds, number_sequences, order_lines, orders, shipments,
+};
 use pasar_db::DbConn;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -164,8 +166,10 @@ pub fn delete_cart_line(conn: &mut DbConn, user_id: &str, product_id: &str) -> Q
 }
 
 pub fn clear_cart(conn: &mut DbConn, user_id: &str, product_ids: &[String]) -> QueryResult<()> {
-    diesel::delete(cart_lines::table.filter(cart_lines::user_id.eq(user_id)).filter(cart_lines::product_id.eq_any(product_ids)))
-        .execute(conn)?;
+    diesel::delete(
+        cart_lines::table.filter(cart_lines::user_id.eq(user_id)).filter(cart_lines::product_id.eq_any(product_ids)),
+    )
+    .execute(conn)?;
     Ok(())
 }
 
@@ -274,7 +278,12 @@ pub struct OrderFilter {
 }
 
 /// Orders newest first (UUID v7 ids sort by creation), after the cursor id.
-pub fn list_orders(conn: &mut DbConn, f: &OrderFilter, before_id: Option<&str>, limit: i64) -> QueryResult<Vec<OrderRow>> {
+pub fn list_orders(
+    conn: &mut DbConn,
+    f: &OrderFilter,
+    before_id: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<OrderRow>> {
     let mut q = orders::table.select(OrderRow::as_select()).into_boxed();
     if let Some(s) = &f.satker_id {
         q = q.filter(orders::satker_id.eq(s.clone()));
@@ -352,8 +361,11 @@ pub fn save_addendum(conn: &mut DbConn, row: &AddendumRow) -> QueryResult<()> {
 
 /// The vendor's average rating and how many ratings it rests on.
 pub fn vendor_rating(conn: &mut DbConn, vendor_id: &str) -> QueryResult<(i64, i64)> {
-    let ratings: Vec<Option<i32>> =
-        orders::table.filter(orders::vendor_id.eq(vendor_id)).filter(orders::rating.is_not_null()).select(orders::rating).load(conn)?;
+    let ratings: Vec<Option<i32>> = orders::table
+        .filter(orders::vendor_id.eq(vendor_id))
+        .filter(orders::rating.is_not_null())
+        .select(orders::rating)
+        .load(conn)?;
     let sum: i64 = ratings.iter().flatten().map(|r| i64::from(*r)).sum();
     Ok((sum, ratings.len() as i64))
 }

@@ -326,7 +326,9 @@ pub fn list_orders(
         f.vendor_id = Some(org);
         f.satker_id = q.satker_id;
     } else {
-        return Err(OrderError::Forbidden("Orders are for buyers, treasurers, vendors, administrators and auditors.".into()));
+        return Err(OrderError::Forbidden(
+            "Orders are for buyers, treasurers, vendors, administrators and auditors.".into(),
+        ));
     }
     let zone = settings.time_zone();
     f.from = q.from.map(|d| to_db(zone.start_of(d)));

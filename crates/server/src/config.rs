@@ -575,7 +575,10 @@ impl Config {
         }
     }
 
-    pub fn order_settings(&self, vendors: std::sync::Arc<pasar_vendor_onboarding::service::VendorSettings>) -> pasar_order::OrderSettings {
+    pub fn order_settings(
+        &self,
+        vendors: std::sync::Arc<pasar_vendor_onboarding::service::VendorSettings>,
+    ) -> pasar_order::OrderSettings {
         let o = &self.orders;
         pasar_order::OrderSettings {
             vendors,
