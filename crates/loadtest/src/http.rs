@@ -21,12 +21,12 @@ pub fn check_loopback(addr: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-struct Conn {
+pub struct Conn {
     stream: BufReader<TcpStream>,
 }
 
 impl Conn {
-    async fn open(addr: &str) -> anyhow::Result<Conn> {
+    pub async fn open(addr: &str) -> anyhow::Result<Conn> {
         let stream = TcpStream::connect(addr).await.with_context(|| format!("connecting to {addr}"))?;
         stream.set_nodelay(true)?;
         Ok(Conn { stream: BufReader::new(stream) })
@@ -39,9 +39,24 @@ impl Conn {
         token: Option<&str>,
         body: Option<&str>,
     ) -> anyhow::Result<Response> {
+        self.send_with(method, path, token, &[], body).await
+    }
+
+    /// A request with extra headers.
+    pub async fn send_with(
+        &mut self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> anyhow::Result<Response> {
         let mut req = format!("{method} {path} HTTP/1.1\r\nHost: pasar\r\n");
         if let Some(t) = token {
             req.push_str(&format!("Authorization: Bearer {t}\r\n"));
+        }
+        for (name, value) in headers {
+            req.push_str(&format!("{name}: {value}\r\n"));
         }
         let body = body.unwrap_or("");
         if !body.is_empty() {
@@ -104,6 +119,11 @@ pub struct Report {
 }
 
 impl Report {
+    pub fn new(mut latencies: Vec<u32>, errors: usize, elapsed: Duration) -> Report {
+        latencies.sort_unstable();
+        Report { requests: latencies.len(), errors, elapsed, latencies }
+    }
+
     fn percentile(&self, p: f64) -> f64 {
         if self.latencies.is_empty() {
             return 0.0;

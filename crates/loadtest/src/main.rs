@@ -12,6 +12,7 @@
 //! Every run is bounded in time and talks to loopback only.
 
 mod http;
+mod orders;
 mod search;
 
 use anyhow::{bail, Context};
@@ -97,6 +98,27 @@ enum Cmd {
         #[arg(long)]
         database_url: Option<String>,
     },
+    /// Buying: checkouts per second of a 3-line, one-vendor cart by many buyers at once
+    /// (and whether any unit was sold twice), then a satker's order list with many
+    /// orders in the database.
+    Orders {
+        #[arg(long, default_value = "target/release/pasar")]
+        bin: PathBuf,
+        /// Concurrent buyers, each a PP of the same satker with a cart of its own.
+        #[arg(long, default_value_t = 64)]
+        buyers: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Orders in the database when the order list is measured (0: skip it).
+        #[arg(long, default_value_t = 100_000)]
+        orders: usize,
+        /// Concurrent readers of the order list.
+        #[arg(long, default_value_t = 32)]
+        list_connections: usize,
+        /// Run on this (empty) database instead of a fresh SQLite file.
+        #[arg(long)]
+        database_url: Option<String>,
+    },
     /// Drive one endpoint of a running server.
     Http {
         /// e.g. 127.0.0.1:8080 (loopback only)
@@ -114,8 +136,8 @@ enum Cmd {
     },
 }
 
-const ADMIN_EMAIL: &str = "load@pasar.test";
-const ADMIN_PASSWORD: &str = "load-test-password";
+pub(crate) const ADMIN_EMAIL: &str = "load@pasar.test";
+pub(crate) const ADMIN_PASSWORD: &str = "load-test-password";
 
 struct Server {
     child: Child,
@@ -130,7 +152,7 @@ impl Drop for Server {
 }
 
 /// The environment every pasar process of a run gets.
-fn pasar(bin: &PathBuf, dir: &std::path::Path) -> Command {
+pub(crate) fn pasar(bin: &PathBuf, dir: &std::path::Path) -> Command {
     let mut cmd = Command::new(bin);
     cmd.env("PASAR__DATA__DIR", dir)
         .env("PASAR__LOG__LEVEL", "warn")
@@ -142,7 +164,7 @@ fn pasar(bin: &PathBuf, dir: &std::path::Path) -> Command {
 
 /// Starts pasar on a random loopback port; returns once `/health/ready` answers 200,
 /// with the time that took.
-fn start(bin: &PathBuf, dir: &std::path::Path, database_url: Option<&str>) -> anyhow::Result<(Server, Duration)> {
+pub(crate) fn start(bin: &PathBuf, dir: &std::path::Path, database_url: Option<&str>) -> anyhow::Result<(Server, Duration)> {
     let mut cmd = pasar(bin, dir);
     cmd.env("PASAR__SERVER__BIND", "127.0.0.1:0").stdout(Stdio::piped()).stderr(Stdio::null());
     if let Some(url) = database_url {
@@ -239,6 +261,16 @@ fn main() -> anyhow::Result<()> {
         Cmd::Vendors { bin, connections, queue_connections, seconds, waiting } => {
             vendors(&bin, connections, queue_connections, seconds, waiting)?
         }
+        Cmd::Orders { bin, buyers, seconds, orders, list_connections, database_url } => {
+            orders::run(orders::Options {
+                bin: &bin,
+                buyers,
+                seconds,
+                orders,
+                list_connections,
+                database_url: database_url.as_deref(),
+            })?
+        }
         Cmd::Writes { bin, connections, seconds, database_url } => {
             writes(&bin, connections, seconds, database_url.as_deref())?
         }
@@ -286,7 +318,7 @@ fn writes(bin: &PathBuf, connections: usize, seconds: u64, database_url: Option<
 }
 
 /// The seeded batik category, which the demo's batik vendor may list in.
-const BATIK_CATEGORY: &str = "0193a000-0000-7000-8000-000000000031";
+pub(crate) const BATIK_CATEGORY: &str = "0193a000-0000-7000-8000-000000000031";
 
 /// Registrations per second (argon2 dominates), then the curation queue's response
 /// time with `waiting` vendors submitted.

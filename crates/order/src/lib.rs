@@ -9,6 +9,7 @@
 //! - use cases: [`cart`] (cart, checkout, budgets) and [`flow`] (everything after checkout).
 
 pub mod access;
+pub mod bulk;
 pub mod cart;
 pub mod documents;
 pub mod error;

@@ -1,6 +1,7 @@
 //! `pasar seed-demo`: a small, plausible marketplace for Kota Mojokerto, so that a
 //! newcomer can log in as every role and find something to look at.
 
+use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use pasar_auth::model::{Actor, Email, Role};
 use pasar_auth::service::{self as auth, NewOrganization, UserToInsert};
@@ -422,6 +423,45 @@ pub fn seed_bulk_vendors(
             Ok(())
         })?;
     }
+    Ok(())
+}
+
+/// `count` orders of the demo's first work unit (SDN Kranggan 1) for the first product
+/// published in the catalogue (for measuring order lists; see `pasar_order::bulk`).
+pub fn seed_bulk_orders(
+    conn: &mut DbConn,
+    orders: &pasar_order::OrderSettings,
+    now: DateTime<Utc>,
+    count: usize,
+) -> anyhow::Result<()> {
+    let admin = system_admin(conn)?;
+    let err = |e: &dyn std::fmt::Display| anyhow::anyhow!("{e}");
+    let all = pasar_core::page::PageRequest { limit: 100, after: None };
+    let satkers = pasar_auth::store::OrganizationFilter { kind: Some("satker".into()), ..Default::default() };
+    let satker = auth::list_organizations(conn, &admin, satkers, &all)
+        .map_err(|e| err(&e))?
+        .items
+        .into_iter()
+        .find(|o| o.name == data::OPDS[0].1[0].0)
+        .ok_or_else(|| anyhow::anyhow!("the demo marketplace is not there: run pasar seed-demo first"))?
+        .id
+        .to_string();
+    let users = auth::users_of_organization(conn, &satker).map_err(|e| err(&e))?;
+    let with = |role: Role| users.iter().find(|u| u.roles.contains(&role)).map(|u| u.id.to_string());
+    let (buyer, ppk) = with(Role::PejabatPengadaan).zip(with(Role::Ppk)).context("the demo satker has no PP or PPK")?;
+    let vendors = pasar_auth::store::OrganizationFilter { kind: Some("vendor".into()), ..Default::default() };
+    let mut product = None;
+    for v in auth::list_organizations(conn, &admin, vendors, &all).map_err(|e| err(&e))?.items {
+        let page = pasar_catalog::service::vendor_products(conn, &orders.vendors, now, &admin, &v.id.to_string(), &all)
+            .map_err(|e| err(&e))?;
+        if let Some(p) = page.items.into_iter().find(|p| p.status == Some(pasar_catalog::model::ProductStatus::Published)) {
+            product = Some(p.id.to_string());
+            break;
+        }
+    }
+    let product = product.context("no published product to order: publish one first")?;
+    let who = pasar_order::bulk::Buyers { satker_id: &satker, buyer_id: &buyer, ppk_id: &ppk };
+    pasar_order::bulk::seed_orders(conn, orders, now, &who, &product, count).map_err(|e| err(&e))?;
     Ok(())
 }
 

@@ -43,6 +43,10 @@ enum Command {
         /// Also add this many generated vendors waiting for curation (for benchmarks).
         #[arg(long, default_value_t = 0)]
         bulk_vendors: usize,
+        /// Also add this many orders of the first demo work unit for the first published
+        /// product (for measuring order lists).
+        #[arg(long, default_value_t = 0)]
+        bulk_orders: usize,
         /// Seed even a database that holds other users or organisations (a test copy).
         #[arg(long)]
         force: bool,
@@ -152,7 +156,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             print_bootstrap(&outcome);
             Ok(std::process::ExitCode::SUCCESS)
         }
-        Command::SeedDemo { bulk_vendors, force } => {
+        Command::SeedDemo { bulk_vendors, bulk_orders, force } => {
             let pool = open_database(&config)?;
             let clock: SharedClock = Arc::new(SystemClock);
             if !force {
@@ -187,6 +191,12 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     "Added {bulk_vendors} vendors waiting for curation in {:.1} s.",
                     started.elapsed().as_secs_f64()
                 );
+            }
+            if bulk_orders > 0 {
+                let started = Instant::now();
+                let orders = config.order_settings(Arc::new(config.vendor_settings()));
+                pasar_server::demo::seed_bulk_orders(&mut conn, &orders, clock.now(), bulk_orders)?;
+                println!("Added {bulk_orders} orders in {:.1} s.", started.elapsed().as_secs_f64());
             }
             Ok(std::process::ExitCode::SUCCESS)
         }
