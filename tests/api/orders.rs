@@ -234,6 +234,9 @@ async fn an_order_goes_from_cart_to_invoice_with_its_facts_frozen() {
         app.post(&format!("{path}/rating"), Some(&ppk), json!({ "score": 4 }))
             .await
             .expect_problem(409, "invalid_state");
+        let rating = app.get(&format!("/api/v1/vendors/{}/rating", m.vendor_id), None).await.expect(200);
+        assert_eq!((rating["average"].as_f64(), rating["count"].as_i64()), (Some(5.0), Some(1)), "{rating}");
+        assert_eq!(rating["recent"][0]["comment"], "rapi");
 
         // Later changes to the product and the vendor leave the order as it was.
         let before = app.get(&path, Some(&pp)).await.expect(200);

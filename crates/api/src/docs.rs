@@ -110,6 +110,7 @@ ending `_bp`; ids are UUID v7 strings; lists take `limit` and `cursor` and answe
         orders::accept_addendum,
         orders::reject_addendum,
         orders::rate,
+        orders::vendor_rating,
     ),
     components(schemas(problem::Problem, pasar_core::FieldError)),
     modifiers(&BearerAuth, &ProblemResponses, &PageParameters),

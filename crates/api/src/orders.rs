@@ -1,7 +1,7 @@
 //! `/api/v1/cart`, `/api/v1/checkout`, `/api/v1/orders/*`, `/api/v1/satkers/{id}/budgets`:
 //! e-purchasing. The rules live in `pasar_order`; see `docs/ORDERS.md`.
 
-use crate::extract::{one_of, path_id, query, ApiJson, AuthUser, PageParams};
+use crate::extract::{one_of, path_id, query, ApiJson, AuthUser, MaybeAuthUser, PageParams};
 use crate::idempotency::{self, Idempotent};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
@@ -46,7 +46,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/orders/{id}/addenda").route(web::post().to(propose_addendum)))
         .service(web::resource("/orders/{id}/addenda/{version}/accept").route(web::post().to(accept_addendum)))
         .service(web::resource("/orders/{id}/addenda/{version}/reject").route(web::post().to(reject_addendum)))
-        .service(web::resource("/orders/{id}/rating").route(web::post().to(rate)));
+        .service(web::resource("/orders/{id}/rating").route(web::post().to(rate)))
+        .service(web::resource("/vendors/{id}/rating").route(web::get().to(vendor_rating)));
 }
 
 fn order_id(raw: &str) -> Result<String, ApiError> {
@@ -426,4 +427,26 @@ pub async fn invoice(
     let id = order_id(&id)?;
     let invoice = state.run(move |conn| flow::invoice(conn, &actor, &id)).await?;
     Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(invoice))
+}
+
+/// What PPKs said of a vendor after its orders: the average, the count and the latest
+/// ratings (anyone who may see the vendor's profile).
+#[utoipa::path(get, path = "/api/v1/vendors/{id}/rating", tag = "vendors", security((), ("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Vendor id")),
+    responses((status = 200, body = flow::VendorRating)))]
+pub async fn vendor_rating(
+    state: web::Data<AppState>,
+    user: MaybeAuthUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let MaybeAuthUser(actor) = user;
+    let id = path_id::<OrganizationId>(&id, "vendor")?.to_string();
+    let st = state.clone();
+    let rating = state
+        .run(move |conn| {
+            pasar_vendor_onboarding::service::get_vendor(conn, &st.vendors, actor.as_ref(), &id)?;
+            flow::vendor_rating(conn, &id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(rating))
 }

@@ -164,7 +164,11 @@ pub(crate) fn pasar(bin: &PathBuf, dir: &std::path::Path) -> Command {
 
 /// Starts pasar on a random loopback port; returns once `/health/ready` answers 200,
 /// with the time that took.
-pub(crate) fn start(bin: &PathBuf, dir: &std::path::Path, database_url: Option<&str>) -> anyhow::Result<(Server, Duration)> {
+pub(crate) fn start(
+    bin: &PathBuf,
+    dir: &std::path::Path,
+    database_url: Option<&str>,
+) -> anyhow::Result<(Server, Duration)> {
     let mut cmd = pasar(bin, dir);
     cmd.env("PASAR__SERVER__BIND", "127.0.0.1:0").stdout(Stdio::piped()).stderr(Stdio::null());
     if let Some(url) = database_url {
@@ -261,16 +265,14 @@ fn main() -> anyhow::Result<()> {
         Cmd::Vendors { bin, connections, queue_connections, seconds, waiting } => {
             vendors(&bin, connections, queue_connections, seconds, waiting)?
         }
-        Cmd::Orders { bin, buyers, seconds, orders, list_connections, database_url } => {
-            orders::run(orders::Options {
-                bin: &bin,
-                buyers,
-                seconds,
-                orders,
-                list_connections,
-                database_url: database_url.as_deref(),
-            })?
-        }
+        Cmd::Orders { bin, buyers, seconds, orders, list_connections, database_url } => orders::run(orders::Options {
+            bin: &bin,
+            buyers,
+            seconds,
+            orders,
+            list_connections,
+            database_url: database_url.as_deref(),
+        })?,
         Cmd::Writes { bin, connections, seconds, database_url } => {
             writes(&bin, connections, seconds, database_url.as_deref())?
         }

@@ -114,12 +114,16 @@ pub fn run(o: Options<'_>) -> anyhow::Result<()> {
                 while Instant::now() < deadline {
                     for id in &ids {
                         let line = json!({ "quantity": 1 + n % 3 }).to_string();
-                        let r = conn.send_with("PUT", &format!("/api/v1/cart/lines/{id}"), Some(&token), &[], Some(&line)).await?;
+                        let r = conn
+                            .send_with("PUT", &format!("/api/v1/cart/lines/{id}"), Some(&token), &[], Some(&line))
+                            .await?;
                         ensure!(r.status == 200, "cart: {} {}", r.status, String::from_utf8_lossy(&r.body));
                     }
                     let key = format!("load-{b}-{n}");
                     let t = Instant::now();
-                    let r = conn.send_with("POST", "/api/v1/checkout", Some(&token), &[("Idempotency-Key", &key)], Some(&body)).await?;
+                    let r = conn
+                        .send_with("POST", "/api/v1/checkout", Some(&token), &[("Idempotency-Key", &key)], Some(&body))
+                        .await?;
                     match r.status {
                         201 => {
                             latencies.push(t.elapsed().as_micros().min(u32::MAX as u128) as u32);
@@ -159,12 +163,16 @@ pub fn run(o: Options<'_>) -> anyhow::Result<()> {
         let vendor = http::login(&addr, "batik@vendor.test", DEMO_PASSWORD).await?;
         let mut sold = 0;
         for id in &product_ids {
-            sold += STOCK - get(&addr, &format!("/api/v1/products/{id}"), &vendor).await?["stock"].as_i64().context("stock")?;
+            sold += STOCK
+                - get(&addr, &format!("/api/v1/products/{id}"), &vendor).await?["stock"].as_i64().context("stock")?;
         }
         Ok::<_, anyhow::Error>(sold)
     })?;
     let told = units.load(Ordering::Relaxed) as i64;
-    println!("units confirmed to buyers {told}, units gone from stock {sold_by_server}: {} oversold", sold_by_server - told);
+    println!(
+        "units confirmed to buyers {told}, units gone from stock {sold_by_server}: {} oversold",
+        sold_by_server - told
+    );
     ensure!(sold_by_server == told, "stock and orders disagree");
     drop(server);
 

@@ -936,9 +936,36 @@ pub fn rate(
     )
 }
 
-/// A vendor's rating from its orders: the average (one decimal) and how many.
-pub fn vendor_rating(conn: &mut DbConn, vendor_id: &str) -> Result<(Option<f64>, i64), OrderError> {
-    let (sum, n) = store::vendor_rating(conn, vendor_id)?;
-    let avg = (n > 0).then(|| ((sum as f64 / n as f64) * 10.0).round() / 10.0);
-    Ok((avg, n))
+/// One rating of a vendor.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct RatingView {
+    pub score: i32,
+    pub comment: Option<String>,
+    pub rated_at: Option<DateTime<Utc>>,
+}
+
+/// What PPKs said of a vendor after its orders.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct VendorRating {
+    /// The average score, to one decimal (`null` before the first rating).
+    pub average: Option<f64>,
+    pub count: usize,
+    /// The 20 latest.
+    pub recent: Vec<RatingView>,
+}
+
+/// A vendor's rating from its orders (for its public profile).
+pub fn vendor_rating(conn: &mut DbConn, vendor_id: &str) -> Result<VendorRating, OrderError> {
+    let all = store::vendor_ratings(conn, vendor_id)?;
+    let scores: Vec<i32> = all.iter().filter_map(|r| r.0).collect();
+    let average = (!scores.is_empty())
+        .then(|| (f64::from(scores.iter().sum::<i32>()) / scores.len() as f64 * 10.0).round() / 10.0);
+    let recent = all
+        .into_iter()
+        .take(20)
+        .filter_map(|(s, comment, at)| {
+            s.map(|score| RatingView { score, comment, rated_at: at.map(pasar_db::time::from_db) })
+        })
+        .collect();
+    Ok(VendorRating { average, count: scores.len(), recent })
 }

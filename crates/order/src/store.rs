@@ -359,13 +359,15 @@ pub fn save_addendum(conn: &mut DbConn, row: &AddendumRow) -> QueryResult<()> {
     diesel::update(addenda::table.find((&row.order_id, row.version))).set(row).execute(conn).map(|_| ())
 }
 
-/// The vendor's average rating and how many ratings it rests on.
-pub fn vendor_rating(conn: &mut DbConn, vendor_id: &str) -> QueryResult<(i64, i64)> {
-    let ratings: Vec<Option<i32>> = orders::table
+/// The vendor's ratings, newest first: (score, comment, when).
+pub fn vendor_ratings(
+    conn: &mut DbConn,
+    vendor_id: &str,
+) -> QueryResult<Vec<(Option<i32>, Option<String>, Option<NaiveDateTime>)>> {
+    orders::table
         .filter(orders::vendor_id.eq(vendor_id))
         .filter(orders::rating.is_not_null())
-        .select(orders::rating)
-        .load(conn)?;
-    let sum: i64 = ratings.iter().flatten().map(|r| i64::from(*r)).sum();
-    Ok((sum, ratings.len() as i64))
+        .order(orders::rated_at.desc())
+        .select((orders::rating, orders::rating_comment, orders::rated_at))
+        .load(conn)
 }

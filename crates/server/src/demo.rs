@@ -454,7 +454,9 @@ pub fn seed_bulk_orders(
     for v in auth::list_organizations(conn, &admin, vendors, &all).map_err(|e| err(&e))?.items {
         let page = pasar_catalog::service::vendor_products(conn, &orders.vendors, now, &admin, &v.id.to_string(), &all)
             .map_err(|e| err(&e))?;
-        if let Some(p) = page.items.into_iter().find(|p| p.status == Some(pasar_catalog::model::ProductStatus::Published)) {
+        if let Some(p) =
+            page.items.into_iter().find(|p| p.status == Some(pasar_catalog::model::ProductStatus::Published))
+        {
             product = Some(p.id.to_string());
             break;
         }
