@@ -359,11 +359,11 @@ pub fn save_addendum(conn: &mut DbConn, row: &AddendumRow) -> QueryResult<()> {
     diesel::update(addenda::table.find((&row.order_id, row.version))).set(row).execute(conn).map(|_| ())
 }
 
-/// The vendor's ratings, newest first: (score, comment, when).
-pub fn vendor_ratings(
-    conn: &mut DbConn,
-    vendor_id: &str,
-) -> QueryResult<Vec<(Option<i32>, Option<String>, Option<NaiveDateTime>)>> {
+/// A rating: score, comment, when.
+pub type Rating = (Option<i32>, Option<String>, Option<NaiveDateTime>);
+
+/// The vendor's ratings, newest first.
+pub fn vendor_ratings(conn: &mut DbConn, vendor_id: &str) -> QueryResult<Vec<Rating>> {
     orders::table
         .filter(orders::vendor_id.eq(vendor_id))
         .filter(orders::rating.is_not_null())
