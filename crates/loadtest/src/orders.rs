@@ -79,7 +79,7 @@ pub fn run(o: Options<'_>) -> anyhow::Result<()> {
         let pp = http::login(&addr, PP_EMAIL, DEMO_PASSWORD).await?;
         let satker = get(&addr, "/api/v1/me", &pp).await?["organization"]["id"].as_str().context("satker")?.to_owned();
         let ppk = http::login(&addr, PPK_EMAIL, DEMO_PASSWORD).await?;
-        let ppk_id = get(&addr, "/api/v1/me", &ppk).await?["user"]["id"].as_str().context("ppk id")?.to_owned();
+        let ppk_id = get(&addr, "/api/v1/me", &ppk).await?["id"].as_str().context("ppk id")?.to_owned();
         let run = std::process::id();
         let mut buyers = Vec::new();
         for i in 0..o.buyers {

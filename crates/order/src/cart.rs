@@ -325,19 +325,6 @@ pub fn checkout(
             totals.push(total);
         }
         check_budget(conn, &satker_id, year, &input.budget_line, totals.iter().map(|t| t.0).sum())?;
-        // Stock, in product order so that concurrent checkouts never wait on each other
-        // in a circle.
-        let mut by_product: Vec<&Picked> = groups.iter().flat_map(|(_, g)| g.iter()).collect();
-        by_product.sort_by(|a, b| a.facts.product_id.cmp(&b.facts.product_id));
-        for p in by_product {
-            if !stock::reserve(conn, now, &p.facts.product_id, p.quantity)? {
-                return Err(OrderError::InsufficientStock {
-                    field: format!("lines[{}].quantity", p.index),
-                    product: p.facts.product_name.clone(),
-                    available: stock::available(conn, &p.facts.product_id)?,
-                });
-            }
-        }
         let checkout_ref = uuid::Uuid::now_v7().to_string();
         let mut orders = Vec::with_capacity(groups.len());
         for ((vendor_id, g), total) in groups.iter().zip(totals) {
@@ -419,6 +406,21 @@ pub fn checkout(
         let mut views = Vec::with_capacity(orders.len());
         for row in &orders {
             views.push(view::full(conn, row)?);
+        }
+        // Stock last: a product's row stays locked from here to the commit, so the
+        // busiest rows of the marketplace are held for as short a time as possible; and
+        // in product order, so that concurrent checkouts never wait on each other in a
+        // circle. Failing here rolls back everything above.
+        let mut by_product: Vec<&Picked> = groups.iter().flat_map(|(_, g)| g.iter()).collect();
+        by_product.sort_by(|a, b| a.facts.product_id.cmp(&b.facts.product_id));
+        for p in by_product {
+            if !stock::reserve(conn, now, &p.facts.product_id, p.quantity)? {
+                return Err(OrderError::InsufficientStock {
+                    field: format!("lines[{}].quantity", p.index),
+                    product: p.facts.product_name.clone(),
+                    available: stock::available(conn, &p.facts.product_id)?,
+                });
+            }
         }
         Ok(CheckoutView { checkout_ref, orders: views })
     })

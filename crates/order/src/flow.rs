@@ -76,7 +76,11 @@ fn due(
 
 /// Gives every line's stock back (the order ended before delivery).
 fn release_stock(conn: &mut DbConn, now: DateTime<Utc>, order_id: &str) -> Result<(), OrderError> {
-    for l in store::lines(conn, order_id)? {
+    // In product order, as checkout takes stock: two transactions never wait on each
+    // other's products in a circle.
+    let mut lines = store::lines(conn, order_id)?;
+    lines.sort_by(|a, b| a.product_id.cmp(&b.product_id));
+    for l in lines {
         stock::release(conn, now, &l.product_id, l.quantity)?;
     }
     Ok(())
@@ -848,7 +852,15 @@ pub fn decide_addendum(
                 let changes: serde_json::Value =
                     serde_json::from_str(&addendum.changes_json).map_err(crate::error::corrupt)?;
                 let mut lines = store::lines(conn, &row.id)?;
-                for c in changes["lines"].as_array().cloned().unwrap_or_default() {
+                // Stock in product order, as everywhere (see `release_stock`).
+                let mut ordered = changes["lines"].as_array().cloned().unwrap_or_default();
+                ordered.sort_by_key(|c| {
+                    lines
+                        .iter()
+                        .find(|l| Some(i64::from(l.line_no)) == c["line"].as_i64())
+                        .map(|l| l.product_id.clone())
+                });
+                for c in ordered {
                     let Some(l) = lines.iter_mut().find(|l| Some(i64::from(l.line_no)) == c["line"].as_i64()) else {
                         continue;
                     };
