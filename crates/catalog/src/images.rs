@@ -11,7 +11,7 @@
 //! (`ProductReview::images`); one uploaded while they looked then waits too.
 
 use crate::model::ProductStatus;
-use crate::service::{audit_entry, corrupt, readable, selling_vendor, send_back_for_review};
+use crate::shared::{audit_entry, corrupt, readable, selling_vendor, send_back_for_review};
 use crate::store::{self, ImageRow};
 use crate::CatalogError;
 use chrono::{DateTime, Utc};

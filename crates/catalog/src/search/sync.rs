@@ -4,7 +4,7 @@
 use super::{SearchDoc, SearchError, SearchIndex, Sent};
 use crate::facts::{self, Version};
 use crate::model::ProductStatus;
-use crate::service::vendor_public;
+use crate::shared::vendor_public;
 use crate::store::{self, ProductRow};
 use crate::CatalogError;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
