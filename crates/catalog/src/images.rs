@@ -28,6 +28,12 @@ use sha2::{Digest, Sha256};
 pub const MAX_IMAGES: usize = 10;
 /// The longest side of a thumbnail, in pixels.
 pub const THUMBNAIL_PX: u32 = 320;
+
+/// Where a photo's thumbnail is served (also a search document's cover).
+pub fn thumbnail_url(product_id: &str, image_id: &str) -> String {
+    format!("/api/v1/products/{product_id}/images/{image_id}/thumbnail")
+}
+
 /// Larger pictures are refused before they are decoded (a small file can claim a huge
 /// canvas).
 const MAX_SIDE_PX: u32 = 10_000;
@@ -53,7 +59,7 @@ impl From<ImageRow> for ImageView {
     fn from(r: ImageRow) -> Self {
         let base = format!("/api/v1/products/{}/images/{}", r.product_id, r.id);
         ImageView {
-            thumbnail_url: crate::search::sync::thumbnail_url(&r.product_id, &r.id),
+            thumbnail_url: thumbnail_url(&r.product_id, &r.id),
             url: base,
             id: r.id,
             position: r.position,

@@ -4,29 +4,21 @@
 //!
 //! # Layering
 //!
-//! Modules depend only on modules below them, never on one beside or above:
+//! A module depends only on the levels below its own, never on one beside or above:
 //!
-//! ```text
-//! service (categories, products, import, curation)   search (engines, sync)
-//!    |           |          |                            |
-//!    |        images      import (CSV)                   |
-//!    |           |          |                            |
-//!    +------ facts ---------+----------------------------+
-//!                |          |
-//!             shared      input
-//!                |
-//!     store, model, error
-//! ```
+//! 1. [`store`], [`model`], [`error`]: rows and their queries, valid values, the
+//!    crate's error.
+//! 2. [`input`]: what a vendor sends for a product, unchecked (an API body, a CSV
+//!    row); `shared`: what every use case needs (a product as the caller may read it,
+//!    the vendor selling it, audit entries, corrupt rows).
+//! 3. [`facts`] (the facts an order freezes and search indexes), [`import`] (parses
+//!    CSV into [`input`]), [`images`] (product photos and their thumbnails).
+//! 4. [`service`] (one function per use case) and [`search`] (the engines and the
+//!    queue worker). Neither calls the other: search reads products through
+//!    [`facts`] and `shared`.
 //!
-//! - [`store`], [`model`], [`error`]: rows, valid values, the crate's error.
-//! - [`input`]: what a vendor sends for a product, unchecked (API body, CSV row).
-//! - [`shared`]: what the use cases share: a product as the caller may read it, the
-//!   vendor selling it, audit entries.
-//! - [`facts`]: the facts an order freezes and search indexes.
-//! - [`import`] (parses CSV into [`input`]), [`images`] (product photos).
-//! - [`service`]: one function per use case; it calls the modules below.
-//! - [`search`]: the engines and the queue worker; it reads products through
-//!   [`facts`] and [`shared`], never through [`service`].
+//! Other crates reach the catalogue through [`service`] (and [`search`] for the
+//! workers); [`store`] is the catalogue's own.
 
 pub mod error;
 pub mod facts;

@@ -3,6 +3,7 @@
 
 use super::{SearchDoc, SearchError, SearchIndex, Sent};
 use crate::facts::{self, Version};
+pub use crate::images::thumbnail_url;
 use crate::model::ProductStatus;
 use crate::shared::vendor_public;
 use crate::store::{self, ProductRow};
@@ -35,11 +36,6 @@ impl From<diesel::result::Error> for SyncError {
     fn from(e: diesel::result::Error) -> Self {
         SyncError::Db(e.into())
     }
-}
-
-/// The thumbnail of a product's cover image.
-pub fn thumbnail_url(product_id: &str, image_id: &str) -> String {
-    format!("/api/v1/products/{product_id}/images/{image_id}/thumbnail")
 }
 
 /// Every level of a region code: `35.76.01` → `35`, `35.76`, `35.76.01`.
