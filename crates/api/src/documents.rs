@@ -117,7 +117,7 @@ pub(crate) async fn read_upload(
 /// Refuses, before a byte of the body is read, anyone who is not one of the vendor's
 /// own users (the service checks again, with the vendor's state, in its transaction).
 fn may_upload(actor: &pasar_auth::Actor, vendor: &str) -> Result<(), ApiError> {
-    use pasar_vendor_onboarding::service::{relation, Relation};
+    use pasar_auth::access::{relation, Relation};
     match relation(Some(actor), vendor) {
         Relation::Owner | Relation::Staff => Ok(()),
         Relation::Public => Err(ApiError::not_found("No such vendor.")),

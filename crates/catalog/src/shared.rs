@@ -7,12 +7,13 @@ use crate::error::CatalogError;
 use crate::model::ProductStatus;
 use crate::store::{self, ProductRow};
 use chrono::{DateTime, Utc};
+use pasar_auth::access::{relation, Relation};
 use pasar_auth::model::Actor;
 use pasar_db::audit::{self, AuditEntry};
 use pasar_db::time::to_db;
 use pasar_db::DbConn;
 use pasar_vendor_onboarding::model::VendorStatus;
-use pasar_vendor_onboarding::service::{relation, PublicVendorView, Relation, VendorSettings};
+use pasar_vendor_onboarding::service::{PublicVendorView, VendorSettings};
 
 /// A row the database holds that no valid product could have written.
 pub(crate) fn corrupt(what: impl std::fmt::Display) -> CatalogError {

@@ -3,9 +3,10 @@
 
 use crate::error::VendorError;
 use crate::model::{lapsed, parse_date, DocumentKind, VendorStatus};
-use crate::service::{relation, Relation, VendorSettings};
+use crate::service::VendorSettings;
 use crate::store::{self, DocumentRow};
 use chrono::{DateTime, NaiveDate, Utc};
+use pasar_auth::access::{relation, Relation};
 use pasar_auth::model::Actor;
 use pasar_core::clock::{local_date, Zone};
 use pasar_core::error::FieldErrors;

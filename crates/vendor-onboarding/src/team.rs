@@ -2,9 +2,9 @@
 //! do everything for the vendor except manage the team and the bank account.
 
 use crate::error::VendorError;
-use crate::service::{relation, Relation};
 use crate::store;
 use chrono::{DateTime, TimeDelta, Utc};
+use pasar_auth::access::{relation, Relation};
 use pasar_auth::model::{parse_name, Actor, Email, NewPassword, Role};
 use pasar_auth::service::{self as auth, AuthSettings, UserToInsert, UserView};
 use pasar_auth::token::{self, OpaqueToken};

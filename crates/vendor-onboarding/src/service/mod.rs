@@ -3,7 +3,8 @@
 //!
 //! Who may see what: a vendor's own users see and change only their own vendor
 //! (anything else is "not found"); curators and administrators see all; auditors read
-//! all and change nothing; everyone else sees only approved vendors' public profile.
+//! all and change nothing; everyone else sees only approved vendors' public profile. The
+//! rule is [`pasar_auth::access::relation`], shared with the other rooms.
 
 mod curation;
 mod profile;
@@ -12,6 +13,8 @@ mod seed;
 mod views;
 
 pub use curation::*;
+/// Who may see a vendor's rows: decided in [`pasar_auth::access`] for every room.
+pub use pasar_auth::access::{relation, Relation};
 pub use profile::*;
 pub use registration::*;
 pub use seed::*;
@@ -21,7 +24,7 @@ use crate::error::VendorError;
 use crate::model::{DocumentKind, ScaleThresholds, VendorStatus};
 use crate::store::{self, VendorRow};
 use chrono::{DateTime, Utc};
-use pasar_auth::model::{Actor, Role};
+use pasar_auth::model::Actor;
 use pasar_core::RegionCode;
 use pasar_db::audit::{self, AuditEntry};
 use pasar_db::outbox::{self, NewMail};
@@ -66,35 +69,6 @@ pub(crate) fn corrupt(what: impl std::fmt::Display) -> VendorError {
 }
 
 // --- who may see and change what -------------------------------------------------------------
-
-/// How the caller relates to a vendor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Relation {
-    Owner,
-    Staff,
-    /// Curators and administrators: see all, decide.
-    Curation,
-    /// Auditors: see all, change nothing.
-    Auditor,
-    /// Everyone else, including the anonymous public.
-    Public,
-}
-
-pub fn relation(actor: Option<&Actor>, vendor_id: &str) -> Relation {
-    let Some(a) = actor else { return Relation::Public };
-    let own = a.organization_id.to_string() == vendor_id;
-    if own && a.has(Role::VendorOwner) {
-        Relation::Owner
-    } else if own && a.has(Role::VendorStaff) {
-        Relation::Staff
-    } else if a.has_any(&[Role::Curator, Role::Admin]) {
-        Relation::Curation
-    } else if a.has(Role::Auditor) {
-        Relation::Auditor
-    } else {
-        Relation::Public
-    }
-}
 
 /// The vendor row, if the caller may see it in full; "not found" otherwise, so that
 /// nobody learns which ids exist.
