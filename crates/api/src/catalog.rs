@@ -131,11 +131,8 @@ pub struct SearchParams {
     ))]
 pub async fn search_products(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let pairs: Vec<(String, String)> = query(&req)?;
-    let categories = if pairs.iter().any(|(k, _)| k == "category") {
-        state.run(|conn| pasar_catalog::store::categories(conn).map_err(pasar_catalog::CatalogError::from)).await?
-    } else {
-        Vec::new()
-    };
+    let categories =
+        if pairs.iter().any(|(k, _)| k == "category") { state.run(params::category_tree).await? } else { Vec::new() };
     let q = params::parse(&pairs, &categories).map_err(|errors| {
         // A well-formed search for a category that does not exist is about an unknown
         // id (404); anything else wrong is a malformed query (400).

@@ -13,7 +13,9 @@ use pasar_db::audit::{self, AuditEntry};
 use pasar_db::time::to_db;
 use pasar_db::DbConn;
 use pasar_vendor_onboarding::model::VendorStatus;
-use pasar_vendor_onboarding::service::{PublicVendorView, VendorSettings};
+use pasar_vendor_onboarding::service::{
+    public_vendor, vendor_summary, PublicVendorView, VendorSettings, VendorSummary,
+};
 
 /// A row the database holds that no valid product could have written.
 pub(crate) fn corrupt(what: impl std::fmt::Display) -> CatalogError {
@@ -53,26 +55,18 @@ pub(crate) fn vendor_public(
     settings: &VendorSettings,
     vendor_id: &str,
 ) -> Result<(PublicVendorView, VendorStatus), CatalogError> {
-    let row = pasar_vendor_onboarding::store::find_vendor(conn, vendor_id)?.ok_or(CatalogError::NotFound("product"))?;
-    let status = VendorStatus::parse(&row.status).map_err(corrupt)?;
-    let view = PublicVendorView::from_row(settings, row).map_err(|e| corrupt(e.to_string()))?;
-    Ok((view, status))
+    public_vendor(conn, settings, vendor_id)?.ok_or(CatalogError::NotFound("product"))
 }
 
 /// The vendor the caller sells for, if it may list products now.
-pub(crate) fn selling_vendor(
-    conn: &mut DbConn,
-    actor: &Actor,
-    vendor_id: &str,
-) -> Result<pasar_vendor_onboarding::store::VendorRow, CatalogError> {
+pub(crate) fn selling_vendor(conn: &mut DbConn, actor: &Actor, vendor_id: &str) -> Result<VendorSummary, CatalogError> {
     match relation(Some(actor), vendor_id) {
         Relation::Owner | Relation::Staff => {}
         Relation::Public => return Err(CatalogError::NotFound("product")),
         _ => return Err(CatalogError::Forbidden("Only the vendor's own users list and edit its products.")),
     }
-    let vendor =
-        pasar_vendor_onboarding::store::find_vendor(conn, vendor_id)?.ok_or(CatalogError::NotFound("vendor"))?;
-    if vendor.status != VendorStatus::Approved.as_str() {
+    let vendor = vendor_summary(conn, vendor_id)?.ok_or(CatalogError::NotFound("vendor"))?;
+    if vendor.status != VendorStatus::Approved {
         return Err(CatalogError::Forbidden("Only an approved vendor that is not suspended lists and edits products."));
     }
     Ok(vendor)

@@ -246,13 +246,12 @@ fn demo_organizations() -> HashSet<&'static str> {
 /// the first administrator, the platform organisation and the demo's own users and
 /// organisations (and what those did since, such as their products) may be there.
 pub fn foreign_data(conn: &mut DbConn) -> anyhow::Result<Option<ForeignData>> {
-    use pasar_auth::store::{list_organizations, list_users, OrganizationFilter, UserFilter};
-    let admin = pasar_auth::store::first_user_with_role(conn, "admin")?;
+    let admin = auth::first_admin(conn)?;
     let (emails, names) = (demo_emails(), demo_organizations());
     let mut found = ForeignData::default();
     let mut after: Option<String> = None;
     loop {
-        let page = list_users(conn, &UserFilter::default(), after.as_deref(), 500)?;
+        let page = auth::accounts_page(conn, after.as_deref(), 500)?;
         let Some(last) = page.last() else { break };
         after = Some(last.id.clone());
         for u in &page {
@@ -269,7 +268,7 @@ pub fn foreign_data(conn: &mut DbConn) -> anyhow::Result<Option<ForeignData>> {
     }
     let mut after: Option<String> = None;
     loop {
-        let page = list_organizations(conn, &OrganizationFilter::default(), after.as_deref(), 500)?;
+        let page = auth::organizations_page(conn, None, after.as_deref(), 500)?;
         let Some(last) = page.last() else { break };
         after = Some(last.id.clone());
         for o in &page {
@@ -288,7 +287,7 @@ pub fn foreign_data(conn: &mut DbConn) -> anyhow::Result<Option<ForeignData>> {
 }
 
 fn system_admin(conn: &mut DbConn) -> anyhow::Result<Actor> {
-    let admin = pasar_auth::store::first_user_with_role(conn, "admin")?
+    let admin = auth::first_admin(conn)?
         .ok_or_else(|| anyhow::anyhow!("no administrator: start pasar once, or run pasar create-admin"))?;
     Ok(Actor {
         user_id: admin.id.parse()?,
@@ -305,12 +304,7 @@ pub fn seed(
     now: DateTime<Utc>,
 ) -> anyhow::Result<Option<Vec<Login>>> {
     let admin = system_admin(conn)?;
-    let existing = pasar_auth::store::list_organizations(
-        conn,
-        &pasar_auth::store::OrganizationFilter { kind: Some("pemda".into()), ..Default::default() },
-        None,
-        100,
-    )?;
+    let existing = auth::organizations_page(conn, Some(pasar_auth::OrgKind::Pemda), None, 100)?;
     if existing.iter().any(|o| o.name == data::PEMDA) {
         return Ok(None);
     }
@@ -359,7 +353,7 @@ fn seed_in_tx(conn: &mut DbConn, admin: &Actor, now: DateTime<Utc>, hash: &str) 
         };
         let (view, _) =
             auth::insert_user(conn, now, Some(admin), u, "user.seed").map_err(|e| anyhow::anyhow!("{e}"))?;
-        pasar_auth::store::set_email_verified(conn, &view.id.to_string(), now)?;
+        auth::mark_email_verified(conn, &view.id.to_string(), now)?;
         logins.push(Login { role: label, email: email.into(), organization: org_name.into() });
         Ok(())
     };

@@ -5,15 +5,19 @@ mod bootstrap;
 mod caller;
 mod organisations;
 mod reset;
+mod rooms;
 mod sessions;
 mod users;
 mod verification;
 mod views;
 
+/// The filters of [`list_organizations`] and [`list_users`].
+pub use crate::store::{OrganizationFilter, UserFilter};
 pub use bootstrap::*;
 pub use caller::*;
 pub use organisations::*;
 pub use reset::*;
+pub use rooms::*;
 pub use sessions::*;
 pub use users::*;
 pub use verification::*;

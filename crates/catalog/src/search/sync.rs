@@ -38,6 +38,11 @@ impl From<diesel::result::Error> for SyncError {
     }
 }
 
+/// How many products a complete index holds: the visible ones.
+pub fn count_visible(conn: &mut DbConn) -> Result<i64, DbError> {
+    Ok(store::count_visible(conn)?)
+}
+
 /// Every level of a region code: `35.76.01` → `35`, `35.76`, `35.76.01`.
 pub fn region_levels(code: &str) -> Vec<String> {
     let parts: Vec<&str> = code.split('.').collect();
@@ -291,7 +296,7 @@ pub async fn rebuild(
         for id in store::products_changed_since(c, since)? {
             search_queue::product(c, now, &id)?;
         }
-        for id in pasar_vendor_onboarding::store::vendors_changed_since(c, since)? {
+        for id in pasar_vendor_onboarding::service::vendors_changed_since(c, since)? {
             search_queue::vendor(c, now, &id)?;
         }
         Ok::<_, DbError>(())

@@ -13,6 +13,7 @@ use pasar_db::audit::{self, AuditEntry};
 use pasar_db::time::to_db;
 use pasar_db::{write_tx, DbConn};
 use pasar_vendor_onboarding::model::VendorStatus;
+use pasar_vendor_onboarding::service::{vendor_summary, VendorSummary};
 use serde::Serialize;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -125,7 +126,7 @@ pub fn import_products(
         categories: categories.into_iter().map(|c| (c.id.clone(), c)).collect(),
         skus: store::vendor_skus(conn, vendor_id)?.into_iter().collect(),
     };
-    let kbli = vendor.kbli_list();
+    let kbli = vendor.kbli.clone();
     let today = local_date(now, zone);
     let mut staged: Vec<ProductRow> = Vec::with_capacity(rows.len());
     let mut errors: Vec<FieldError> = Vec::new();
@@ -201,15 +202,11 @@ fn nothing_imported(errors: Vec<FieldError>) -> CatalogError {
 }
 
 /// The vendor a user (its own) or the operator (any approved vendor) imports for.
-fn importing_vendor(
-    conn: &mut DbConn,
-    actor: Option<&Actor>,
-    vendor_id: &str,
-) -> Result<pasar_vendor_onboarding::store::VendorRow, CatalogError> {
+fn importing_vendor(conn: &mut DbConn, actor: Option<&Actor>, vendor_id: &str) -> Result<VendorSummary, CatalogError> {
     match actor {
         Some(a) => selling_vendor(conn, a, vendor_id),
-        None => pasar_vendor_onboarding::store::find_vendor(conn, vendor_id)?
-            .filter(|v| v.status == VendorStatus::Approved.as_str())
+        None => vendor_summary(conn, vendor_id)?
+            .filter(|v| v.status == VendorStatus::Approved)
             .ok_or_else(|| CatalogError::field("vendor", "no approved vendor with this id")),
     }
 }
@@ -255,7 +252,7 @@ fn yield_write_lock(conn: &DbConn, held: std::time::Duration) {
 fn reveal_import(
     conn: &mut DbConn,
     import: &store::ImportRow,
-    vendor: &pasar_vendor_onboarding::store::VendorRow,
+    vendor: &VendorSummary,
     rows: &[ProductRow],
     actor: Option<&Actor>,
     now: DateTime<Utc>,

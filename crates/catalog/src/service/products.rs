@@ -16,7 +16,8 @@ use pasar_core::{BasisPoints, Rupiah};
 use pasar_db::audit::{self, AuditEntry};
 use pasar_db::time::{from_db, to_db};
 use pasar_db::{write_tx, DbConn};
-use pasar_vendor_onboarding::service::{PublicVendorView, VendorSettings};
+use pasar_vendor_onboarding::model::DocumentKind;
+use pasar_vendor_onboarding::service::{holds_current_document, PublicVendorView, VendorSettings, VendorSummary};
 use serde::Serialize;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -261,8 +262,7 @@ pub(super) fn apply_product_with(
             e.add("local_content.certificate", "a TKDN value needs its certificate number and valid_until");
         }
         if let Some(doc) = lc.document_id.as_deref() {
-            let ok = pasar_vendor_onboarding::store::find_document(conn, &row.vendor_id, doc)?
-                .is_some_and(|d| d.kind == "tkdn" && d.replaced_by.is_none());
+            let ok = holds_current_document(conn, &row.vendor_id, doc, DocumentKind::Tkdn)?;
             if ok {
                 row.tkdn_document_id = Some(doc.to_owned());
             } else {
@@ -319,7 +319,7 @@ pub fn create_product(
 /// transaction, after the rights were checked.
 fn insert_draft(
     conn: &mut DbConn,
-    vendor: &pasar_vendor_onboarding::store::VendorRow,
+    vendor: &VendorSummary,
     public: &PublicVendorView,
     now: DateTime<Utc>,
     today: chrono::NaiveDate,
@@ -327,7 +327,7 @@ fn insert_draft(
     input: ProductInput,
 ) -> Result<ProductView, CatalogError> {
     let mut row = draft_row(&vendor.id, now);
-    apply_product(conn, &mut row, &input, &vendor.kbli_list(), true, today)?;
+    apply_product(conn, &mut row, &input, &vendor.kbli, true, today)?;
     store::insert_product(conn, &row)?;
     let actor_id = actor.map(|a| a.user_id.to_string());
     store::insert_price(conn, &row.id, row.unit_price_idr, actor_id.as_deref(), now)?;
@@ -424,7 +424,7 @@ pub fn update_product(
         let before_price = row.unit_price_idr;
         let (v, _) = vendor_public(conn, settings, &row.vendor_id)?;
         let before = view(row.clone(), &v, true, local_date(now, settings.time_zone))?;
-        apply_product(conn, &mut row, &input, &vendor.kbli_list(), false, local_date(now, settings.time_zone))?;
+        apply_product(conn, &mut row, &input, &vendor.kbli, false, local_date(now, settings.time_zone))?;
         let facts_changed = reviewable(&row) != before_facts;
         if facts_changed {
             match status {

@@ -9,6 +9,7 @@
 mod curation;
 mod profile;
 mod registration;
+mod rooms;
 mod seed;
 mod views;
 
@@ -17,6 +18,7 @@ pub use curation::*;
 pub use pasar_auth::access::{relation, Relation};
 pub use profile::*;
 pub use registration::*;
+pub use rooms::*;
 pub use seed::*;
 pub use views::*;
 

@@ -10,6 +10,7 @@ use crate::model::{
 use crate::store::{self, VendorRow};
 use chrono::{DateTime, Utc};
 use pasar_auth::model::{parse_name, Actor, Email};
+use pasar_auth::service as auth;
 use pasar_core::clock::local_date;
 use pasar_core::error::FieldErrors;
 use pasar_core::page::{Page, PageRequest};
@@ -346,8 +347,8 @@ pub fn submit(
         if !matches!(rel, Relation::Owner | Relation::Staff) {
             return Err(VendorError::Forbidden("Only the vendor's own users submit its profile."));
         }
-        let me = pasar_auth::store::find_user(conn, &actor.user_id.to_string())?.ok_or(VendorError::NotFound)?;
-        if me.email_verified_at.is_none() {
+        let me = auth::find_account(conn, &actor.user_id.to_string())?.ok_or(VendorError::NotFound)?;
+        if !me.email_verified {
             return Err(VendorError::EmailNotVerified);
         }
         let status = VendorStatus::parse(&row.status).map_err(corrupt)?;

@@ -7,9 +7,7 @@ use crate::store::{self, VendorRow};
 use chrono::{DateTime, Utc};
 use pasar_auth::model::{parse_name, Email, NewPassword, Role};
 use pasar_auth::service::{self as auth, AuthSettings, UserToInsert, UserView};
-use pasar_auth::store::OrganizationRow;
 use pasar_core::error::FieldErrors;
-use pasar_core::id::OrganizationId;
 use pasar_db::audit::{self, AuditEntry};
 use pasar_db::outbox::{self, NewMail};
 use pasar_db::time::to_db;
@@ -99,22 +97,14 @@ pub fn register(
     let hash = pasar_auth::password::hash(password.expose(), &auth_settings.argon2).map_err(corrupt)?;
 
     let created = write_tx(conn, |conn| {
-        if let Some(existing) = pasar_auth::store::find_user_by_email(conn, email.as_str())? {
+        if let Some(existing) = auth::find_account_by_email(conn, email.as_str())? {
             notify_existing_account(conn, auth_settings, now, &existing, request_id, address)?;
             return Ok(Registered::ExistingAccount);
         }
-        let org = OrganizationRow {
-            id: OrganizationId::new().to_string(),
-            kind: "vendor".into(),
-            name: trade_name.clone().unwrap_or_else(|| legal_name.clone()),
-            parent_id: None,
-            region_code: None,
-            created_at: to_db(now),
-            updated_at: to_db(now),
-        };
-        pasar_auth::store::insert_organization(conn, &org)?;
+        let org_name = trade_name.clone().unwrap_or_else(|| legal_name.clone());
+        let org_id = auth::insert_vendor_organization(conn, now, &org_name)?;
         let row = VendorRow {
-            id: org.id.clone(),
+            id: org_id.clone(),
             status: VendorStatus::Draft.as_str().into(),
             legal_name: legal_name.clone(),
             trade_name: trade_name.clone(),
@@ -147,7 +137,7 @@ pub fn register(
         };
         store::insert_vendor(conn, &row)?;
         let user = UserToInsert {
-            organization_id: org.id.clone(),
+            organization_id: org_id.clone(),
             email: email.clone(),
             name: owner_name.clone(),
             roles: vec![Role::VendorOwner],
@@ -162,7 +152,7 @@ pub fn register(
                 actor_id: Some(&user.id.to_string()),
                 action: "vendor.register",
                 entity_type: "vendor",
-                entity_id: &org.id,
+                entity_id: &org_id,
                 before: None,
                 after: Some(json!({ "status": "draft", "legal_name": legal_name, "legal_form": legal_form })),
                 request_id,
@@ -175,7 +165,7 @@ pub fn register(
         // Two registrations of one new address at once: the one that lost the race
         // finds the address taken, like any later one.
         Err(e) if is_taken(&e) => write_tx(conn, |conn| {
-            let existing = pasar_auth::store::find_user_by_email(conn, email.as_str())?
+            let existing = auth::find_account_by_email(conn, email.as_str())?
                 .ok_or_else(|| corrupt("an email both taken and free"))?;
             notify_existing_account(conn, auth_settings, now, &existing, request_id, address)?;
             Ok(Registered::ExistingAccount)
@@ -195,7 +185,7 @@ fn notify_existing_account(
     conn: &mut DbConn,
     auth_settings: &AuthSettings,
     now: DateTime<Utc>,
-    existing: &pasar_auth::store::UserRow,
+    existing: &auth::Account,
     request_id: Option<&str>,
     address: Option<&str>,
 ) -> Result<(), VendorError> {

@@ -7,8 +7,6 @@ use crate::store::{self, VendorRow};
 use chrono::{DateTime, Utc};
 use pasar_auth::model::{Email, Role};
 use pasar_auth::service::{self as auth, UserToInsert};
-use pasar_auth::store::OrganizationRow;
-use pasar_core::id::OrganizationId;
 use pasar_db::audit::{self, AuditEntry};
 use pasar_db::time::to_db;
 use pasar_db::DbConn;
@@ -38,21 +36,12 @@ pub fn seed_vendor(
     seed: &VendorSeed<'_>,
     password_hash: &str,
 ) -> Result<String, VendorError> {
-    let org = OrganizationRow {
-        id: OrganizationId::new().to_string(),
-        kind: "vendor".into(),
-        name: seed.trade_name.to_owned(),
-        parent_id: None,
-        region_code: None,
-        created_at: to_db(now),
-        updated_at: to_db(now),
-    };
-    pasar_auth::store::insert_organization(conn, &org)?;
+    let org_id = auth::insert_vendor_organization(conn, now, seed.trade_name)?;
     let submitted = !matches!(seed.status, VendorStatus::Draft);
     let decided = matches!(seed.status, VendorStatus::Approved | VendorStatus::Rejected | VendorStatus::Suspended);
     let digits: String = seed.nib.chars().rev().take(10).collect();
     let row = VendorRow {
-        id: org.id.clone(),
+        id: org_id.clone(),
         status: seed.status.as_str().into(),
         legal_name: seed.legal_name.into(),
         trade_name: Some(seed.trade_name.into()),
@@ -85,14 +74,14 @@ pub fn seed_vendor(
     };
     store::insert_vendor(conn, &row)?;
     let owner = UserToInsert {
-        organization_id: org.id.clone(),
+        organization_id: org_id.clone(),
         email: Email::parse(seed.owner_email).map_err(|m| VendorError::field("email", m))?,
         name: seed.owner_name.into(),
         roles: vec![Role::VendorOwner],
         password_hash: password_hash.into(),
     };
     let (user, _) = auth::insert_user(conn, now, None, owner, "vendor.seed_owner")?;
-    pasar_auth::store::set_email_verified(conn, &user.id.to_string(), now)?;
+    auth::mark_email_verified(conn, &user.id.to_string(), now)?;
     audit::append(
         conn,
         now,
@@ -100,11 +89,11 @@ pub fn seed_vendor(
             actor_id: None,
             action: "vendor.seed",
             entity_type: "vendor",
-            entity_id: &org.id,
+            entity_id: &org_id,
             before: None,
             after: Some(json!({ "status": seed.status, "legal_name": seed.legal_name })),
             request_id: None,
         },
     )?;
-    Ok(org.id)
+    Ok(org_id)
 }
