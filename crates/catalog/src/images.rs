@@ -226,7 +226,7 @@ pub fn remove(
             .find(|r| r.id == image_id)
             .ok_or(CatalogError::NotFound("image"))?;
         store::delete_image(conn, product_id, image_id)?;
-        pasar_db::search_queue::product(conn, now, product_id)?;
+        crate::search_queue::product(conn, now, product_id)?;
         audit_entry(
             conn,
             now,

@@ -10,12 +10,13 @@
 //!    crate's error.
 //! 2. [`input`]: what a vendor sends for a product, unchecked (an API body, a CSV
 //!    row); `shared`: what every use case needs (a product as the caller may read it,
-//!    the vendor selling it, audit entries, corrupt rows).
+//!    the vendor selling it, audit entries, corrupt rows); [`search_queue`]: what the
+//!    search engine still has to learn, queued inside the change's transaction.
 //! 3. [`facts`] (the facts an order freezes and search indexes), [`import`] (parses
 //!    CSV into [`input`]), [`images`] (product photos and their thumbnails).
 //! 4. [`service`] (one function per use case) and [`search`] (the engines and the
-//!    queue worker). Neither calls the other: search reads products through
-//!    [`facts`] and `shared`.
+//!    worker that drains [`search_queue`]). Neither calls the other: search reads
+//!    products through [`facts`] and `shared`.
 //!
 //! Other crates reach the catalogue through [`service`] (and [`search`] for the
 //! workers); [`store`] is the catalogue's own.
@@ -27,6 +28,7 @@ pub mod import;
 pub mod input;
 pub mod model;
 pub mod search;
+pub mod search_queue;
 pub mod service;
 mod shared;
 pub mod store;

@@ -160,7 +160,7 @@ pub fn review_product(
         row.review_note = reason.clone();
         row.updated_at = to_db(now);
         store::save_product(conn, &row)?;
-        pasar_db::search_queue::product(conn, now, &row.id)?;
+        crate::search_queue::product(conn, now, &row.id)?;
         audit_entry(
             conn,
             now,
@@ -198,7 +198,7 @@ pub fn take_down(
         row.review_note = Some(reason.clone());
         row.updated_at = to_db(now);
         store::save_product(conn, &row)?;
-        pasar_db::search_queue::product(conn, now, &row.id)?;
+        crate::search_queue::product(conn, now, &row.id)?;
         audit_entry(
             conn,
             now,

@@ -439,7 +439,7 @@ pub fn update_product(
         }
         row.updated_at = to_db(now);
         store::save_product(conn, &row)?;
-        pasar_db::search_queue::product(conn, now, &row.id)?;
+        crate::search_queue::product(conn, now, &row.id)?;
         if row.unit_price_idr != before_price {
             store::insert_price(conn, &row.id, row.unit_price_idr, Some(&actor.user_id.to_string()), now)?;
         }
@@ -470,7 +470,7 @@ pub fn delete_product(conn: &mut DbConn, now: DateTime<Utc>, actor: &Actor, id: 
         row.deleted_at = Some(to_db(now));
         row.updated_at = to_db(now);
         store::save_product(conn, &row)?;
-        pasar_db::search_queue::product(conn, now, &row.id)?;
+        crate::search_queue::product(conn, now, &row.id)?;
         audit_entry(conn, now, actor, ("product", id), "product.delete", None, json!({ "deleted": true }))
     })
 }
