@@ -8,7 +8,7 @@ use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
-use pasar_core::id::OrganizationId;
+use pasar_core::id::{DocumentId, OrganizationId};
 use pasar_core::Code;
 use pasar_vendor_onboarding::documents::{self, DocumentView, Upload};
 use serde::Deserialize;
@@ -143,9 +143,9 @@ fn attachment(name: &str) -> String {
     format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
-fn ids(raw: &(String, String)) -> Result<(String, String), ApiError> {
+fn ids(raw: &(String, String)) -> Result<(String, DocumentId), ApiError> {
     let vendor = path_id::<OrganizationId>(&raw.0, "vendor")?.to_string();
-    let doc = path_id::<uuid::Uuid>(&raw.1, "document")?.to_string();
+    let doc = path_id::<DocumentId>(&raw.1, "document")?;
     Ok((vendor, doc))
 }
 

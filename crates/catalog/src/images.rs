@@ -16,6 +16,7 @@ use crate::store::{self, ImageRow};
 use crate::CatalogError;
 use chrono::{DateTime, Utc};
 use pasar_auth::model::Actor;
+use pasar_core::id::ProductId;
 use pasar_core::storage::{FileStore, FileType};
 use pasar_db::time::{from_db, to_db};
 use pasar_db::{write_tx, DbConn};
@@ -119,7 +120,12 @@ fn check(bytes: &[u8]) -> Result<Checked, CatalogError> {
 /// Whether the caller may change this product's photos: its vendor's own users, the
 /// vendor approved (another vendor: not found; curators and others: forbidden). The
 /// API asks before reading an upload's body; the upload asks again in its transaction.
-pub fn may_change(conn: &mut DbConn, actor: &Actor, product_id: &str) -> Result<(), CatalogError> {
+pub fn may_change(conn: &mut DbConn, actor: &Actor, product_id: &ProductId) -> Result<(), CatalogError> {
+    may_change_photos(conn, actor, &product_id.to_string())
+}
+
+/// [`may_change`], for the functions here that hold the id as the store keeps it.
+fn may_change_photos(conn: &mut DbConn, actor: &Actor, product_id: &str) -> Result<(), CatalogError> {
     let row = store::find_product(conn, product_id)?.ok_or(CatalogError::NotFound("product"))?;
     selling_vendor(conn, actor, &row.vendor_id)?;
     Ok(())
@@ -131,14 +137,16 @@ pub fn upload(
     files: &dyn FileStore,
     now: DateTime<Utc>,
     actor: &Actor,
-    product_id: &str,
+    product_id: &ProductId,
     bytes: &[u8],
 ) -> Result<ImageView, CatalogError> {
+    let product_id = product_id.to_string();
+    let product_id = product_id.as_str();
     if bytes.is_empty() {
         return Err(bad_file("is required"));
     }
     // Rights first (cheap), then the decoding, then the files, then the row.
-    may_change(conn, actor, product_id)?;
+    may_change_photos(conn, actor, product_id)?;
     let checked = check(bytes)?;
     let id = uuid::Uuid::now_v7().to_string();
     let key = format!("products/{product_id}/{id}.{}", checked.file_type.extension());
@@ -152,7 +160,7 @@ pub fn upload(
         return Err(e.into());
     }
     let added = write_tx(conn, |conn| {
-        may_change(conn, actor, product_id)?;
+        may_change_photos(conn, actor, product_id)?;
         // Serialises uploads to one product, so that the limit and positions hold.
         let mut product = store::lock_product(conn, product_id)?.ok_or(CatalogError::NotFound("product"))?;
         let status = ProductStatus::parse(&product.status).map_err(corrupt)?;
@@ -216,11 +224,13 @@ pub fn remove(
     files: &dyn FileStore,
     now: DateTime<Utc>,
     actor: &Actor,
-    product_id: &str,
+    product_id: &ProductId,
     image_id: &str,
 ) -> Result<(), CatalogError> {
+    let product_id = product_id.to_string();
+    let product_id = product_id.as_str();
     let row = write_tx(conn, |conn| {
-        may_change(conn, actor, product_id)?;
+        may_change_photos(conn, actor, product_id)?;
         let row = store::images(conn, product_id)?
             .into_iter()
             .find(|r| r.id == image_id)
@@ -247,8 +257,10 @@ pub fn list(
     conn: &mut DbConn,
     settings: &VendorSettings,
     actor: Option<&Actor>,
-    product_id: &str,
+    product_id: &ProductId,
 ) -> Result<Vec<ImageView>, CatalogError> {
+    let product_id = product_id.to_string();
+    let product_id = product_id.as_str();
     let (_, _, full) = readable(conn, settings, actor, product_id)?;
     Ok(store::images(conn, product_id)?
         .into_iter()
@@ -264,10 +276,12 @@ pub fn file(
     files: &dyn FileStore,
     settings: &VendorSettings,
     actor: Option<&Actor>,
-    product_id: &str,
+    product_id: &ProductId,
     image_id: &str,
     thumbnail: bool,
 ) -> Result<(String, Vec<u8>), CatalogError> {
+    let product_id = product_id.to_string();
+    let product_id = product_id.as_str();
     let (_, _, full) = readable(conn, settings, actor, product_id)?;
     let row = store::images(conn, product_id)?
         .into_iter()

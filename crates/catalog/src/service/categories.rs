@@ -7,6 +7,7 @@ use crate::store::{self, CategoryRow};
 use chrono::{DateTime, Utc};
 use pasar_auth::model::{parse_name, Actor, Role};
 use pasar_core::error::FieldErrors;
+use pasar_core::id::CategoryId;
 use pasar_db::time::to_db;
 use pasar_db::{write_tx, DbConn};
 use serde::{Deserialize, Serialize};
@@ -186,9 +187,11 @@ pub fn update_category(
     conn: &mut DbConn,
     now: DateTime<Utc>,
     actor: &Actor,
-    id: &str,
+    id: &CategoryId,
     input: CategoryInput,
 ) -> Result<CategoryView, CatalogError> {
+    let id = id.to_string();
+    let id = id.as_str();
     require_admin(actor)?;
     write_tx(conn, |conn| {
         let mut row = store::lock_category(conn, id)?.ok_or(CatalogError::NotFound("category"))?;

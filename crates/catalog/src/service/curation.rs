@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use pasar_auth::model::{parse_name, Actor, Role};
 use pasar_core::clock::local_date;
 use pasar_core::error::FieldErrors;
+use pasar_core::id::ProductId;
 use pasar_core::page::{Page, PageRequest};
 use pasar_core::FieldError;
 use pasar_db::time::to_db;
@@ -26,8 +27,10 @@ pub fn submit_product(
     settings: &VendorSettings,
     now: DateTime<Utc>,
     actor: &Actor,
-    id: &str,
+    id: &ProductId,
 ) -> Result<ProductView, CatalogError> {
+    let id = id.to_string();
+    let id = id.as_str();
     write_tx(conn, |conn| {
         let mut row = store::lock_product(conn, id)?.ok_or(CatalogError::NotFound("product"))?;
         selling_vendor(conn, actor, &row.vendor_id)?;
@@ -99,9 +102,11 @@ pub fn review_product(
     settings: &VendorSettings,
     now: DateTime<Utc>,
     actor: &Actor,
-    id: &str,
+    id: &ProductId,
     input: ProductReview,
 ) -> Result<ProductView, CatalogError> {
+    let id = id.to_string();
+    let id = id.as_str();
     require_curation(actor)?;
     let approve = match input.decision.as_str() {
         "approve" => true,
@@ -181,9 +186,11 @@ pub fn take_down(
     settings: &VendorSettings,
     now: DateTime<Utc>,
     actor: &Actor,
-    id: &str,
+    id: &ProductId,
     reason: &str,
 ) -> Result<ProductView, CatalogError> {
+    let id = id.to_string();
+    let id = id.as_str();
     require_curation(actor)?;
     let reason = parse_name(reason, 2000).map_err(|m| CatalogError::field("reason", m))?;
     write_tx(conn, |conn| {

@@ -11,6 +11,7 @@ use pasar_auth::access::{relation, Relation};
 use pasar_auth::model::{parse_name, Actor, Role};
 use pasar_core::clock::local_date;
 use pasar_core::error::FieldErrors;
+use pasar_core::id::ProductId;
 use pasar_core::page::{Page, PageRequest};
 use pasar_core::{BasisPoints, Rupiah};
 use pasar_db::audit::{self, AuditEntry};
@@ -413,9 +414,11 @@ pub fn update_product(
     settings: &VendorSettings,
     now: DateTime<Utc>,
     actor: &Actor,
-    id: &str,
+    id: &ProductId,
     input: ProductInput,
 ) -> Result<ProductView, CatalogError> {
+    let id = id.to_string();
+    let id = id.as_str();
     write_tx(conn, |conn| {
         let mut row = store::lock_product(conn, id)?.ok_or(CatalogError::NotFound("product"))?;
         let vendor = selling_vendor(conn, actor, &row.vendor_id)?;
@@ -459,7 +462,14 @@ pub fn update_product(
 
 /// Removes a product from the catalogue (kept in the database for the orders and the
 /// audit that refer to it).
-pub fn delete_product(conn: &mut DbConn, now: DateTime<Utc>, actor: &Actor, id: &str) -> Result<(), CatalogError> {
+pub fn delete_product(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    id: &ProductId,
+) -> Result<(), CatalogError> {
+    let id = id.to_string();
+    let id = id.as_str();
     write_tx(conn, |conn| {
         let mut row = store::lock_product(conn, id)?.ok_or(CatalogError::NotFound("product"))?;
         match relation(Some(actor), &row.vendor_id) {
@@ -483,8 +493,10 @@ pub fn get_product(
     settings: &VendorSettings,
     now: DateTime<Utc>,
     actor: Option<&Actor>,
-    id: &str,
+    id: &ProductId,
 ) -> Result<ProductView, CatalogError> {
+    let id = id.to_string();
+    let id = id.as_str();
     let (row, v, full) = readable(conn, settings, actor, id)?;
     view(row, &v, full, local_date(now, settings.time_zone))
 }
@@ -521,8 +533,10 @@ pub fn price_history(
     conn: &mut DbConn,
     settings: &VendorSettings,
     actor: Option<&Actor>,
-    id: &str,
+    id: &ProductId,
 ) -> Result<Vec<PricePoint>, CatalogError> {
+    let id = id.to_string();
+    let id = id.as_str();
     readable(conn, settings, actor, id)?;
     Ok(store::price_history(conn, id)?
         .into_iter()
