@@ -1,6 +1,6 @@
 //! The first administrator (`pasar create-admin`) and generated passwords.
 
-use super::*;
+use super::{corrupt, ensure_platform, insert_user_with_mail, AuthSettings};
 use crate::error::AuthError;
 use crate::model::{parse_name, Email, NewPassword, Role};
 use crate::password::{self};

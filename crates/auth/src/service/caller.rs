@@ -1,6 +1,6 @@
 //! The caller's own account: who am I, and changing one's password.
 
-use super::*;
+use super::{corrupt, parse_roles, throttle_attempt, AuthSettings, MeView, OrganizationView, UserView};
 use crate::error::AuthError;
 use crate::model::{Actor, NewPassword};
 use crate::password::{self};
@@ -11,8 +11,6 @@ use pasar_db::audit::{self, AuditEntry};
 use pasar_db::outbox::{self, NewMail};
 use pasar_db::{write_tx, DbConn};
 use serde_json::json;
-
-// --- the caller ------------------------------------------------------------------------
 
 pub fn me(conn: &mut DbConn, actor: &Actor) -> Result<MeView, AuthError> {
     let id = actor.user_id.to_string();

@@ -1,6 +1,6 @@
 //! Organisations: the platform, pemda, OPD, satker and vendors' organisations.
 
-use super::*;
+use super::OrganizationView;
 use crate::error::AuthError;
 use crate::model::{parse_name, Actor, OrgKind, Role};
 use crate::store::{self, OrganizationFilter, OrganizationRow};
@@ -13,8 +13,6 @@ use pasar_db::audit::{self, AuditEntry};
 use pasar_db::time::to_db;
 use pasar_db::{write_tx, DbConn};
 use serde_json::json;
-
-// --- organisations ------------------------------------------------------------------------
 
 /// Input for a new organisation, as the client sent it.
 #[derive(Debug, Clone, Default)]

@@ -1,7 +1,7 @@
 //! Password reset by mail: request (throttled, never telling whether the address
 //! exists), the mail, and confirmation.
 
-use super::*;
+use super::{account_address_prefix, account_key, corrupt, mail_password_changed, throttle_attempt, AuthSettings};
 use crate::error::AuthError;
 use crate::model::{Email, NewPassword};
 use crate::password::{self};
@@ -14,8 +14,6 @@ use pasar_db::outbox::{self, NewMail};
 use pasar_db::time::{from_db, to_db};
 use pasar_db::{write_tx, DbConn};
 use serde_json::json;
-
-// --- password reset -----------------------------------------------------------------------
 
 /// What a password-reset request answers, whether or not an account uses the address.
 pub const PASSWORD_RESET_REQUESTED: &str =

@@ -1,7 +1,7 @@
 //! Sessions: login with its throttling, refresh-token rotation, logout, and the actor
 //! behind an access token.
 
-use super::*;
+use super::{account_address_key, account_key, corrupt, parse_roles, parse_stored_id, AuthSettings, TokenPair};
 use crate::error::AuthError;
 use crate::jwt::JwtKeys;
 use crate::model::{Actor, Email, Role};
@@ -13,8 +13,6 @@ use pasar_db::audit::{self, AuditEntry};
 use pasar_db::time::{from_db, to_db};
 use pasar_db::{write_tx, DbConn};
 use serde_json::json;
-
-// --- login, refresh, logout ---------------------------------------------------------
 
 /// A refresh token as handed to the client (`<id>.<secret>`) and its row.
 struct NewRefreshToken {

@@ -1,7 +1,7 @@
 //! Users: created by an administrator or by another room (a vendor's owner), listed,
 //! read and changed.
 
-use super::*;
+use super::{corrupt, parse_roles, AuthSettings, UserView};
 use crate::error::AuthError;
 use crate::model::{parse_name, Actor, Email, NewPassword, OrgKind, Role};
 use crate::password::{self};
@@ -14,8 +14,6 @@ use pasar_db::audit::{self, AuditEntry};
 use pasar_db::outbox::{self, NewMail};
 use pasar_db::time::to_db;
 use pasar_db::{write_tx, DbConn};
-
-// --- users --------------------------------------------------------------------------------
 
 /// Input for a new user, as the client sent it.
 #[derive(Debug, Clone, Default)]

@@ -1,6 +1,6 @@
 //! Email verification: the mail with its link, verifying, and resending (throttled).
 
-use super::*;
+use super::{parse_roles, seconds_until, AuthSettings, UserView};
 use crate::error::AuthError;
 use crate::model::Actor;
 use crate::store;
@@ -11,8 +11,6 @@ use pasar_db::outbox::{self, NewMail};
 use pasar_db::time::from_db;
 use pasar_db::{write_tx, DbConn};
 use serde_json::json;
-
-// --- email verification ----------------------------------------------------------------
 
 /// How long a verification link stays valid.
 pub const VERIFICATION_TTL_HOURS: i64 = 48;

@@ -1,6 +1,6 @@
 //! How organisations, users and the caller are shown, and the token pair a login returns.
 
-use super::*;
+use super::{corrupt, parse_stored_id};
 use crate::error::AuthError;
 use crate::model::{OrgKind, Role};
 use crate::store::{OrganizationRow, UserRow};
@@ -8,8 +8,6 @@ use chrono::{DateTime, Utc};
 use pasar_core::id::{OrganizationId, UserId};
 use pasar_db::time::from_db;
 use serde::Serialize;
-
-// --- views ------------------------------------------------------------------------
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OrganizationView {

@@ -1,6 +1,5 @@
 //! The category tree: listing, creating and changing categories (administrators).
 
-use super::*;
 use crate::error::CatalogError;
 use crate::shared::audit_entry;
 use crate::store::{self, CategoryRow};
@@ -11,8 +10,6 @@ use pasar_core::id::CategoryId;
 use pasar_db::time::to_db;
 use pasar_db::{write_tx, DbConn};
 use serde::{Deserialize, Serialize};
-
-// --- categories ----------------------------------------------------------------------------
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CategoryView {
@@ -212,3 +209,9 @@ pub fn update_category(
         Ok(view)
     })
 }
+
+/// A KBLI code or its prefix (for the OpenAPI document).
+#[derive(utoipa::ToSchema)]
+#[schema(pattern = r"^[0-9]{2,5}$")]
+#[allow(dead_code)]
+pub struct KbliPrefix(String);

@@ -1,6 +1,6 @@
 //! Product curation: submission, the curator's review, take-down and the queue.
 
-use super::*;
+use super::{publish_working_copy, view, ProductView};
 use crate::error::CatalogError;
 use crate::model::ProductStatus;
 use crate::shared::{audit_entry, corrupt, selling_vendor, vendor_public};
@@ -18,8 +18,6 @@ use pasar_vendor_onboarding::service::{PublicVendorView, VendorSettings};
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::BTreeMap;
-
-// --- product curation ------------------------------------------------------------------------------
 
 /// Sends a draft, rejected or taken-down product to the curator.
 pub fn submit_product(
@@ -88,12 +86,6 @@ fn product_decisions() -> utoipa::openapi::Object {
         .enum_values(Some(["approve", "reject"]))
         .build()
 }
-
-/// A KBLI code or its prefix (for the OpenAPI document).
-#[derive(utoipa::ToSchema)]
-#[schema(pattern = r"^[0-9]{2,5}$")]
-#[allow(dead_code)]
-pub struct KbliPrefix(String);
 
 /// Approves or rejects a submitted product or a submitted change. Approval publishes
 /// the reviewed fields; rejecting a change restores the approved version.

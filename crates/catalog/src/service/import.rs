@@ -1,6 +1,6 @@
 //! Importing a vendor's products from CSV, in short batches, all or nothing.
 
-use super::*;
+use super::{apply_product_with, draft_row, Lookups};
 use crate::error::CatalogError;
 use crate::model::ProductStatus;
 use crate::shared::{corrupt, selling_vendor};

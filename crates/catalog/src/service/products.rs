@@ -23,8 +23,6 @@ use serde::Serialize;
 use serde_json::json;
 use std::collections::BTreeMap;
 
-// --- products ----------------------------------------------------------------------------------
-
 /// What the approved version says, where it differs by review.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PublishedFacts {

@@ -1,7 +1,9 @@
 //! Curation: the queue, claiming a vendor, the review, suspension and the vendor's
 //! timeline.
 
-use super::*;
+use super::{
+    corrupt, derived, mail_owners, missing_for_submission, save_transition, visible_vendor, VendorSettings, VendorView,
+};
 use crate::error::VendorError;
 use crate::model::{Decision, LegalForm, VendorStatus};
 use crate::store::{self, VendorRow};
@@ -16,8 +18,6 @@ use pasar_db::time::{from_db, to_db};
 use pasar_db::{write_tx, DbConn};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-
-// --- curation ---------------------------------------------------------------------------------------
 
 /// One vendor in the curation queue.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

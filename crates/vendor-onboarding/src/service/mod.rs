@@ -70,7 +70,7 @@ pub(crate) fn corrupt(what: impl std::fmt::Display) -> VendorError {
     VendorError::Db(pasar_db::DbError::corrupt(what))
 }
 
-// --- who may see and change what -------------------------------------------------------------
+// --- what the use cases share --------------------------------------------------------------
 
 /// The vendor row, if the caller may see it in full; "not found" otherwise, so that
 /// nobody learns which ids exist.

@@ -1,7 +1,10 @@
 //! The vendor's profile as its own users change it, submission to the curator, and the
 //! public directory of approved vendors.
 
-use super::*;
+use super::{
+    audit_vendor, corrupt, mail_owners, save_transition, visible_vendor, Address, BankAccount, Contact,
+    PublicVendorView, VendorReply, VendorSettings, VendorView,
+};
 use crate::error::VendorError;
 use crate::model::{
     lapsed, parse_account_number, parse_date, parse_phone, parse_postal_code, Kbli, LegalForm, Nib, Npwp, TaxStatus,
@@ -9,6 +12,7 @@ use crate::model::{
 };
 use crate::store::{self, VendorRow};
 use chrono::{DateTime, Utc};
+use pasar_auth::access::{relation, Relation};
 use pasar_auth::model::{parse_name, Actor, Email};
 use pasar_auth::service as auth;
 use pasar_core::clock::local_date;
@@ -19,8 +23,6 @@ use pasar_db::time::to_db;
 use pasar_db::{write_tx, DbConn};
 use serde::Deserialize;
 use serde_json::json;
-
-// --- profile ------------------------------------------------------------------------------------
 
 /// The vendor as the caller may see it: in full for its own users and staff roles, the
 /// public profile of an approved vendor for everyone else, otherwise not found.

@@ -1,6 +1,6 @@
 //! Registration: a new vendor, its organisation and its owner's account, in one step.
 
-use super::*;
+use super::{corrupt, VendorSettings, VendorView};
 use crate::error::VendorError;
 use crate::model::{LegalForm, VendorStatus};
 use crate::store::{self, VendorRow};
@@ -13,8 +13,6 @@ use pasar_db::outbox::{self, NewMail};
 use pasar_db::time::to_db;
 use pasar_db::{write_tx, DbConn};
 use serde_json::json;
-
-// --- registration ------------------------------------------------------------------------------
 
 /// A new vendor and its owner, as the client sent them.
 #[derive(Debug, Clone, Default)]

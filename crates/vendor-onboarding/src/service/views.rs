@@ -1,7 +1,7 @@
 //! How a vendor is shown: in full to its own users and the curation desk, and its
 //! public profile to everyone else.
 
-use super::*;
+use super::{corrupt, VendorSettings};
 use crate::error::VendorError;
 use crate::model::{is_umkk, LegalForm, Scale, TaxStatus, VendorStatus};
 use crate::store::VendorRow;
@@ -10,8 +10,6 @@ use pasar_core::id::OrganizationId;
 use pasar_core::{RegionCode, Rupiah};
 use pasar_db::time::from_db;
 use serde::{Deserialize, Serialize};
-
-// --- views -------------------------------------------------------------------------------
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Address {
