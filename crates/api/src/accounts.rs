@@ -7,7 +7,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use pasar_auth::model::OrgKind;
 use pasar_auth::service::{self, MeView, NewOrganization, NewUser, OrganizationView, TokenPair, UserView};
-use pasar_auth::store::{OrganizationFilter, UserFilter};
+use pasar_auth::service::{OrganizationFilter, UserFilter};
 use pasar_core::id::{OrganizationId, UserId};
 use pasar_core::page::Page;
 use serde::Deserialize;

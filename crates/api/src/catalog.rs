@@ -16,7 +16,7 @@ use pasar_catalog::service::{
     self as catalog, CategoryInput, CategoryView, PricePoint, ProductInput, ProductReview, ProductView,
 };
 use pasar_core::error::Code;
-use pasar_core::id::OrganizationId;
+use pasar_core::id::{CategoryId, OrganizationId, ProductId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
@@ -131,11 +131,8 @@ pub struct SearchParams {
     ))]
 pub async fn search_products(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let pairs: Vec<(String, String)> = query(&req)?;
-    let categories = if pairs.iter().any(|(k, _)| k == "category") {
-        state.run(|conn| pasar_catalog::store::categories(conn).map_err(pasar_catalog::CatalogError::from)).await?
-    } else {
-        Vec::new()
-    };
+    let categories =
+        if pairs.iter().any(|(k, _)| k == "category") { state.run(params::category_tree).await? } else { Vec::new() };
     let q = params::parse(&pairs, &categories).map_err(|errors| {
         // A well-formed search for a category that does not exist is about an unknown
         // id (404); anything else wrong is a malformed query (400).
@@ -166,8 +163,8 @@ pub async fn search_products(state: web::Data<AppState>, req: HttpRequest) -> Re
     }))
 }
 
-fn product_id(raw: &str) -> Result<String, ApiError> {
-    Ok(path_id::<uuid::Uuid>(raw, "product")?.to_string())
+fn product_id(raw: &str) -> Result<ProductId, ApiError> {
+    path_id::<ProductId>(raw, "product")
 }
 
 /// The category tree, flat, with each category's KBLI rule (anyone).
@@ -240,7 +237,7 @@ pub async fn update_category(
     body: ApiJson<CategoryInput>,
 ) -> Result<HttpResponse, ApiError> {
     let (AuthUser(actor), ApiJson(input)) = (user, body);
-    let id = path_id::<uuid::Uuid>(&id, "category")?.to_string();
+    let id = path_id::<CategoryId>(&id, "category")?;
     let now = state.now();
     let view = state.run(move |conn| catalog::update_category(conn, now, &actor, &id, input)).await?;
     Ok(HttpResponse::Ok().json(view))
@@ -598,7 +595,7 @@ pub struct ImageForm {
     file: Vec<u8>,
 }
 
-fn image_ids(raw: &(String, String)) -> Result<(String, String), ApiError> {
+fn image_ids(raw: &(String, String)) -> Result<(ProductId, String), ApiError> {
     Ok((product_id(&raw.0)?, path_id::<uuid::Uuid>(&raw.1, "image")?.to_string()))
 }
 
@@ -626,7 +623,7 @@ pub async fn upload_image(
     let AuthUser(actor) = user;
     let id = product_id(&id)?;
     // Outsiders are refused before the body is read.
-    let (a, pid) = (actor.clone(), id.clone());
+    let (a, pid) = (actor.clone(), id);
     state.run(move |conn| images::may_change(conn, &a, &pid)).await?;
     let form = read_upload(&req, payload, state.limits.upload_bytes, &[]).await?;
     let (st, now) = (state.clone(), state.now());

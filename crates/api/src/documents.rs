@@ -8,7 +8,7 @@ use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
-use pasar_core::id::OrganizationId;
+use pasar_core::id::{DocumentId, OrganizationId};
 use pasar_core::Code;
 use pasar_vendor_onboarding::documents::{self, DocumentView, Upload};
 use serde::Deserialize;
@@ -117,7 +117,7 @@ pub(crate) async fn read_upload(
 /// Refuses, before a byte of the body is read, anyone who is not one of the vendor's
 /// own users (the service checks again, with the vendor's state, in its transaction).
 fn may_upload(actor: &pasar_auth::Actor, vendor: &str) -> Result<(), ApiError> {
-    use pasar_vendor_onboarding::service::{relation, Relation};
+    use pasar_auth::access::{relation, Relation};
     match relation(Some(actor), vendor) {
         Relation::Owner | Relation::Staff => Ok(()),
         Relation::Public => Err(ApiError::not_found("No such vendor.")),
@@ -143,9 +143,9 @@ fn attachment(name: &str) -> String {
     format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
-fn ids(raw: &(String, String)) -> Result<(String, String), ApiError> {
+fn ids(raw: &(String, String)) -> Result<(String, DocumentId), ApiError> {
     let vendor = path_id::<OrganizationId>(&raw.0, "vendor")?.to_string();
-    let doc = path_id::<uuid::Uuid>(&raw.1, "document")?.to_string();
+    let doc = path_id::<DocumentId>(&raw.1, "document")?;
     Ok((vendor, doc))
 }
 

@@ -55,7 +55,7 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
     let (backend, (queued, oldest_secs)) = web::block(move || {
         let mut conn = pool.get().map_err(|e| e.to_string())?;
         conn.batch_execute("SELECT 1").map_err(|e| e.to_string())?;
-        let backlog = pasar_db::search_queue::backlog(&mut conn, now).map_err(|e| e.to_string())?;
+        let backlog = pasar_catalog::search_queue::backlog(&mut conn, now).map_err(|e| e.to_string())?;
         let backend = match conn.backend() {
             pasar_db::Backend::Postgres => "postgres",
             pasar_db::Backend::Sqlite => "sqlite",

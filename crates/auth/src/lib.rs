@@ -4,8 +4,10 @@
 //! The furniture every capability crate shares: `model` (types that only hold valid
 //! values), `store` (diesel queries, no transactions), `service` (one function per use
 //! case: transaction, rights, rules, audit, outbox) and `error` (one enum, one code per
-//! variant).
+//! variant). Who may see which organisation's rows is decided in [`access`], for every
+//! room.
 
+pub mod access;
 pub mod calendar;
 pub mod error;
 pub mod jwt;

@@ -9,7 +9,7 @@
 //! what search ranked and what a report counts can never disagree.
 
 use crate::model::{LocalContent, PriorityTier, ProductStatus};
-use crate::service::vendor_public;
+use crate::shared::vendor_public;
 use crate::store::{self, ProductRow};
 use crate::CatalogError;
 use chrono::NaiveDate;
@@ -165,7 +165,7 @@ pub fn of_product(
     on_date: NaiveDate,
 ) -> Result<ProductFacts, CatalogError> {
     let row = store::find_product(conn, product_id)?.ok_or(CatalogError::NotFound("product"))?;
-    let visible = ProductStatus::parse(&row.status).map_err(crate::service::corrupt)?.is_visible();
+    let visible = ProductStatus::parse(&row.status).map_err(crate::shared::corrupt)?.is_visible();
     let (vendor, vendor_status) = vendor_public(conn, settings, &row.vendor_id)?;
     if !visible || vendor_status != VendorStatus::Approved {
         return Err(CatalogError::NotFound("product"));

@@ -11,11 +11,12 @@
 //! (`ProductReview::images`); one uploaded while they looked then waits too.
 
 use crate::model::ProductStatus;
-use crate::service::{audit_entry, corrupt, readable, selling_vendor, send_back_for_review};
+use crate::shared::{audit_entry, corrupt, readable, selling_vendor, send_back_for_review};
 use crate::store::{self, ImageRow};
 use crate::CatalogError;
 use chrono::{DateTime, Utc};
 use pasar_auth::model::Actor;
+use pasar_core::id::ProductId;
 use pasar_core::storage::{FileStore, FileType};
 use pasar_db::time::{from_db, to_db};
 use pasar_db::{write_tx, DbConn};
@@ -28,6 +29,12 @@ use sha2::{Digest, Sha256};
 pub const MAX_IMAGES: usize = 10;
 /// The longest side of a thumbnail, in pixels.
 pub const THUMBNAIL_PX: u32 = 320;
+
+/// Where a photo's thumbnail is served (also a search document's cover).
+pub fn thumbnail_url(product_id: &str, image_id: &str) -> String {
+    format!("/api/v1/products/{product_id}/images/{image_id}/thumbnail")
+}
+
 /// Larger pictures are refused before they are decoded (a small file can claim a huge
 /// canvas).
 const MAX_SIDE_PX: u32 = 10_000;
@@ -53,7 +60,7 @@ impl From<ImageRow> for ImageView {
     fn from(r: ImageRow) -> Self {
         let base = format!("/api/v1/products/{}/images/{}", r.product_id, r.id);
         ImageView {
-            thumbnail_url: crate::search::sync::thumbnail_url(&r.product_id, &r.id),
+            thumbnail_url: thumbnail_url(&r.product_id, &r.id),
             url: base,
             id: r.id,
             position: r.position,
@@ -113,7 +120,12 @@ fn check(bytes: &[u8]) -> Result<Checked, CatalogError> {
 /// Whether the caller may change this product's photos: its vendor's own users, the
 /// vendor approved (another vendor: not found; curators and others: forbidden). The
 /// API asks before reading an upload's body; the upload asks again in its transaction.
-pub fn may_change(conn: &mut DbConn, actor: &Actor, product_id: &str) -> Result<(), CatalogError> {
+pub fn may_change(conn: &mut DbConn, actor: &Actor, product_id: &ProductId) -> Result<(), CatalogError> {
+    may_change_photos(conn, actor, &product_id.to_string())
+}
+
+/// [`may_change`], for the functions here that hold the id as the store keeps it.
+fn may_change_photos(conn: &mut DbConn, actor: &Actor, product_id: &str) -> Result<(), CatalogError> {
     let row = store::find_product(conn, product_id)?.ok_or(CatalogError::NotFound("product"))?;
     selling_vendor(conn, actor, &row.vendor_id)?;
     Ok(())
@@ -125,14 +137,16 @@ pub fn upload(
     files: &dyn FileStore,
     now: DateTime<Utc>,
     actor: &Actor,
-    product_id: &str,
+    product_id: &ProductId,
     bytes: &[u8],
 ) -> Result<ImageView, CatalogError> {
+    let product_id = product_id.to_string();
+    let product_id = product_id.as_str();
     if bytes.is_empty() {
         return Err(bad_file("is required"));
     }
     // Rights first (cheap), then the decoding, then the files, then the row.
-    may_change(conn, actor, product_id)?;
+    may_change_photos(conn, actor, product_id)?;
     let checked = check(bytes)?;
     let id = uuid::Uuid::now_v7().to_string();
     let key = format!("products/{product_id}/{id}.{}", checked.file_type.extension());
@@ -146,7 +160,7 @@ pub fn upload(
         return Err(e.into());
     }
     let added = write_tx(conn, |conn| {
-        may_change(conn, actor, product_id)?;
+        may_change_photos(conn, actor, product_id)?;
         // Serialises uploads to one product, so that the limit and positions hold.
         let mut product = store::lock_product(conn, product_id)?.ok_or(CatalogError::NotFound("product"))?;
         let status = ProductStatus::parse(&product.status).map_err(corrupt)?;
@@ -210,17 +224,19 @@ pub fn remove(
     files: &dyn FileStore,
     now: DateTime<Utc>,
     actor: &Actor,
-    product_id: &str,
+    product_id: &ProductId,
     image_id: &str,
 ) -> Result<(), CatalogError> {
+    let product_id = product_id.to_string();
+    let product_id = product_id.as_str();
     let row = write_tx(conn, |conn| {
-        may_change(conn, actor, product_id)?;
+        may_change_photos(conn, actor, product_id)?;
         let row = store::images(conn, product_id)?
             .into_iter()
             .find(|r| r.id == image_id)
             .ok_or(CatalogError::NotFound("image"))?;
         store::delete_image(conn, product_id, image_id)?;
-        pasar_db::search_queue::product(conn, now, product_id)?;
+        crate::search_queue::product(conn, now, product_id)?;
         audit_entry(
             conn,
             now,
@@ -241,8 +257,10 @@ pub fn list(
     conn: &mut DbConn,
     settings: &VendorSettings,
     actor: Option<&Actor>,
-    product_id: &str,
+    product_id: &ProductId,
 ) -> Result<Vec<ImageView>, CatalogError> {
+    let product_id = product_id.to_string();
+    let product_id = product_id.as_str();
     let (_, _, full) = readable(conn, settings, actor, product_id)?;
     Ok(store::images(conn, product_id)?
         .into_iter()
@@ -258,10 +276,12 @@ pub fn file(
     files: &dyn FileStore,
     settings: &VendorSettings,
     actor: Option<&Actor>,
-    product_id: &str,
+    product_id: &ProductId,
     image_id: &str,
     thumbnail: bool,
 ) -> Result<(String, Vec<u8>), CatalogError> {
+    let product_id = product_id.to_string();
+    let product_id = product_id.as_str();
     let (_, _, full) = readable(conn, settings, actor, product_id)?;
     let row = store::images(conn, product_id)?
         .into_iter()

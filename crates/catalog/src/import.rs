@@ -12,7 +12,7 @@
 //! | `tkdn_certificate`, `tkdn_bp`, `bmp_bp`, `tkdn_valid_until` | no | `TKDN-123/2026`, `4500`, `1000`, `2029-12-31` |
 //! | `specs` | no | `ukuran=A4; gramatur=80 gsm` |
 
-use crate::service::{LocalContentInput, ProductInput};
+use crate::input::{LocalContentInput, ProductInput};
 use pasar_core::FieldError;
 use std::collections::BTreeMap;
 

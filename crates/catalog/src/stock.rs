@@ -6,7 +6,7 @@
 
 use crate::facts::{self, ProductFacts, Version};
 use crate::model::ProductStatus;
-use crate::service::{corrupt, vendor_public};
+use crate::shared::{corrupt, vendor_public};
 use crate::store;
 use crate::CatalogError;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -66,7 +66,7 @@ pub fn reserve(conn: &mut DbConn, now: DateTime<Utc>, id: &str, quantity: i64) -
             .set(products::stock.eq(products::stock - n))
             .execute(conn)?;
     if changed == 1 {
-        pasar_db::search_queue::product(conn, now, id)?;
+        crate::search_queue::product(conn, now, id)?;
     }
     Ok(changed == 1)
 }
@@ -75,7 +75,7 @@ pub fn reserve(conn: &mut DbConn, now: DateTime<Utc>, id: &str, quantity: i64) -
 pub fn release(conn: &mut DbConn, now: DateTime<Utc>, id: &str, quantity: i64) -> Result<(), CatalogError> {
     let n = i32::try_from(quantity).map_err(|_| corrupt("a reserved quantity does not fit the stock column"))?;
     diesel::update(products::table.find(id)).set(products::stock.eq(products::stock + n)).execute(conn)?;
-    pasar_db::search_queue::product(conn, now, id)?;
+    crate::search_queue::product(conn, now, id)?;
     Ok(())
 }
 

@@ -65,6 +65,18 @@ define_id!(
     /// A person who logs in.
     UserId
 );
+define_id!(
+    /// A product in the catalogue.
+    ProductId
+);
+define_id!(
+    /// A category of the catalogue's tree.
+    CategoryId
+);
+define_id!(
+    /// A vendor's legal document (one uploaded file; a replacement is a new document).
+    DocumentId
+);
 
 #[cfg(test)]
 mod tests {

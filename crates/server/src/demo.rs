@@ -247,13 +247,12 @@ fn demo_organizations() -> HashSet<&'static str> {
 /// the first administrator, the platform organisation and the demo's own users and
 /// organisations (and what those did since, such as their products) may be there.
 pub fn foreign_data(conn: &mut DbConn) -> anyhow::Result<Option<ForeignData>> {
-    use pasar_auth::store::{list_organizations, list_users, OrganizationFilter, UserFilter};
-    let admin = pasar_auth::store::first_user_with_role(conn, "admin")?;
+    let admin = auth::first_admin(conn)?;
     let (emails, names) = (demo_emails(), demo_organizations());
     let mut found = ForeignData::default();
     let mut after: Option<String> = None;
     loop {
-        let page = list_users(conn, &UserFilter::default(), after.as_deref(), 500)?;
+        let page = auth::accounts_page(conn, after.as_deref(), 500)?;
         let Some(last) = page.last() else { break };
         after = Some(last.id.clone());
         for u in &page {
@@ -270,7 +269,7 @@ pub fn foreign_data(conn: &mut DbConn) -> anyhow::Result<Option<ForeignData>> {
     }
     let mut after: Option<String> = None;
     loop {
-        let page = list_organizations(conn, &OrganizationFilter::default(), after.as_deref(), 500)?;
+        let page = auth::organizations_page(conn, None, after.as_deref(), 500)?;
         let Some(last) = page.last() else { break };
         after = Some(last.id.clone());
         for o in &page {
@@ -289,7 +288,7 @@ pub fn foreign_data(conn: &mut DbConn) -> anyhow::Result<Option<ForeignData>> {
 }
 
 fn system_admin(conn: &mut DbConn) -> anyhow::Result<Actor> {
-    let admin = pasar_auth::store::first_user_with_role(conn, "admin")?
+    let admin = auth::first_admin(conn)?
         .ok_or_else(|| anyhow::anyhow!("no administrator: start pasar once, or run pasar create-admin"))?;
     Ok(Actor {
         user_id: admin.id.parse()?,
@@ -306,12 +305,7 @@ pub fn seed(
     now: DateTime<Utc>,
 ) -> anyhow::Result<Option<Vec<Login>>> {
     let admin = system_admin(conn)?;
-    let existing = pasar_auth::store::list_organizations(
-        conn,
-        &pasar_auth::store::OrganizationFilter { kind: Some("pemda".into()), ..Default::default() },
-        None,
-        100,
-    )?;
+    let existing = auth::organizations_page(conn, Some(pasar_auth::OrgKind::Pemda), None, 100)?;
     if existing.iter().any(|o| o.name == data::PEMDA) {
         return Ok(None);
     }
@@ -360,7 +354,7 @@ fn seed_in_tx(conn: &mut DbConn, admin: &Actor, now: DateTime<Utc>, hash: &str) 
         };
         let (view, _) =
             auth::insert_user(conn, now, Some(admin), u, "user.seed").map_err(|e| anyhow::anyhow!("{e}"))?;
-        pasar_auth::store::set_email_verified(conn, &view.id.to_string(), now)?;
+        auth::mark_email_verified(conn, &view.id.to_string(), now)?;
         logins.push(Login { role: label, email: email.into(), organization: org_name.into() });
         Ok(())
     };
@@ -437,7 +431,7 @@ pub fn seed_bulk_orders(
     let admin = system_admin(conn)?;
     let err = |e: &dyn std::fmt::Display| anyhow::anyhow!("{e}");
     let all = pasar_core::page::PageRequest { limit: 100, after: None };
-    let satkers = pasar_auth::store::OrganizationFilter { kind: Some("satker".into()), ..Default::default() };
+    let satkers = auth::OrganizationFilter { kind: Some("satker".into()), ..Default::default() };
     let satker = auth::list_organizations(conn, &admin, satkers, &all)
         .map_err(|e| err(&e))?
         .items
@@ -449,7 +443,7 @@ pub fn seed_bulk_orders(
     let users = auth::users_of_organization(conn, &satker).map_err(|e| err(&e))?;
     let with = |role: Role| users.iter().find(|u| u.roles.contains(&role)).map(|u| u.id.to_string());
     let (buyer, ppk) = with(Role::PejabatPengadaan).zip(with(Role::Ppk)).context("the demo satker has no PP or PPK")?;
-    let vendors = pasar_auth::store::OrganizationFilter { kind: Some("vendor".into()), ..Default::default() };
+    let vendors = auth::OrganizationFilter { kind: Some("vendor".into()), ..Default::default() };
     let mut product = None;
     for v in auth::list_organizations(conn, &admin, vendors, &all).map_err(|e| err(&e))?.items {
         let page = pasar_catalog::service::vendor_products(conn, &orders.vendors, now, &admin, &v.id.to_string(), &all)

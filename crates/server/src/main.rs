@@ -241,7 +241,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             let pool = open_database(&config)?;
             let mut conn = pool.get()?;
             let index = pasar_server::search::open_index(&config)?;
-            let total = pasar_catalog::store::count_visible(&mut conn)? as u64;
+            let total = pasar_catalog::search::sync::count_visible(&mut conn)? as u64;
             let bar = progress_bar(total, "products");
             let started = Instant::now();
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;

@@ -140,7 +140,7 @@ fn reminders(pool: &DbPool, clock: &SharedClock, chores: &Chores) -> Result<(), 
 fn housekeeping(pool: &DbPool, clock: &SharedClock, deliverers: &Deliverers) -> Result<(), DbError> {
     let mut conn = pool.get()?;
     let now = clock.now();
-    let purged = pasar_auth::store::purge_throttle(&mut conn, now - TimeDelta::days(1), now)?;
+    let purged = pasar_auth::service::purge_throttle(&mut conn, now - TimeDelta::days(1), now)?;
     if purged > 0 {
         tracing::info!(purged, "forgot old login-throttle counters");
     }

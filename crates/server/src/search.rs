@@ -103,7 +103,7 @@ impl Indexer {
         let mut conn = self.pool.get()?;
         if !self.ready {
             self.index.prepare().await?;
-            let visible = pasar_catalog::store::count_visible(&mut conn)?;
+            let visible = pasar_catalog::search::sync::count_visible(&mut conn)?;
             if visible > 0 && self.index.count().await? == 0 {
                 tracing::info!(
                     products = visible,

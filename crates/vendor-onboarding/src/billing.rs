@@ -3,7 +3,6 @@
 //! from the vendor's rows.
 
 use crate::model::{TaxStatus, VendorStatus};
-use crate::service::PublicVendorView;
 use crate::store;
 use crate::VendorError;
 use chrono::NaiveDate;
@@ -46,14 +45,4 @@ pub fn billing_facts(conn: &mut DbConn, vendor_id: &str) -> Result<Option<Billin
         pp55_valid_until,
         address,
     }))
-}
-
-/// The public profile of `vendor_id` (`None`: no such vendor).
-pub fn public_profile(
-    conn: &mut DbConn,
-    settings: &crate::service::VendorSettings,
-    vendor_id: &str,
-) -> Result<Option<PublicVendorView>, VendorError> {
-    let Some(row) = store::find_vendor(conn, vendor_id)? else { return Ok(None) };
-    PublicVendorView::from_row(settings, row).map(Some)
 }

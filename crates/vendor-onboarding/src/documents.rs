@@ -3,12 +3,14 @@
 
 use crate::error::VendorError;
 use crate::model::{lapsed, parse_date, DocumentKind, VendorStatus};
-use crate::service::{relation, Relation, VendorSettings};
+use crate::service::VendorSettings;
 use crate::store::{self, DocumentRow};
 use chrono::{DateTime, NaiveDate, Utc};
+use pasar_auth::access::{relation, Relation};
 use pasar_auth::model::Actor;
 use pasar_core::clock::{local_date, Zone};
 use pasar_core::error::FieldErrors;
+use pasar_core::id::DocumentId;
 use pasar_core::storage::{FileStore, FileType};
 use pasar_db::audit::{self, AuditEntry};
 use pasar_db::outbox::{self, NewMail};
@@ -175,9 +177,11 @@ pub fn upload(
     zone: Zone,
     actor: &Actor,
     vendor_id: &str,
-    replaces: Option<&str>,
+    replaces: Option<&DocumentId>,
     upload: Upload,
 ) -> Result<DocumentView, VendorError> {
+    let replaces = replaces.map(|id| id.to_string());
+    let replaces = replaces.as_deref();
     let old = match replaces {
         Some(id) => {
             readable_vendor(actor, vendor_id)?;
@@ -282,8 +286,10 @@ pub fn download(
     zone: Zone,
     actor: &Actor,
     vendor_id: &str,
-    id: &str,
+    id: &DocumentId,
 ) -> Result<(DocumentView, Vec<u8>), VendorError> {
+    let id = id.to_string();
+    let id = id.as_str();
     readable_vendor(actor, vendor_id)?;
     let row = store::find_document(conn, vendor_id, id)?.ok_or(VendorError::NotFound)?;
     let bytes = files.get(&row.storage_key)?;

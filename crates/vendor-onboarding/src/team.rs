@@ -2,9 +2,9 @@
 //! do everything for the vendor except manage the team and the bank account.
 
 use crate::error::VendorError;
-use crate::service::{relation, Relation};
 use crate::store;
 use chrono::{DateTime, TimeDelta, Utc};
+use pasar_auth::access::{relation, Relation};
 use pasar_auth::model::{parse_name, Actor, Email, NewPassword, Role};
 use pasar_auth::service::{self as auth, AuthSettings, UserToInsert, UserView};
 use pasar_auth::token::{self, OpaqueToken};
@@ -58,8 +58,8 @@ pub fn invite(
     let email = Email::parse(email).map_err(|m| VendorError::field("email", m))?;
     write_tx(conn, |conn| {
         let vendor = store::lock_vendor(conn, vendor_id)?.ok_or(VendorError::NotFound)?;
-        let me = pasar_auth::store::find_user(conn, &actor.user_id.to_string())?.ok_or(VendorError::NotFound)?;
-        if me.email_verified_at.is_none() {
+        let me = auth::find_account(conn, &actor.user_id.to_string())?.ok_or(VendorError::NotFound)?;
+        if !me.email_verified {
             return Err(VendorError::EmailNotVerified);
         }
         if store::open_invitations(conn, vendor_id, now)?.len() >= MAX_OPEN_INVITATIONS {
@@ -70,7 +70,7 @@ pub fn invite(
         // An address that already has an account gets an invitation like any other —
         // listed as pending until it expires, so the team page tells the owner nothing —
         // but its token is never sent: the account's owner is told instead.
-        let existing = pasar_auth::store::find_user_by_email(conn, email.as_str())?;
+        let existing = auth::find_account_by_email(conn, email.as_str())?;
         let token = OpaqueToken::generate();
         let expires = now + TimeDelta::days(INVITATION_TTL_DAYS);
         store::insert_invitation(
@@ -122,7 +122,7 @@ fn notify_existing_account(
     conn: &mut DbConn,
     settings: &AuthSettings,
     now: DateTime<Utc>,
-    existing: &pasar_auth::store::UserRow,
+    existing: &auth::Account,
     vendor_name: &str,
     actor: &Actor,
 ) -> Result<(), VendorError> {
@@ -199,7 +199,7 @@ pub fn accept(
             password_hash: hash,
         };
         let (view, _) = auth::insert_user(conn, now, None, user, "vendor.staff_join")?;
-        pasar_auth::store::set_email_verified(conn, &view.id.to_string(), now)?;
+        auth::mark_email_verified(conn, &view.id.to_string(), now)?;
         audit::append(
             conn,
             now,
@@ -247,15 +247,14 @@ pub fn remove(
 ) -> Result<(), VendorError> {
     require_owner(actor, vendor_id)?;
     write_tx(conn, |conn| {
-        let user = pasar_auth::store::find_user(conn, user_id)?
+        let user = auth::find_account(conn, user_id)?
             .filter(|u| u.organization_id == vendor_id)
             .ok_or(VendorError::NotFound)?;
-        let roles = pasar_auth::store::roles_of(conn, user_id)?;
-        if !roles.iter().all(|r| r == "vendor_staff") {
+        let roles = auth::account_roles(conn, user_id)?;
+        if !roles.iter().all(|r| *r == Role::VendorStaff) {
             return Err(VendorError::Forbidden("Only staff can be removed; an owner stays."));
         }
-        pasar_auth::store::update_user(conn, user_id, None, Some(false), None, now)?;
-        pasar_auth::store::revoke_all_for_user(conn, user_id, now)?;
+        auth::deactivate_account(conn, user_id, now)?;
         audit::append(
             conn,
             now,

@@ -1,9 +1,15 @@
 //! The buyer's search parameters, checked: every bad one is named, none is guessed.
 
 use super::{SearchQuery, Sort};
-use crate::store::CategoryRow;
+use crate::store::{self, CategoryRow};
+use crate::CatalogError;
 use pasar_core::error::{FieldError, FieldErrors};
 use pasar_core::RegionCode;
+
+/// The category tree, as [`parse`] needs it to expand `category` to its descendants.
+pub fn category_tree(conn: &mut pasar_db::DbConn) -> Result<Vec<CategoryRow>, CatalogError> {
+    Ok(store::categories(conn)?)
+}
 
 /// The parameters `GET /products` understands.
 pub const PARAMS: [&str; 13] = [

@@ -3,14 +3,15 @@
 
 use super::{SearchDoc, SearchError, SearchIndex, Sent};
 use crate::facts::{self, Version};
+pub use crate::images::thumbnail_url;
 use crate::model::ProductStatus;
-use crate::service::vendor_public;
+use crate::search_queue::{self, Entry};
+use crate::shared::vendor_public;
 use crate::store::{self, ProductRow};
 use crate::CatalogError;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use pasar_core::clock::{local_date, Zone};
 use pasar_db::chores::Claim;
-use pasar_db::search_queue::{self, Entry};
 use pasar_db::{write_tx, DbConn, DbError};
 use pasar_vendor_onboarding::model::VendorStatus;
 use pasar_vendor_onboarding::service::{PublicVendorView, VendorSettings};
@@ -37,9 +38,9 @@ impl From<diesel::result::Error> for SyncError {
     }
 }
 
-/// The thumbnail of a product's cover image.
-pub fn thumbnail_url(product_id: &str, image_id: &str) -> String {
-    format!("/api/v1/products/{product_id}/images/{image_id}/thumbnail")
+/// How many products a complete index holds: the visible ones.
+pub fn count_visible(conn: &mut DbConn) -> Result<i64, DbError> {
+    Ok(store::count_visible(conn)?)
 }
 
 /// Every level of a region code: `35.76.01` → `35`, `35.76`, `35.76.01`.
@@ -295,7 +296,7 @@ pub async fn rebuild(
         for id in store::products_changed_since(c, since)? {
             search_queue::product(c, now, &id)?;
         }
-        for id in pasar_vendor_onboarding::store::vendors_changed_since(c, since)? {
+        for id in pasar_vendor_onboarding::service::vendors_changed_since(c, since)? {
             search_queue::vendor(c, now, &id)?;
         }
         Ok::<_, DbError>(())
