@@ -533,7 +533,11 @@ async fn who_may_do_what_to_an_order() {
             ("ppk", 200),
             ("admin", 200),
         ];
-        probe(&app, &s, "PUT", &budgets, Some(set), &setters).await;
+        probe(&app, &s, "PUT", &budgets, Some(set.clone()), &setters).await;
+        // Only a satker has budgets.
+        let not_a_satker = format!("/api/v1/satkers/{}/budgets", m.vendor_id);
+        app.get(&not_a_satker, Some(&m.w.admin)).await.expect_problem(404, "not_found");
+        app.request("PUT", &not_a_satker, Some(&m.w.admin), Some(set)).await.expect_problem(404, "not_found");
     }
 }
 

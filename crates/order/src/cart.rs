@@ -577,6 +577,23 @@ fn budget_view(conn: &mut DbConn, b: BudgetRow) -> Result<BudgetView, OrderError
     })
 }
 
+/// A satker the caller may read (its buyers and treasurer, administrators, auditors);
+/// "not found" for anything else, including ids of other kinds of organisation.
+fn readable_satker(conn: &mut DbConn, actor: &Actor, satker_id: &str) -> Result<(), OrderError> {
+    let found = access::reads_satker(actor, satker_id)
+        && pasar_auth::service::get_organization(conn, actor, satker_id)
+            .map(|o| o.kind == pasar_auth::OrgKind::Satker)
+            .or_else(|e| match e {
+                pasar_auth::AuthError::NotFound(_) => Ok(false),
+                other => Err(other),
+            })?;
+    if found {
+        Ok(())
+    } else {
+        Err(OrderError::NotFound("satker"))
+    }
+}
+
 /// The satker's budgets (its buyers and treasurer, administrators, auditors).
 pub fn budgets(
     conn: &mut DbConn,
@@ -584,9 +601,7 @@ pub fn budgets(
     satker_id: &str,
     year: Option<i32>,
 ) -> Result<Vec<BudgetView>, OrderError> {
-    if !access::reads_satker(actor, satker_id) {
-        return Err(OrderError::NotFound("satker"));
-    }
+    readable_satker(conn, actor, satker_id)?;
     let rows = store::budgets_of(conn, satker_id, year)?;
     rows.into_iter().map(|b| budget_view(conn, b)).collect()
 }
@@ -600,9 +615,7 @@ pub fn put_budgets(
     satker_id: &str,
     input: BudgetInput,
 ) -> Result<Vec<BudgetView>, OrderError> {
-    if !access::reads_satker(actor, satker_id) {
-        return Err(OrderError::NotFound("satker"));
-    }
+    readable_satker(conn, actor, satker_id)?;
     let own_ppk = actor.organization_id.to_string() == satker_id && actor.has(Role::Ppk);
     if !(actor.has(Role::Admin) || own_ppk) {
         return Err(OrderError::Forbidden("Only an administrator or the satker's PPK sets its budgets.".into()));
