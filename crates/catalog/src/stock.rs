@@ -14,7 +14,7 @@ use diesel::prelude::*;
 use pasar_db::schema::products;
 use pasar_db::DbConn;
 use pasar_vendor_onboarding::model::VendorStatus;
-use pasar_vendor_onboarding::service::VendorSettings;
+use pasar_vendor_onboarding::service::{PublicVendorView, VendorSettings};
 
 /// A product as a buyer may order it right now.
 #[derive(Debug, Clone)]
@@ -36,25 +36,44 @@ pub fn offer(
     id: &str,
     on_date: NaiveDate,
 ) -> Result<Option<Offer>, CatalogError> {
-    let Some(row) = store::find_product(conn, id)? else { return Ok(None) };
-    if row.published_name.is_none() {
-        return Ok(None);
+    Ok(offers(conn, settings, &[id], on_date)?.pop().flatten())
+}
+
+/// [`offer`] for several products at once (a cart), reading each vendor once.
+pub fn offers(
+    conn: &mut DbConn,
+    settings: &VendorSettings,
+    ids: &[&str],
+    on_date: NaiveDate,
+) -> Result<Vec<Option<Offer>>, CatalogError> {
+    let mut vendors: Vec<(String, PublicVendorView, VendorStatus)> = Vec::new();
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let Some(row) = store::find_product(conn, id)?.filter(|r| r.published_name.is_some()) else {
+            out.push(None);
+            continue;
+        };
+        let status = ProductStatus::parse(&row.status).map_err(corrupt)?;
+        if !vendors.iter().any(|(v, _, _)| *v == row.vendor_id) {
+            let (view, vendor_status) = vendor_public(conn, settings, &row.vendor_id)?;
+            vendors.push((row.vendor_id.clone(), view, vendor_status));
+        }
+        let (_, vendor, vendor_status) = vendors.iter().find(|(v, _, _)| *v == row.vendor_id).expect("just read");
+        let unavailable = if !status.is_visible() {
+            Some("the product is no longer offered")
+        } else if *vendor_status != VendorStatus::Approved {
+            Some("the vendor does not sell at the moment")
+        } else {
+            None
+        };
+        out.push(Some(Offer {
+            facts: facts::snapshot(&row, vendor, on_date, Version::Approved),
+            min_order: row.min_order.into(),
+            stock: row.stock.into(),
+            unavailable,
+        }));
     }
-    let status = ProductStatus::parse(&row.status).map_err(corrupt)?;
-    let (vendor, vendor_status) = vendor_public(conn, settings, &row.vendor_id)?;
-    let unavailable = if !status.is_visible() {
-        Some("the product is no longer offered")
-    } else if vendor_status != VendorStatus::Approved {
-        Some("the vendor does not sell at the moment")
-    } else {
-        None
-    };
-    Ok(Some(Offer {
-        facts: facts::snapshot(&row, &vendor, on_date, Version::Approved),
-        min_order: row.min_order.into(),
-        stock: row.stock.into(),
-        unavailable,
-    }))
+    Ok(out)
 }
 
 /// Takes `quantity` units of `id` if that many are left; `false` (and nothing changed)

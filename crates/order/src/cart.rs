@@ -104,9 +104,10 @@ pub fn get_cart(
     satker_buyer(actor)?;
     let today = local_date(now, settings.time_zone());
     let mut lines = Vec::new();
-    for row in store::cart(conn, &actor.user_id.to_string())? {
-        let offer = stock::offer(conn, &settings.vendors, &row.product_id, today)?;
-        lines.push(cart_line(&row, offer.as_ref()));
+    let rows = store::cart(conn, &actor.user_id.to_string())?;
+    let ids: Vec<&str> = rows.iter().map(|r| r.product_id.as_str()).collect();
+    for (row, offer) in rows.iter().zip(stock::offers(conn, &settings.vendors, &ids, today)?) {
+        lines.push(cart_line(row, offer.as_ref()));
     }
     let total_idr = lines.iter().filter(|l| l.buyable).filter_map(|l| l.amount_idr).fold(0i64, i64::saturating_add);
     let mut vendors: Vec<&str> = lines.iter().filter_map(|l| l.vendor_id.as_deref()).collect();
@@ -273,12 +274,12 @@ pub fn checkout(
     let zone = settings.time_zone();
     let today = local_date(now, zone);
     let c = check_input(&input, today)?;
-    let ppk = pasar_auth::service::users_of_organization(conn, &satker_id)?
-        .into_iter()
-        .find(|u| u.id.to_string() == input.ppk_id && u.active && u.roles.contains(&Role::Ppk));
-    if ppk.is_none() {
-        return Err(OrderError::field("ppk_id", "must be an active PPK of your satker"));
-    }
+    let ppk = pasar_auth::service::find_account(conn, &input.ppk_id)?
+        .filter(|a| a.active && a.organization_id == satker_id)
+        .map(|a| Ok::<_, OrderError>((pasar_auth::service::account_roles(conn, &a.id)?.contains(&Role::Ppk), a)))
+        .transpose()?
+        .and_then(|(is_ppk, a)| is_ppk.then_some(a))
+        .ok_or_else(|| OrderError::field("ppk_id", "must be an active PPK of your satker"))?;
     let year = today.year();
     let user = actor.user_id.to_string();
     let due = pasar_db::calendar::add_working_days(conn, now, settings.ppk_days, zone)?;
@@ -290,9 +291,11 @@ pub fn checkout(
         // Every line, checked now and reported together.
         let mut problems = Vec::new();
         let mut picked = Vec::new();
-        for (index, line) in cart.iter().enumerate() {
+        let ids: Vec<&str> = cart.iter().map(|l| l.product_id.as_str()).collect();
+        let offers = stock::offers(conn, &settings.vendors, &ids, today)?;
+        for ((index, line), offer) in cart.iter().enumerate().zip(offers) {
             let field = |f: &str| format!("lines[{index}].{f}");
-            match stock::offer(conn, &settings.vendors, &line.product_id, today)? {
+            match offer {
                 None => problems.push(FieldError::new(field("product_id"), "the product no longer exists")),
                 Some(Offer { unavailable: Some(why), .. }) => problems.push(FieldError::new(field("product_id"), why)),
                 Some(o) if line.quantity < o.min_order => {
@@ -326,7 +329,7 @@ pub fn checkout(
         }
         check_budget(conn, &satker_id, year, &input.budget_line, totals.iter().map(|t| t.0).sum())?;
         let checkout_ref = uuid::Uuid::now_v7().to_string();
-        let mut orders = Vec::with_capacity(groups.len());
+        let mut views = Vec::with_capacity(groups.len());
         for ((vendor_id, g), total) in groups.iter().zip(totals) {
             let id = uuid::Uuid::now_v7().to_string();
             let row = OrderRow {
@@ -372,6 +375,7 @@ pub fn checkout(
             let lines: Vec<LineRow> =
                 g.iter().enumerate().map(|(n, p)| line_row(&id, n as i32 + 1, p.quantity, &p.facts)).collect();
             store::insert_order(conn, &row, &lines)?;
+            views.push(view::fresh(&row, &lines, &user)?);
             audit_order(
                 conn,
                 now,
@@ -380,11 +384,11 @@ pub fn checkout(
                 "order.checkout",
                 json!({ "checkout_ref": checkout_ref, "total_idr": total.0, "lines": lines.len(), "state": row.state }),
             )?;
-            notify::send(
+            notify::send_to(
                 conn,
                 now,
                 &row,
-                &[To::Ppk],
+                &ppk.email,
                 "Pesanan menunggu persetujuan PPK / An order awaits your approval",
                 &format!(
                     "Sebuah pesanan senilai {total} menunggu persetujuan Anda.\nAn order of {total} awaits your approval before {}.",
@@ -399,14 +403,9 @@ pub fn checkout(
                 "Pesanan baru / A new order",
                 &format!("Pesanan baru senilai {total} menunggu persetujuan PPK.\nA new order of {total} awaits the PPK's approval."),
             )?;
-            orders.push(row);
         }
         let ids: Vec<String> = cart.iter().map(|l| l.product_id.clone()).collect();
         store::clear_cart(conn, &user, &ids)?;
-        let mut views = Vec::with_capacity(orders.len());
-        for row in &orders {
-            views.push(view::full(conn, row)?);
-        }
         // Stock last: a product's row stays locked from here to the commit, so the
         // busiest rows of the marketplace are held for as short a time as possible; and
         // in product order, so that concurrent checkouts never wait on each other in a

@@ -61,11 +61,7 @@ pub fn surat_pesanan(
     let vendor = pasar_vendor_onboarding::billing::billing_facts(conn, &order.vendor_id)?
         .map(|v| v.legal_name)
         .unwrap_or_else(|| order.vendor_id.clone());
-    let ppk_name = pasar_auth::service::users_of_organization(conn, &order.satker_id)?
-        .into_iter()
-        .find(|u| u.id.to_string() == order.ppk_id)
-        .map(|u| u.name)
-        .unwrap_or_default();
+    let ppk_name = pasar_auth::service::find_account(conn, &order.ppk_id)?.map(|a| a.name).unwrap_or_default();
     let mut t = String::new();
     let _ = writeln!(t, "SURAT PESANAN");
     let _ = writeln!(t, "Nomor: {number}");

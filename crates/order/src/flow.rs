@@ -295,10 +295,13 @@ pub fn approve(
         |row| access::order_ppk(actor, row),
         |conn, row| {
             let mut lines = store::lines(conn, &row.id)?;
-            for l in &mut lines {
+            let ids: Vec<String> = lines.iter().map(|l| l.product_id.clone()).collect();
+            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+            let offers = stock::offers(conn, &settings.vendors, &ids, today)?;
+            for (l, offer) in lines.iter_mut().zip(offers) {
                 // The facts as they stand at the Surat Pesanan; a product gone since
                 // checkout keeps the facts it was bought with.
-                if let Some(offer) = stock::offer(conn, &settings.vendors, &l.product_id, today)? {
+                if let Some(offer) = offer {
                     let (hst, agreed) = (l.hst_unit_price_idr, l.unit_price_idr);
                     *l = l.clone().with_facts(&offer.facts);
                     l.hst_unit_price_idr = hst;

@@ -49,6 +49,25 @@ fn addresses(conn: &mut DbConn, order: &OrderRow, to: &[To]) -> Result<Vec<Strin
     Ok(out)
 }
 
+/// Queues one mail about `order` to `address`.
+pub fn send_to(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    order: &OrderRow,
+    address: &str,
+    subject: &str,
+    body: &str,
+) -> Result<(), OrderError> {
+    let (subject, body) = compose(order, subject, body);
+    outbox::enqueue_mail(conn, now, NewMail { to: address, subject: &subject, body: &body, expires_at: None })?;
+    Ok(())
+}
+
+fn compose(order: &OrderRow, subject: &str, body: &str) -> (String, String) {
+    let reference = order.sp_number.clone().unwrap_or_else(|| order.id.clone());
+    (format!("{subject} ({reference})"), format!("{body}\n\nPesanan / order: {}\nStatus: {}\n", order.id, order.state))
+}
+
 /// Queues one mail about `order` to each of `to`.
 pub fn send(
     conn: &mut DbConn,
@@ -58,9 +77,7 @@ pub fn send(
     subject: &str,
     body: &str,
 ) -> Result<(), OrderError> {
-    let reference = order.sp_number.clone().unwrap_or_else(|| order.id.clone());
-    let subject = format!("{subject} ({reference})");
-    let body = format!("{body}\n\nPesanan / order: {}\nStatus: {}\n", order.id, order.state);
+    let (subject, body) = compose(order, subject, body);
     for address in addresses(conn, order, to)? {
         outbox::enqueue_mail(conn, now, NewMail { to: &address, subject: &subject, body: &body, expires_at: None })?;
     }

@@ -279,6 +279,25 @@ pub(crate) fn full(conn: &mut DbConn, row: &OrderRow) -> Result<OrderView, Order
     })
 }
 
+/// An order just checked out, from what the checkout wrote (no need to read it back).
+pub(crate) fn fresh(row: &OrderRow, lines: &[LineRow], actor_id: &str) -> Result<OrderView, OrderError> {
+    Ok(OrderView {
+        summary: summary(row)?,
+        lines: lines.iter().map(line_view).collect(),
+        negotiation: vec![],
+        surat_pesanan: None,
+        shipments: vec![],
+        bast: None,
+        invoice: None,
+        addenda: vec![],
+        history: vec![HistoryEntry {
+            at: from_db(row.created_at),
+            action: "order.checkout".into(),
+            actor_id: Some(actor_id.to_owned()),
+        }],
+    })
+}
+
 /// The order, for whoever may see it (see [`access`]); "not found" for anyone else.
 pub fn get_order(conn: &mut DbConn, actor: &Actor, id: &str) -> Result<OrderView, OrderError> {
     let row = store::find_order(conn, id)?.ok_or(OrderError::NotFound("order"))?;

@@ -23,6 +23,7 @@ pub struct Account {
     pub email: String,
     pub name: String,
     pub email_verified: bool,
+    pub active: bool,
 }
 
 impl From<UserRow> for Account {
@@ -33,6 +34,7 @@ impl From<UserRow> for Account {
             email: row.email,
             name: row.name,
             email_verified: row.email_verified_at.is_some(),
+            active: row.active,
         }
     }
 }
