@@ -377,10 +377,6 @@ order_action!(
     |conn, st, actor, id, b| flow::rate(conn, st.now(), &actor, id, b)
 );
 
-fn addendum_version(raw: &str) -> Result<i32, ApiError> {
-    raw.parse::<i32>().ok().filter(|v| (2..=10_000).contains(v)).ok_or_else(|| ApiError::not_found("No such addendum."))
-}
-
 /// The vendor accepts the pending addendum; quantities, prices and stock follow.
 #[utoipa::path(post, path = "/api/v1/orders/{id}/addenda/{version}/accept", tag = "orders", security(("bearer" = [])), request_body = Empty,
     params(("id" = uuid::Uuid, Path, description = "Order id"), ("version" = i32, Path, minimum = 2, maximum = 10000, description = "Addendum version")),
@@ -391,10 +387,7 @@ pub async fn accept_addendum(
     path: web::Path<(String, String)>,
     _body: ApiJson<Empty>,
 ) -> Result<HttpResponse, ApiError> {
-    let AuthUser(actor) = user;
-    let (id, version) = path.into_inner();
-    let version = addendum_version(&version)?;
-    act(state, &id, move |conn, st, id| flow::decide_addendum(conn, st.now(), &actor, id, version, true)).await
+    decide_addendum(state, user, path, true).await
 }
 
 /// The vendor rejects the pending addendum; the order stays as it was.
@@ -407,10 +400,22 @@ pub async fn reject_addendum(
     path: web::Path<(String, String)>,
     _body: ApiJson<Empty>,
 ) -> Result<HttpResponse, ApiError> {
-    let AuthUser(actor) = user;
+    decide_addendum(state, user, path, false).await
+}
+
+async fn decide_addendum(
+    state: web::Data<AppState>,
+    AuthUser(actor): AuthUser,
+    path: web::Path<(String, String)>,
+    accept: bool,
+) -> Result<HttpResponse, ApiError> {
     let (id, version) = path.into_inner();
-    let version = addendum_version(&version)?;
-    act(state, &id, move |conn, st, id| flow::decide_addendum(conn, st.now(), &actor, id, version, false)).await
+    let version = version
+        .parse::<i32>()
+        .ok()
+        .filter(|v| (2..=10_000).contains(v))
+        .ok_or_else(|| ApiError::not_found("No such addendum."))?;
+    act(state, &id, move |conn, st, id| flow::decide_addendum(conn, st.now(), &actor, id, version, accept)).await
 }
 
 /// The order's invoice: lines × agreed prices, PPN, PPh 22, what the bendahara pays and

@@ -6,7 +6,7 @@ use crate::cart::line_row;
 use crate::error::OrderError;
 use crate::model::OrderState;
 use crate::settings::OrderSettings;
-use crate::store::{self, OrderRow};
+use crate::store::{self, Opening, OrderRow};
 use chrono::{DateTime, Datelike, Utc};
 use pasar_catalog::stock;
 use pasar_core::clock::local_date;
@@ -44,7 +44,7 @@ pub fn seed_orders(
                 let quantity = 1 + (i as i64 % 5);
                 let line = line_row(&id, 1, quantity, &offer.facts);
                 let total = quantity * offer.facts.unit_price_idr;
-                let row = OrderRow {
+                let row = OrderRow::from(Opening {
                     id: id.clone(),
                     checkout_ref: id.clone(),
                     satker_id: who.satker_id.to_owned(),
@@ -60,30 +60,10 @@ pub fn seed_orders(
                     delivery_address: "Alamat satuan kerja".into(),
                     delivery_date: local_date(at, settings.time_zone()).to_string(),
                     note: None,
-                    hst_total_idr: total,
                     total_idr: total,
                     due_at: None,
-                    sp_number: None,
-                    sp_sha256: None,
-                    sp_content: None,
-                    sp_signed_at: None,
-                    sp_signature: None,
-                    vendor_signed_at: None,
-                    bast_number: None,
-                    bast_signed_at: None,
-                    bast_vendor_signed_at: None,
-                    invoice_number: None,
-                    invoice_json: None,
-                    invoiced_at: None,
-                    cancel_reason: None,
-                    ended_at: None,
-                    rating: None,
-                    rating_comment: None,
-                    rated_at: None,
-                    version: 1,
-                    created_at: to_db(at),
-                    updated_at: to_db(at),
-                };
+                    at: to_db(at),
+                });
                 store::insert_order(conn, &row, &[line])?;
             }
             audit::append(

@@ -5,7 +5,7 @@ use crate::error::OrderError;
 use crate::model::{FundingSource, Method, OrderState};
 use crate::notify::{self, To};
 use crate::settings::OrderSettings;
-use crate::store::{self, BudgetRow, CartLineRow, LineRow, OrderRow};
+use crate::store::{self, BudgetRow, CartLineRow, LineRow, Opening, OrderRow};
 use crate::view::{self, audit_order, OrderView};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use pasar_auth::model::{Actor, Role};
@@ -332,7 +332,7 @@ pub fn checkout(
         let mut views = Vec::with_capacity(groups.len());
         for ((vendor_id, g), total) in groups.iter().zip(totals) {
             let id = uuid::Uuid::now_v7().to_string();
-            let row = OrderRow {
+            let row = OrderRow::from(Opening {
                 id: id.clone(),
                 checkout_ref: checkout_ref.clone(),
                 satker_id: satker_id.clone(),
@@ -348,30 +348,10 @@ pub fn checkout(
                 delivery_address: input.delivery_address.trim().to_owned(),
                 delivery_date: c.delivery_date.to_string(),
                 note: input.note.clone(),
-                hst_total_idr: total.0,
                 total_idr: total.0,
                 due_at: Some(to_db(due)),
-                sp_number: None,
-                sp_sha256: None,
-                sp_content: None,
-                sp_signed_at: None,
-                sp_signature: None,
-                vendor_signed_at: None,
-                bast_number: None,
-                bast_signed_at: None,
-                bast_vendor_signed_at: None,
-                invoice_number: None,
-                invoice_json: None,
-                invoiced_at: None,
-                cancel_reason: None,
-                ended_at: None,
-                rating: None,
-                rating_comment: None,
-                rated_at: None,
-                version: 1,
-                created_at: to_db(now),
-                updated_at: to_db(now),
-            };
+                at: to_db(now),
+            });
             let lines: Vec<LineRow> =
                 g.iter().enumerate().map(|(n, p)| line_row(&id, n as i32 + 1, p.quantity, &p.facts)).collect();
             store::insert_order(conn, &row, &lines)?;

@@ -52,6 +52,74 @@ pub struct OrderRow {
     pub updated_at: NaiveDateTime,
 }
 
+/// What an order starts with; everything later steps fill in (documents, invoice,
+/// rating, the end) starts empty.
+pub struct Opening {
+    pub id: String,
+    pub checkout_ref: String,
+    pub satker_id: String,
+    pub vendor_id: String,
+    pub buyer_id: String,
+    pub ppk_id: String,
+    pub state: String,
+    pub method: String,
+    pub rup_code: String,
+    pub budget_line: String,
+    pub funding_source: String,
+    pub fiscal_year: i32,
+    pub delivery_address: String,
+    pub delivery_date: String,
+    pub note: Option<String>,
+    pub total_idr: i64,
+    pub due_at: Option<NaiveDateTime>,
+    pub at: NaiveDateTime,
+}
+
+impl From<Opening> for OrderRow {
+    fn from(o: Opening) -> Self {
+        OrderRow {
+            id: o.id,
+            checkout_ref: o.checkout_ref,
+            satker_id: o.satker_id,
+            vendor_id: o.vendor_id,
+            buyer_id: o.buyer_id,
+            ppk_id: o.ppk_id,
+            state: o.state,
+            method: o.method,
+            rup_code: o.rup_code,
+            budget_line: o.budget_line,
+            funding_source: o.funding_source,
+            fiscal_year: o.fiscal_year,
+            delivery_address: o.delivery_address,
+            delivery_date: o.delivery_date,
+            note: o.note,
+            hst_total_idr: o.total_idr,
+            total_idr: o.total_idr,
+            due_at: o.due_at,
+            sp_number: None,
+            sp_sha256: None,
+            sp_content: None,
+            sp_signed_at: None,
+            sp_signature: None,
+            vendor_signed_at: None,
+            bast_number: None,
+            bast_signed_at: None,
+            bast_vendor_signed_at: None,
+            invoice_number: None,
+            invoice_json: None,
+            invoiced_at: None,
+            cancel_reason: None,
+            ended_at: None,
+            rating: None,
+            rating_comment: None,
+            rated_at: None,
+            version: 1,
+            created_at: o.at,
+            updated_at: o.at,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = order_lines)]
 #[diesel(treat_none_as_null = true)]
