@@ -237,6 +237,8 @@ async fn an_order_goes_from_cart_to_invoice_with_its_facts_frozen() {
         let rating = app.get(&format!("/api/v1/vendors/{}/rating", m.vendor_id), None).await.expect(200);
         assert_eq!((rating["average"].as_f64(), rating["count"].as_i64()), (Some(5.0), Some(1)), "{rating}");
         assert_eq!(rating["recent"][0]["comment"], "rapi");
+        let profile = app.get(&format!("/api/v1/vendors/{}", m.vendor_id), None).await.expect(200);
+        assert_eq!(profile["rating"], rating, "the public profile shows the rating");
 
         // Later changes to the product and the vendor leave the order as it was.
         let before = app.get(&path, Some(&pp)).await.expect(200);

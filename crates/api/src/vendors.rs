@@ -176,12 +176,22 @@ pub enum VendorReply {
     Public(PublicVendorView),
 }
 
+/// A vendor with what PPKs said of it after its orders (for the OpenAPI document).
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct VendorProfile {
+    #[serde(flatten)]
+    pub vendor: VendorReply,
+    pub rating: pasar_order::flow::VendorRating,
+}
+
 /// A vendor: in full for its own users, curators, administrators and auditors; the
-/// public profile of an approved vendor for anyone else (login optional).
+/// public profile of an approved vendor for anyone else (login optional). Either way
+/// with its rating by the PPKs of its orders.
 #[utoipa::path(get, path = "/api/v1/vendors/{id}", tag = "vendors", security((), ("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "Vendor id")),
     responses(
-        (status = 200, description = "VendorView, or PublicVendorView for the public", body = VendorReply),
+        (status = 200, description = "VendorView, or PublicVendorView for the public; with `rating`", body = VendorProfile),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_vendor(
@@ -192,8 +202,18 @@ pub async fn get_vendor(
     let MaybeAuthUser(actor) = user;
     let id = vendor_id(&id)?;
     let st = state.clone();
-    let reply = state.run(move |conn| vendors::get_vendor(conn, &st.vendors, actor.as_ref(), &id)).await?;
-    Ok(HttpResponse::Ok().json(reply))
+    let (reply, rating) = state
+        .run(move |conn| {
+            let reply = vendors::get_vendor(conn, &st.vendors, actor.as_ref(), &id)?;
+            let rating = pasar_order::flow::vendor_rating(conn, &id)?;
+            Ok::<_, pasar_order::OrderError>((reply, rating))
+        })
+        .await?;
+    let mut body = serde_json::to_value(&reply).map_err(|e| ApiError::internal(e.to_string()))?;
+    if let Some(o) = body.as_object_mut() {
+        o.insert("rating".into(), serde_json::to_value(&rating).map_err(|e| ApiError::internal(e.to_string()))?);
+    }
+    Ok(HttpResponse::Ok().json(body))
 }
 
 /// Update the profile (the vendor's own users; the bank account only by the owner).

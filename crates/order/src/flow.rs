@@ -107,8 +107,8 @@ pub struct LinePrice {
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct NegotiationInput {
     /// `offer` (the buyer proposes lower prices), `counter` (the vendor answers with its
-    /// own), `accept` (the other side's last proposal is agreed) or `end` (stop; the
-    /// prices agreed before stay).
+    /// own), `accept` (the other side's last proposal is agreed), or `decline` / `end`
+    /// (stop; the prices agreed before stay).
     pub action: String,
     /// For `offer` and `counter`: the proposed unit prices (lines not named keep theirs).
     pub lines: Option<Vec<LinePrice>>,
@@ -161,8 +161,8 @@ pub fn negotiate(
         "offer" => Action::Offer,
         "counter" => Action::Counter,
         "accept" => Action::AcceptPrices,
-        "end" => Action::EndNegotiation,
-        _ => return Err(OrderError::field("action", "must be one of: offer, counter, accept, end")),
+        "end" | "decline" => Action::EndNegotiation,
+        _ => return Err(OrderError::field("action", "must be one of: offer, counter, accept, decline, end")),
     };
     let ppk_due = due(conn, settings, now, settings.ppk_days)?;
     let seated = std::cell::Cell::new(Party::Buyer);
