@@ -519,6 +519,9 @@ fn payment(conn: &mut DbConn, now: DateTime<Utc>, request: &Value) -> Result<Sna
         }),
     );
     let reply = SnapReply::new(Code::new(200, PAYMENT, 0), "Successful", json!({ "virtualAccountData": data }));
+    // The order first, then the VA, as issuing takes them: two transactions never wait
+    // on each other in a circle.
+    pasar_order::store::lock_order(conn, &va.order_id)?;
     if store::mark_paid(conn, &va.id, to_db(now), payment_id, reference, &reply.body.to_string())? == 0 {
         // Another copy of this payment (or another payment) won the row meanwhile.
         let again = store::by_number(conn, &number)?.ok_or(PaymentError::NotFound)?;
