@@ -88,10 +88,12 @@ struct Signed<'a> {
     timestamp_offset: i64,
     /// Signed over this body instead of the one sent.
     signed_body: Option<&'a [u8]>,
+    /// A header left out.
+    without: Option<&'a str>,
 }
 
 fn honest(token: &str) -> Signed<'_> {
-    Signed { token, external_id: ext(), secret: SECRET, timestamp_offset: 0, signed_body: None }
+    Signed { token, external_id: ext(), secret: SECRET, timestamp_offset: 0, signed_body: None, without: None }
 }
 
 fn ext() -> String {
@@ -112,6 +114,7 @@ async fn call(app: &TestApp, path: &str, s: &Signed<'_>, body: &[u8]) -> Reply {
         ("x-external-id", s.external_id.clone()),
         ("channel-id", "95231".to_owned()),
     ];
+    let headers: Vec<_> = headers.into_iter().filter(|(name, _)| Some(*name) != s.without).collect();
     let r = send(app, path, &headers, body).await;
     assert!(r.header("x-timestamp").is_some(), "a SNAP reply carries X-TIMESTAMP: {}", r.body);
     assert_ne!(r.header("content-type"), Some("application/problem+json"));
@@ -371,6 +374,9 @@ async fn forged_stale_replayed_and_wrong_calls_get_their_codes_and_change_nothin
             ),
             ("a negative amount", honest(&token), pay_body(&va_a, "PAY-A", "-1350000.00"), "4002501"),
             ("a huge amount", honest(&token), pay_body(&va_a, "PAY-A", "99999999999999999999.00"), "4002501"),
+            ("no X-EXTERNAL-ID", Signed { without: Some("x-external-id"), ..honest(&token) }, good.clone(), "4002502"),
+            ("no CHANNEL-ID", Signed { without: Some("channel-id"), ..honest(&token) }, good.clone(), "4002502"),
+            ("no signature", Signed { without: Some("x-signature"), ..honest(&token) }, good.clone(), "4002502"),
             ("no amount", honest(&token), va_body(&va_a, json!({ "paymentRequestId": "PAY-A" })), "4002502"),
         ];
         for (what, signed, body, expected) in &cases {
