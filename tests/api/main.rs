@@ -14,6 +14,7 @@ mod mail;
 mod migrations;
 mod orders;
 mod outbox;
+mod payments;
 mod races;
 mod search;
 mod vendors;

@@ -48,6 +48,8 @@ pub struct Options {
     pub trust_forwarded_for: bool,
     /// `marketplace.time_zone` (default `Asia/Jakarta`).
     pub time_zone: Option<String>,
+    /// `[payments]`: VA numbers and the bank's SNAP credentials.
+    pub payments: Option<pasar_server::config::PaymentsConfig>,
 }
 
 /// Whether an S3-compatible store is there for tests (`TEST_S3_URL`); says so when it
@@ -155,6 +157,9 @@ impl TestApp {
         }
         if let Some(zone) = &options.time_zone {
             config.marketplace.time_zone = zone.clone();
+        }
+        if let Some(payments) = &options.payments {
+            config.payments = payments.clone();
         }
         let meili_proxy = if options.meilisearch {
             let url = std::env::var("MEILI_URL").expect("MEILI_URL");

@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations, at
 //! `/api/v1/openapi.json`, and a browsable page at `/api/docs/`.
 
-use crate::{accounts, admin, calendar, catalog, documents, health, orders, problem, vendors};
+use crate::{accounts, admin, calendar, catalog, documents, health, orders, payments, problem, vendors};
 use actix_web::{web, HttpResponse};
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{Operation, ParameterIn};
@@ -111,6 +111,8 @@ ending `_bp`; ids are UUID v7 strings; lists take `limit` and `cursor` and answe
         orders::reject_addendum,
         orders::rate,
         orders::vendor_rating,
+        payments::issue_virtual_account,
+        payments::get_virtual_account,
     ),
     components(schemas(problem::Problem, pasar_core::FieldError)),
     modifiers(&BearerAuth, &ProblemResponses, &PageParameters),

@@ -16,6 +16,7 @@ pub mod health;
 pub mod idempotency;
 pub mod middleware;
 pub mod orders;
+pub mod payments;
 pub mod problem;
 pub mod state;
 pub mod vendors;
@@ -56,7 +57,9 @@ pub fn app(
                 .configure(catalog::configure)
                 .configure(admin::configure)
                 .configure(calendar::configure)
-                .configure(orders::configure),
+                .configure(orders::configure)
+                .configure(payments::configure),
         )
+        .service(web::scope("/v1.0").configure(payments::configure_bank))
         .default_service(web::to(middleware::no_route))
 }

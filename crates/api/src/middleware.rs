@@ -81,7 +81,8 @@ fn default_detail(code: Code, req: &HttpRequest) -> String {
 /// Rewrites error replies that are not yet problem+json.
 pub fn problem_fallback<B: MessageBody + 'static>() -> ErrorHandlers<B> {
     ErrorHandlers::new().default_handler(|res: ServiceResponse<B>| {
-        if is_problem(&res) {
+        // The bank-facing SNAP scope answers in its own format.
+        if is_problem(&res) || crate::payments::is_bank_path(res.request().path()) {
             return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
         }
         let status = res.status().as_u16();

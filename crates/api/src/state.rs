@@ -32,6 +32,8 @@ pub struct AppState {
     pub vendors: Arc<pasar_vendor_onboarding::service::VendorSettings>,
     /// Buying rules: ceilings, deadlines, tax.
     pub orders: Arc<pasar_order::OrderSettings>,
+    /// Payment by virtual account: VA numbers and the bank's SNAP credentials.
+    pub payments: Arc<pasar_payment_virtual_account::PaymentSettings>,
     /// Uploaded files.
     pub files: Arc<dyn pasar_core::storage::FileStore>,
     pub clock: SharedClock,

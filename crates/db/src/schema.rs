@@ -497,6 +497,40 @@ diesel::table! {
 
 diesel::joinable!(order_lines -> orders (order_id));
 
+diesel::table! {
+    virtual_accounts (id) {
+        id -> Text,
+        order_id -> Text,
+        va_number -> Text,
+        partner_service_id -> Text,
+        customer_no -> Text,
+        invoice_number -> Text,
+        amount_idr -> BigInt,
+        state -> Text,
+        expires_at -> Timestamp,
+        issued_by -> Text,
+        created_at -> Timestamp,
+        paid_at -> Nullable<Timestamp>,
+        payment_request_id -> Nullable<Text>,
+        payment_reference -> Nullable<Text>,
+        payment_response -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    snap_external_ids (partner_id, day, external_id) {
+        partner_id -> Text,
+        day -> Text,
+        external_id -> Text,
+        request_hash -> Text,
+        response_status -> Nullable<Integer>,
+        response_body -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(virtual_accounts -> orders (order_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     users,
@@ -529,4 +563,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     negotiation_rounds,
     shipments,
     addenda,
+    virtual_accounts,
+    snap_external_ids,
 );

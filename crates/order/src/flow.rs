@@ -984,3 +984,66 @@ pub fn vendor_rating(conn: &mut DbConn, vendor_id: &str) -> Result<VendorRating,
         .collect();
     Ok(VendorRating { average, count: scores.len(), recent })
 }
+
+// ---- payment ----
+//
+// The payment capability issues the virtual account and hears of the payment; it calls
+// these inside its own transaction (they become savepoints of it), so the order's state,
+// its audit entries and the VA change together.
+
+/// The satker's treasurer asks for payment of the invoice: `invoiced → awaiting_payment`.
+/// `detail` (the VA issued) is kept in the audit entry.
+pub fn request_payment(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    id: &str,
+    detail: serde_json::Value,
+) -> Result<OrderView, OrderError> {
+    transition(
+        conn,
+        now,
+        Some(actor),
+        id,
+        Action::RequestPayment,
+        |r| match seat(actor, r)? {
+            Seat::Treasurer => Ok(()),
+            _ => Err(OrderError::Forbidden("Only the satker's bendahara asks for payment.".into())),
+        },
+        |_, _| Ok(detail),
+    )
+}
+
+/// The bank reported the invoice paid: `awaiting_payment → paid → completed`, each with
+/// its audit entry (`detail`, the payment, on the first), and the treasurers and the
+/// vendor are told.
+pub fn settle(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    id: &str,
+    detail: serde_json::Value,
+) -> Result<OrderView, OrderError> {
+    write_tx(conn, |conn| {
+        transition(
+            conn,
+            now,
+            None,
+            id,
+            Action::Pay,
+            |_| Ok(()),
+            |conn, row| {
+                let number = row.invoice_number.clone().unwrap_or_default();
+                notify::send(
+                conn,
+                now,
+                row,
+                &[To::Treasurers, To::Vendor],
+                "Tagihan lunas / Invoice paid",
+                &format!("Tagihan {number} telah dibayar melalui virtual account.\nInvoice {number} is paid by virtual account."),
+            )?;
+                Ok(detail)
+            },
+        )?;
+        transition(conn, now, None, id, Action::Complete, |_| Ok(()), |_, _| Ok(json!({})))
+    })
+}

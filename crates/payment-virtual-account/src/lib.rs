@@ -1,10 +1,15 @@
-//! Payment by bank virtual account, on Bank Indonesia's SNAP standard: issuing VA
-//! numbers, answering the bank's inquiry and payment calls, reconciliation. The VA
-//! number lives in [`model`]; the rest arrives with its issue.
+//! Payment by bank virtual account, on Bank Indonesia's SNAP standard: issuing a VA for
+//! an invoice, and answering the bank's token, inquiry, payment and status calls.
+//!
+//! Layers: [`model`] (VA numbers, the view), [`snap`] (signatures, tokens, codes and
+//! amounts, pure), [`store`] (queries), [`settings`], [`service`] (the use cases).
 
 pub mod error;
 pub mod model;
 pub mod service;
+pub mod settings;
+pub mod snap;
 pub mod store;
 
 pub use error::PaymentError;
+pub use settings::{BankSettings, PaymentSettings};

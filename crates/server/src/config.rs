@@ -30,7 +30,30 @@ pub struct Config {
     pub search: SearchConfig,
     pub calendar: CalendarConfig,
     pub orders: OrdersConfig,
+    pub payments: PaymentsConfig,
     pub log: LogConfig,
+}
+
+/// Payment by virtual account: the VA numbers Pasar issues and the bank that calls it
+/// (SNAP). Secrets may come from files or the environment rather than this file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentsConfig {
+    /// The bank's prefix of every VA number, 1 to 8 digits; empty: no VA is issued.
+    pub partner_service_id: String,
+    /// `space` or `zero`: how the prefix is padded to 8 characters.
+    pub partner_service_id_padding: pasar_payment_virtual_account::model::Padding,
+    pub customer_no_digits: usize,
+    pub va_valid_working_days: u32,
+    /// Empty: the bank-facing endpoints refuse every call.
+    pub snap_client_id: String,
+    pub snap_client_secret: String,
+    pub snap_client_secret_file: String,
+    /// The bank's RSA public key: PEM text, or the path of a PEM file.
+    pub snap_bank_public_key: String,
+    pub snap_partner_id: String,
+    pub snap_signature_encoding: pasar_payment_virtual_account::snap::SignatureEncoding,
+    pub snap_timestamp_window_secs: u32,
 }
 
 /// Buying rules: deadlines in working days, dated ceilings, dated taxes.
@@ -451,6 +474,7 @@ impl Config {
             return Err(invalid("uploads.max_bytes", "must be at least 1024"));
         }
         self.files.validate()?;
+        self.payment_settings()?;
         tracing_subscriber::EnvFilter::try_new(&self.log.level).map_err(|e| invalid("log.level", e.to_string()))?;
         Ok(())
     }
@@ -588,6 +612,69 @@ impl Config {
             tax: o.tax.clone(),
             ..Default::default()
         }
+    }
+
+    /// The payment settings, with the bank's secret and key read (from files if so
+    /// configured).
+    pub fn payment_settings(&self) -> Result<pasar_payment_virtual_account::PaymentSettings, ConfigError> {
+        use pasar_payment_virtual_account::{snap, BankSettings, PaymentSettings};
+        let p = &self.payments;
+        let psid = p.partner_service_id.trim();
+        if !psid.is_empty() && (psid.len() > 8 || !psid.bytes().all(|b| b.is_ascii_digit())) {
+            return Err(invalid("payments.partner_service_id", "must be 1 to 8 digits (or empty)"));
+        }
+        if !(8..=20).contains(&p.customer_no_digits) {
+            return Err(invalid("payments.customer_no_digits", "must be 8 to 20"));
+        }
+        if p.va_valid_working_days == 0 {
+            return Err(invalid("payments.va_valid_working_days", "must be at least 1"));
+        }
+        let bank = if p.snap_client_id.trim().is_empty() {
+            None
+        } else {
+            let secret = if p.snap_client_secret_file.is_empty() {
+                p.snap_client_secret.clone()
+            } else {
+                std::fs::read_to_string(&p.snap_client_secret_file)
+                    .map_err(|e| invalid("payments.snap_client_secret_file", format!("cannot be read: {e}")))?
+                    .trim()
+                    .to_owned()
+            };
+            if secret.len() < 16 {
+                return Err(invalid("payments.snap_client_secret", "must be at least 16 characters"));
+            }
+            let key = p.snap_bank_public_key.trim();
+            let pem = if key.starts_with("-----BEGIN") {
+                key.to_owned()
+            } else {
+                std::fs::read_to_string(key)
+                    .map_err(|e| invalid("payments.snap_bank_public_key", format!("cannot read {key}: {e}")))?
+            };
+            let public_key =
+                snap::public_key_from_pem(&pem).map_err(|e| invalid("payments.snap_bank_public_key", e))?;
+            if p.snap_partner_id.trim().is_empty() {
+                return Err(invalid("payments.snap_partner_id", "must be set with snap_client_id"));
+            }
+            if p.snap_timestamp_window_secs == 0 {
+                return Err(invalid("payments.snap_timestamp_window_secs", "must be more than 0"));
+            }
+            Some(BankSettings {
+                client_id: p.snap_client_id.trim().to_owned(),
+                client_secret: secret.into_bytes(),
+                public_key,
+                partner_id: p.snap_partner_id.trim().to_owned(),
+                signature_encoding: p.snap_signature_encoding,
+                timestamp_window_secs: p.snap_timestamp_window_secs.into(),
+            })
+        };
+        Ok(PaymentSettings {
+            partner_service_id: psid.to_owned(),
+            padding: p.partner_service_id_padding,
+            customer_no_digits: p.customer_no_digits,
+            valid_working_days: p.va_valid_working_days,
+            zone: self.time_zone()?,
+            bank,
+        })
     }
 
     pub fn auth_settings(&self) -> pasar_auth::AuthSettings {

@@ -201,6 +201,7 @@ impl Application {
             auth: Arc::new(config.auth_settings()),
             vendors: vendors.clone(),
             orders: Arc::new(config.order_settings(vendors)),
+            payments: Arc::new(config.payment_settings()?),
             files,
             clock: clock.clone(),
             limits: Limits {

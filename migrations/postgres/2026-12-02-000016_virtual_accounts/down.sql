@@ -1,0 +1,2 @@
+DROP TABLE snap_external_ids;
+DROP TABLE virtual_accounts;
