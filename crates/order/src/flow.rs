@@ -991,6 +991,18 @@ pub fn vendor_rating(conn: &mut DbConn, vendor_id: &str) -> Result<VendorRating,
 // these inside its own transaction (they become savepoints of it), so the order's state,
 // its audit entries and the VA change together.
 
+/// A step for the payment capability inside its own transaction: the order, locked
+/// (`FOR UPDATE` on PostgreSQL) so that its state cannot change under the caller, or
+/// not found. No rights are checked: the caller checks the seat ([`crate::access`]).
+pub fn lock(conn: &mut DbConn, id: &str) -> Result<OrderRow, OrderError> {
+    store::lock_order(conn, id)?.ok_or(OrderError::NotFound("order"))
+}
+
+/// The order as stored, or not found (no rights checked, as [`lock`]).
+pub fn find(conn: &mut DbConn, id: &str) -> Result<OrderRow, OrderError> {
+    store::find_order(conn, id)?.ok_or(OrderError::NotFound("order"))
+}
+
 /// The satker's treasurer asks for payment of the invoice: `invoiced → awaiting_payment`.
 /// `detail` (the VA issued) is kept in the audit entry.
 pub fn request_payment(

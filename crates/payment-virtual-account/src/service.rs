@@ -65,7 +65,7 @@ pub fn issue(
     order_id: &str,
 ) -> Result<VaView, PaymentError> {
     write_tx(conn, |conn| {
-        let order = pasar_order::store::lock_order(conn, order_id)?.ok_or(OrderError::NotFound("order"))?;
+        let order = pasar_order::flow::lock(conn, order_id)?;
         if seat(actor, &order)? != Seat::Treasurer {
             return Err(OrderError::Forbidden("Only the satker's bendahara asks for payment.".into()).into());
         }
@@ -163,7 +163,7 @@ pub fn issue(
 
 /// The invoice's VA (the newest), for whoever may see the order.
 pub fn current(conn: &mut DbConn, now: DateTime<Utc>, actor: &Actor, order_id: &str) -> Result<VaView, PaymentError> {
-    let order = pasar_order::store::find_order(conn, order_id)?.ok_or(OrderError::NotFound("order"))?;
+    let order = pasar_order::flow::find(conn, order_id)?;
     seat(actor, &order)?;
     let row = store::latest_of_order(conn, order_id)?.ok_or(PaymentError::NotFound)?;
     Ok(view(&row, now))
@@ -521,7 +521,7 @@ fn payment(conn: &mut DbConn, now: DateTime<Utc>, request: &Value) -> Result<Sna
     let reply = SnapReply::new(Code::new(200, PAYMENT, 0), "Successful", json!({ "virtualAccountData": data }));
     // The order first, then the VA, as issuing takes them: two transactions never wait
     // on each other in a circle.
-    pasar_order::store::lock_order(conn, &va.order_id)?;
+    pasar_order::flow::lock(conn, &va.order_id)?;
     if store::mark_paid(conn, &va.id, to_db(now), payment_id, reference, &reply.body.to_string())? == 0 {
         // Another copy of this payment (or another payment) won the row meanwhile.
         let again = store::by_number(conn, &number)?.ok_or(PaymentError::NotFound)?;
