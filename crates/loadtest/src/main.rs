@@ -14,6 +14,7 @@
 mod bank;
 mod http;
 mod orders;
+mod payments;
 mod search;
 
 use anyhow::{bail, Context};
@@ -152,6 +153,24 @@ enum Cmd {
         #[arg(long)]
         attack: bool,
     },
+    /// Payment by virtual account: signed inquiry + payment pairs per second as a bank
+    /// sends them, and the latency of one payment call, against a fresh server given a
+    /// key pair and secret made for the run.
+    Payments {
+        #[arg(long, default_value = "target/release/pasar")]
+        bin: PathBuf,
+        /// The bank's concurrent connections.
+        #[arg(long, default_value_t = 32)]
+        connections: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Invoices made (through the API) before the bank starts paying; each pair pays one.
+        #[arg(long, default_value_t = 4000)]
+        invoices: usize,
+        /// Run on this (empty) database instead of a fresh SQLite file.
+        #[arg(long)]
+        database_url: Option<String>,
+    },
     /// Drive one endpoint of a running server.
     Http {
         /// e.g. 127.0.0.1:8080 (loopback only)
@@ -262,6 +281,13 @@ fn main() -> anyhow::Result<()> {
                 rt.block_on(bank::pay(&addr, &bank, &va))?
             }
         }
+        Cmd::Payments { bin, connections, seconds, invoices, database_url } => payments::run(payments::Options {
+            bin: &bin,
+            connections,
+            seconds,
+            invoices,
+            database_url: database_url.as_deref(),
+        })?,
         Cmd::All { bin, connections, seconds, starts, database_url } => {
             println!(
                 "pasar-load: {} ({} cores)",
