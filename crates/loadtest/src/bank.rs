@@ -74,13 +74,17 @@ impl Bank {
     /// A token request: `X-SIGNATURE` is SHA256withRSA over `client_id|X-TIMESTAMP`.
     pub async fn token(&self, conn: &mut Conn) -> anyhow::Result<(Answer, Option<String>)> {
         let ts = timestamp(0);
-        let signature = self.key.sign(format!("{}|{ts}", self.client_id).as_bytes());
-        let sig = STANDARD.encode(signature.to_bytes());
+        let sig = self.token_signature(&ts);
         let headers = [("X-TIMESTAMP", ts.as_str()), ("X-CLIENT-KEY", self.client_id.as_str()), ("X-SIGNATURE", &sig)];
         let r = conn.send_with("POST", TOKEN, None, &headers, Some(r#"{"grantType":"client_credentials"}"#)).await?;
         let answer = Answer::of(r.status, &r.body);
         let token = answer.body["accessToken"].as_str().map(str::to_owned);
         Ok((answer, token))
+    }
+
+    /// Base64 of SHA256withRSA over `client_id|timestamp`.
+    pub fn token_signature(&self, timestamp: &str) -> String {
+        STANDARD.encode(self.key.sign(format!("{}|{timestamp}", self.client_id).as_bytes()).to_bytes())
     }
 
     /// The headers of a service call as `how` says to sign it.
@@ -391,4 +395,57 @@ pub async fn attack(addr: &str, bank: &Bank, va: &Va) -> anyhow::Result<()> {
     anyhow::ensure!(failures == 0, "{failures} answer(s) differ from what SNAP expects");
     println!("every attack was refused with its code; the VA is still unpaid");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pasar_payment_virtual_account::snap;
+
+    fn bank() -> (Bank, RsaPrivateKey) {
+        let key = RsaPrivateKey::new(&mut rand::thread_rng(), 1024).expect("a key");
+        (Bank::new(key.clone(), "bank-test", b"client-secret-0123456789", "BANK0001", "95231"), key)
+    }
+
+    fn header<'a>(headers: &'a [(&'static str, String)], name: &str) -> &'a str {
+        headers.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str()).expect(name)
+    }
+
+    #[test]
+    fn the_simulator_signs_what_pasar_verifies() {
+        let (bank, key) = bank();
+        let ts = timestamp(0);
+        let public = key.to_public_key();
+        assert!(snap::verify_token_request(&public, "bank-test", &ts, &bank.token_signature(&ts)));
+        assert!(!snap::verify_token_request(&public, "other-bank", &ts, &bank.token_signature(&ts)));
+
+        let body = r#"{"a":1}"#;
+        let h = bank.headers(PAYMENT, "tok", body, &Call::honest());
+        let sts = snap::string_to_sign("POST", PAYMENT, "tok", body.as_bytes(), header(&h, "X-TIMESTAMP"));
+        let enc = snap::SignatureEncoding::Base64;
+        assert!(snap::verify_service(b"client-secret-0123456789", &sts, header(&h, "X-SIGNATURE"), enc));
+        assert!(header(&h, "X-EXTERNAL-ID").bytes().all(|b| b.is_ascii_digit()));
+
+        // What --attack sends must not verify.
+        let forged = Call { secret: Some(b"another-secret-0123456789".to_vec()), ..Call::honest() };
+        let h = bank.headers(PAYMENT, "tok", body, &forged);
+        let sts = snap::string_to_sign("POST", PAYMENT, "tok", body.as_bytes(), header(&h, "X-TIMESTAMP"));
+        assert!(!snap::verify_service(b"client-secret-0123456789", &sts, header(&h, "X-SIGNATURE"), enc));
+        let tampered = Call { signed_body: Some(r#"{"a":2}"#.into()), ..Call::honest() };
+        let h = bank.headers(PAYMENT, "tok", body, &tampered);
+        let sts = snap::string_to_sign("POST", PAYMENT, "tok", body.as_bytes(), header(&h, "X-TIMESTAMP"));
+        assert!(!snap::verify_service(b"client-secret-0123456789", &sts, header(&h, "X-SIGNATURE"), enc));
+    }
+
+    #[test]
+    fn a_va_number_splits_as_snap_sends_it() {
+        let va = Va::parse("    88081033341120406925").unwrap();
+        assert_eq!(va.partner_service_id, "    8808");
+        assert_eq!(va.customer_no, "1033341120406925");
+        assert_eq!(va.body(json!({}))["virtualAccountNo"], "    88081033341120406925");
+        assert!(Va::parse("8808").is_err());
+        assert!(Va::parse("    8808abc").is_err());
+        let ts = timestamp(0);
+        assert!(ts.ends_with("+07:00") && ts.len() == 25, "{ts}");
+    }
 }
