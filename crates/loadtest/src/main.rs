@@ -11,8 +11,10 @@
 //! and latency percentiles. `http` drives one endpoint of a server already running.
 //! Every run is bounded in time and talks to loopback only.
 
+mod bank;
 mod http;
 mod orders;
+mod payments;
 mod search;
 
 use anyhow::{bail, Context};
@@ -119,6 +121,56 @@ enum Cmd {
         #[arg(long)]
         database_url: Option<String>,
     },
+    /// Play the bank of SNAP virtual-account payments against a running pasar: take a
+    /// token, ask about a VA, pay it for the amount asked and ask its status; with
+    /// --attack, send forged, replayed, stale and tampered calls instead and check each
+    /// is refused with its SNAP code.
+    BankSim {
+        /// e.g. 127.0.0.1:8080 (loopback only)
+        #[arg(long)]
+        addr: String,
+        /// The VA number as Pasar shows it: 8-character partnerServiceId (quote the
+        /// spaces) and customer number.
+        #[arg(long)]
+        va: String,
+        /// The bank's RSA private key (PEM, PKCS#8 or PKCS#1); Pasar holds its public key.
+        #[arg(long)]
+        private_key: PathBuf,
+        /// payments.snap_client_id
+        #[arg(long)]
+        client_id: String,
+        /// A file holding payments.snap_client_secret.
+        #[arg(long)]
+        client_secret_file: PathBuf,
+        /// payments.snap_partner_id (X-PARTNER-ID)
+        #[arg(long)]
+        partner_id: String,
+        /// CHANNEL-ID
+        #[arg(long, default_value = "95231")]
+        channel_id: String,
+        /// Send forged, replayed, stale, tampered, unknown-VA and wrong-amount calls
+        /// (to an unpaid VA) and exit non-zero if any answer is not the expected code.
+        #[arg(long)]
+        attack: bool,
+    },
+    /// Payment by virtual account: signed inquiry + payment pairs per second as a bank
+    /// sends them, and the latency of one payment call, against a fresh server given a
+    /// key pair and secret made for the run.
+    Payments {
+        #[arg(long, default_value = "target/release/pasar")]
+        bin: PathBuf,
+        /// The bank's concurrent connections.
+        #[arg(long, default_value_t = 32)]
+        connections: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Invoices made (through the API) before the bank starts paying; each pair pays one.
+        #[arg(long, default_value_t = 4000)]
+        invoices: usize,
+        /// Run on this (empty) database instead of a fresh SQLite file.
+        #[arg(long)]
+        database_url: Option<String>,
+    },
     /// Drive one endpoint of a running server.
     Http {
         /// e.g. 127.0.0.1:8080 (loopback only)
@@ -218,6 +270,24 @@ fn main() -> anyhow::Result<()> {
                 rt.block_on(http::drive(&addr, &path, token.as_deref(), connections, Duration::from_secs(seconds)))?;
             println!("GET {path}: {report}");
         }
+        Cmd::BankSim { addr, va, private_key, client_id, client_secret_file, partner_id, channel_id, attack } => {
+            http::check_loopback(&addr)?;
+            let bank = bank::Bank::from_files(&private_key, &client_id, &client_secret_file, &partner_id, &channel_id)?;
+            let va = bank::Va::parse(&va)?;
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            if attack {
+                rt.block_on(bank::attack(&addr, &bank, &va))?
+            } else {
+                rt.block_on(bank::pay(&addr, &bank, &va))?
+            }
+        }
+        Cmd::Payments { bin, connections, seconds, invoices, database_url } => payments::run(payments::Options {
+            bin: &bin,
+            connections,
+            seconds,
+            invoices,
+            database_url: database_url.as_deref(),
+        })?,
         Cmd::All { bin, connections, seconds, starts, database_url } => {
             println!(
                 "pasar-load: {} ({} cores)",
