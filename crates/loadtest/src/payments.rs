@@ -37,7 +37,17 @@ pub struct Options<'a> {
 async fn send(conn: &mut Conn, method: &str, path: &str, token: &str, body: Value) -> anyhow::Result<Value> {
     let key = bank::request_id();
     let headers: &[(&str, &str)] = if path.ends_with("/checkout") { &[("Idempotency-Key", &key)] } else { &[] };
-    let r = conn.send_with(method, path, Some(token), headers, Some(&body.to_string())).await?;
+    let body = body.to_string();
+    // A busy database answers 503 with nothing done: wait a moment and send it again
+    // (a checkout with the same Idempotency-Key), as a client should.
+    let mut r = conn.send_with(method, path, Some(token), headers, Some(&body)).await?;
+    for _ in 0..100 {
+        if r.status != 503 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        r = conn.send_with(method, path, Some(token), headers, Some(&body)).await?;
+    }
     ensure!((200..300).contains(&r.status), "{method} {path}: {} {}", r.status, String::from_utf8_lossy(&r.body));
     Ok(serde_json::from_slice(&r.body).unwrap_or(Value::Null))
 }
