@@ -245,16 +245,21 @@ async fn take_token(bank: &Bank, conn: &mut Conn) -> anyhow::Result<String> {
     }
 }
 
-/// Token, inquiry, payment of the inquired amount, status. An error if any is refused.
-pub async fn pay(addr: &str, bank: &Bank, va: &Va) -> anyhow::Result<()> {
+/// A connection, a token and an honest inquiry about `va`: what it owes, or an error
+/// saying `refused` when the inquiry is not answered with success.
+async fn inquire(addr: &str, bank: &Bank, va: &Va, refused: &str) -> anyhow::Result<(Conn, String, Answer, String)> {
     http::check_loopback(addr)?;
     let mut conn = Conn::open(addr).await?;
     let token = take_token(bank, &mut conn).await?;
     let inquiry = bank.call(&mut conn, INQUIRY, &token, &va.inquiry(), &Call::honest()).await?;
     line("inquiry", &inquiry);
-    let Some(amount) = total(&inquiry).filter(|_| inquiry.ok()) else {
-        bail!("the inquiry was refused; nothing paid");
-    };
+    let Some(amount) = total(&inquiry).filter(|_| inquiry.ok()) else { bail!("{refused}") };
+    Ok((conn, token, inquiry, amount))
+}
+
+/// Token, inquiry, payment of the inquired amount, status. An error if any is refused.
+pub async fn pay(addr: &str, bank: &Bank, va: &Va) -> anyhow::Result<()> {
+    let (mut conn, token, inquiry, amount) = inquire(addr, bank, va, "the inquiry was refused; nothing paid").await?;
     println!(
         "           VA {:?} owes Rp{amount} ({})",
         va.number(),
@@ -281,14 +286,8 @@ pub async fn pay(addr: &str, bank: &Bank, va: &Va) -> anyhow::Result<()> {
 /// unpaid VA; prints what Pasar answered against the code SNAP expects. An error if any
 /// answer differs, or if the VA ended up paid.
 pub async fn attack(addr: &str, bank: &Bank, va: &Va) -> anyhow::Result<()> {
-    http::check_loopback(addr)?;
-    let mut conn = Conn::open(addr).await?;
-    let token = take_token(bank, &mut conn).await?;
-    let inquiry = bank.call(&mut conn, INQUIRY, &token, &va.inquiry(), &Call::honest()).await?;
-    line("inquiry", &inquiry);
-    let Some(amount) = total(&inquiry).filter(|_| inquiry.ok()) else {
-        bail!("--attack needs an unpaid, live VA to attack; the inquiry was refused");
-    };
+    let refused = "--attack needs an unpaid, live VA to attack; the inquiry was refused";
+    let (mut conn, token, _, amount) = inquire(addr, bank, va, refused).await?;
     let whole: i64 = amount.trim_end_matches(".00").parse().context("the inquired amount")?;
 
     let other = va.body(json!({ "inquiryRequestId": request_id() }));
