@@ -23,6 +23,12 @@ pub enum To {
 
 fn addresses(conn: &mut DbConn, order: &OrderRow, to: &[To]) -> Result<Vec<String>, OrderError> {
     let mut out = Vec::new();
+    // The PPK alone is one look-up; the satker's whole staff is read only when a role of
+    // it is asked for.
+    if to == [To::Ppk] {
+        let ppk = pasar_auth::service::find_account(conn, &order.ppk_id)?;
+        return Ok(ppk.filter(|a| a.active).map(|a| a.email).into_iter().collect());
+    }
     let wants_satker = to.iter().any(|t| matches!(t, To::Ppk | To::Buyers | To::Treasurers));
     if wants_satker {
         for u in pasar_auth::service::users_of_organization(conn, &order.satker_id)? {

@@ -272,14 +272,15 @@ pub fn put_budget(conn: &mut DbConn, row: &BudgetRow) -> QueryResult<()> {
 
 /// What the satker's live orders commit against one budget line in one year.
 pub fn committed(conn: &mut DbConn, satker_id: &str, year: i32, line: &str) -> QueryResult<i64> {
-    let totals: Vec<i64> = orders::table
+    // Summed by the database (a checkout against a budget runs this on every call):
+    // cast so that both engines answer a BIGINT rather than PostgreSQL's NUMERIC.
+    orders::table
         .filter(orders::satker_id.eq(satker_id))
         .filter(orders::fiscal_year.eq(year))
         .filter(orders::budget_line.eq(line))
         .filter(orders::state.ne("cancelled"))
-        .select(orders::total_idr)
-        .load(conn)?;
-    Ok(totals.iter().fold(0i64, |a, b| a.saturating_add(*b)))
+        .select(diesel::dsl::sql::<diesel::sql_types::BigInt>("CAST(COALESCE(SUM(total_idr), 0) AS BIGINT)"))
+        .first(conn)
 }
 
 // ---- numbers ----
