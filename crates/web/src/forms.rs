@@ -1,0 +1,64 @@
+//! Form errors as people can fix them: a summary at the top linking to each field, and
+//! the message again beside the field. The messages come from the services (the same
+//! rules as the API); a page only decides which of its fields each one belongs to.
+
+use crate::ctx::Ctx;
+use pasar_api::ApiError;
+
+/// One message: the field it belongs to (an input's `id`, or empty for the form as a
+/// whole) and the text.
+#[derive(Debug, Clone)]
+pub struct FieldMessage {
+    pub field: String,
+    pub message: String,
+}
+
+/// The errors of one submitted form.
+#[derive(Debug, Clone, Default)]
+pub struct Errors {
+    pub items: Vec<FieldMessage>,
+}
+
+impl Errors {
+    pub fn none() -> Errors {
+        Errors::default()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// A message for the form as a whole (shown in the summary only).
+    pub fn general(message: String) -> Errors {
+        Errors { items: vec![FieldMessage { field: String::new(), message }] }
+    }
+
+    pub fn add(&mut self, field: &str, message: String) {
+        self.items.push(FieldMessage { field: field.to_owned(), message });
+    }
+
+    /// The service's field errors, each beside the field of the same name when the
+    /// form has one (`fields`), else in the summary; a refusal without field errors
+    /// becomes a message for the whole form.
+    pub fn from_service(ctx: &Ctx, e: &ApiError, fields: &[&str]) -> Errors {
+        let mut errors = Errors::none();
+        for fe in &e.errors {
+            let field = if fields.contains(&fe.field.as_str()) { fe.field.as_str() } else { "" };
+            errors.add(field, ctx.service_message(&fe.message));
+        }
+        if errors.is_empty() {
+            errors.add("", ctx.service_message(&e.detail));
+        }
+        errors
+    }
+
+    /// The message beside `field`, if any (the first one).
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.items.iter().find(|i| i.field == field).map(|i| i.message.as_str())
+    }
+
+    /// Whether `field` has a message (for `aria-invalid`).
+    pub fn has(&self, field: &str) -> bool {
+        self.get(field).is_some()
+    }
+}
