@@ -108,7 +108,14 @@ pub async fn login(ctx: Ctx, state: web::Data<AppState>, req: HttpRequest, body:
                     )
                 }
                 Code::Internal | Code::Unavailable => return Err(ctx.fail(e)),
-                _ => (StatusCode::UNPROCESSABLE_ENTITY, Errors::from_service(&ctx, &e, &["email", "password"])),
+                _ => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Errors::from_service(
+                        &ctx,
+                        &e,
+                        &[("email", ctx.t("login.email")), ("password", ctx.t("login.password"))],
+                    ),
+                ),
             };
             let page = LoginPage { ctx: &ctx, errors, email: f.email, back };
             let mut res = ctx.page(status, &page);
@@ -174,7 +181,7 @@ pub async fn forgot(ctx: Ctx, state: web::Data<AppState>, req: HttpRequest, body
                 let seconds = e.retry_after.unwrap_or(60).to_string();
                 Errors::general(ctx.t_with("forgot.throttled", &[("seconds", &seconds)]))
             } else {
-                Errors::from_service(&ctx, &e, &["email"])
+                Errors::from_service(&ctx, &e, &[("email", ctx.t("forgot.email"))])
             };
             return Ok(ctx.page(status, &ForgotPage { ctx: &ctx, errors, email: f.email }));
         }
@@ -232,7 +239,7 @@ pub async fn reset(ctx: Ctx, state: web::Data<AppState>, req: HttpRequest, body:
         if matches!(e.code, Code::Internal | Code::Unavailable) {
             return Err(ctx.fail(e));
         }
-        let errors = Errors::from_service(&ctx, &e, &["new_password"]);
+        let errors = Errors::from_service(&ctx, &e, &[("new_password", ctx.t("reset.new_password"))]);
         return Ok(ctx.page(StatusCode::UNPROCESSABLE_ENTITY, &ResetPage { ctx: &ctx, errors, token: f.token }));
     }
     let mut res = ctx.ok(&MessagePage {
@@ -312,7 +319,11 @@ pub async fn accept_invite(ctx: Ctx, state: web::Data<AppState>, body: web::Byte
         })),
         Err(e) if matches!(e.code, Code::Internal | Code::Unavailable) => Err(ctx.fail(e)),
         Err(e) => {
-            let errors = Errors::from_service(&ctx, &e, &["name", "password"]);
+            let errors = Errors::from_service(
+                &ctx,
+                &e,
+                &[("name", ctx.t("invite.name")), ("password", ctx.t("invite.password"))],
+            );
             let page = InvitePage { ctx: &ctx, errors, token: f.token, name: f.name };
             Ok(ctx.page(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }

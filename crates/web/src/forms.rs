@@ -10,6 +10,8 @@ use pasar_api::ApiError;
 #[derive(Debug, Clone)]
 pub struct FieldMessage {
     pub field: String,
+    /// The field's label, which the summary puts before the message.
+    pub label: String,
     pub message: String,
 }
 
@@ -30,24 +32,31 @@ impl Errors {
 
     /// A message for the form as a whole (shown in the summary only).
     pub fn general(message: String) -> Errors {
-        Errors { items: vec![FieldMessage { field: String::new(), message }] }
+        let mut errors = Errors::none();
+        errors.add("", String::new(), message);
+        errors
     }
 
-    pub fn add(&mut self, field: &str, message: String) {
-        self.items.push(FieldMessage { field: field.to_owned(), message });
+    /// A message beside `field` (an input's id; empty: the whole form), whose label
+    /// the summary names.
+    pub fn add(&mut self, field: &str, label: String, message: String) {
+        self.items.push(FieldMessage { field: field.to_owned(), label, message });
     }
 
-    /// The service's field errors, each beside the field of the same name when the
-    /// form has one (`fields`), else in the summary; a refusal without field errors
-    /// becomes a message for the whole form.
-    pub fn from_service(ctx: &Ctx, e: &ApiError, fields: &[&str]) -> Errors {
+    /// The service's field errors, each beside the form's field of the same name
+    /// (`fields`: name and label), else in the summary only; a refusal without field
+    /// errors becomes a message for the whole form.
+    pub fn from_service(ctx: &Ctx, e: &ApiError, fields: &[(&str, String)]) -> Errors {
         let mut errors = Errors::none();
         for fe in &e.errors {
-            let field = if fields.contains(&fe.field.as_str()) { fe.field.as_str() } else { "" };
-            errors.add(field, ctx.service_message(&fe.message));
+            let message = ctx.service_message(&fe.message);
+            match fields.iter().find(|(name, _)| *name == fe.field) {
+                Some((name, label)) => errors.add(name, label.clone(), message),
+                None => errors.add("", String::new(), message),
+            }
         }
         if errors.is_empty() {
-            errors.add("", ctx.service_message(&e.detail));
+            errors.add("", String::new(), ctx.service_message(&e.detail));
         }
         errors
     }

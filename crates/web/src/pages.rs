@@ -137,6 +137,8 @@ pub struct SearchPage<'a> {
     pub pdn: bool,
     pub umkk: bool,
     pub in_stock: bool,
+    /// The filters start open when one is in use (or wrong).
+    pub filters_open: bool,
     pub categories: Vec<CategoryOption>,
     pub sorts: Vec<SortOption>,
     pub summary: String,

@@ -141,6 +141,7 @@ pub async fn search_page(ctx: Ctx, state: web::Data<AppState>, req: HttpRequest)
         pdn: value(&pairs, "pdn_priority") == "true",
         umkk: value(&pairs, "umkk") == "true",
         in_stock: value(&pairs, "in_stock") == "true",
+        filters_open: pairs.iter().any(|(k, _)| k != "q" && k != "page"),
         categories: top_categories(&rows, value(&pairs, "category")),
         sorts: Sort::ALL
             .iter()
@@ -157,9 +158,23 @@ pub async fn search_page(ctx: Ctx, state: web::Data<AppState>, req: HttpRequest)
     let query = match params::parse(&pairs, &rows) {
         Ok(q) => q,
         Err(errors) => {
+            // Beside the form's field of that name; other parameters (typed into the
+            // address) in the summary only.
+            let labels = [
+                ("q", "search.q"),
+                ("category", "search.category"),
+                ("min_price", "search.min_price"),
+                ("max_price", "search.max_price"),
+                ("sort", "search.sort"),
+            ];
             for e in errors {
-                page.errors.add(&e.field, ctx.service_message(&e.message));
+                let message = ctx.service_message(&e.message);
+                match labels.iter().find(|(name, _)| *name == e.field) {
+                    Some((name, key)) => page.errors.add(name, ctx.t(key), message),
+                    None => page.errors.add("", String::new(), format!("{}: {message}", e.field)),
+                }
             }
+            page.filters_open = true;
             page.summary = ctx.t("search.fix_filters");
             return Ok(ctx.page(StatusCode::BAD_REQUEST, &page));
         }
