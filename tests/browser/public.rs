@@ -4,6 +4,13 @@ use crate::harness::{available, Browser, Setup};
 use pasar_tests::{backends, Options, TestApp, World};
 use serde_json::json;
 
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(w, h, image::Rgb([120, 60, 20]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
 const BATIK: &str = "0193a000-0000-7000-8000-000000000031";
 
 /// A vendor with a published product that is PDN priority (TKDN 45,67 %); returns
@@ -19,6 +26,9 @@ async fn catalogue(app: &TestApp) -> (String, String) {
         "local_content": { "certificate": "TKDN-45/2026", "tkdn_bp": 4567, "bmp_bp": 500, "valid_until": "2030-01-01" } });
     let p = app.post("/api/v1/products", Some(&token), body).await.expect(201);
     let id = p["id"].as_str().unwrap().to_owned();
+    let photo = png(640, 480);
+    let images = format!("/api/v1/products/{id}/images");
+    app.multipart("POST", &images, &token, &[], Some(("kain.png", "image/png", &photo))).await.expect(201);
     app.post(&format!("/api/v1/products/{id}/submit"), Some(&token), json!({})).await.expect(200);
     app.post(&format!("/api/v1/products/{id}/review"), Some(&curator), json!({ "decision": "approve" }))
         .await
@@ -80,6 +90,16 @@ async fn a_buyer_searches_opens_a_product_and_its_vendor() {
             assert_eq!(b.text(".price.big").await, "Rp1.250.000 / pcs");
             assert!(b.text(".facts-list").await.contains("1 Januari 2030"), "[{name}] date in Indonesian");
             assert!(b.text("table.table tbody").await.contains("Rp1.250.000"), "[{name}] price history");
+            // The approved photo, loaded from the same server.
+            let loaded = b
+                .client
+                .execute(
+                    "const i = document.querySelector('.photos img'); return i && i.complete ? i.naturalWidth : 0;",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            assert!(loaded.as_u64().unwrap_or(0) > 0, "[{name}] the photo shows: {loaded}");
             b.axe("a product").await;
             b.screenshots("produk").await;
 

@@ -16,12 +16,12 @@ use pasar_core::Code;
 use serde::Deserialize;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/masuk").route(web::get().to(login_form)).route(web::post().to(login)))
-        .service(web::resource("/keluar").route(web::post().to(logout)))
-        .service(web::resource("/lupa-sandi").route(web::get().to(forgot_form)).route(web::post().to(forgot)))
-        .service(web::resource("/atur-ulang-sandi").route(web::get().to(reset_form)).route(web::post().to(reset)))
-        .service(web::resource("/verifikasi-email").route(web::get().to(verify_form)).route(web::post().to(verify)))
-        .service(web::resource("/undangan").route(web::get().to(invite_form)).route(web::post().to(accept_invite)));
+    cfg.service(crate::resource("/masuk").route(web::get().to(login_form)).route(web::post().to(login)))
+        .service(crate::resource("/keluar").route(web::post().to(logout)))
+        .service(crate::resource("/lupa-sandi").route(web::get().to(forgot_form)).route(web::post().to(forgot)))
+        .service(crate::resource("/atur-ulang-sandi").route(web::get().to(reset_form)).route(web::post().to(reset)))
+        .service(crate::resource("/verifikasi-email").route(web::get().to(verify_form)).route(web::post().to(verify)))
+        .service(crate::resource("/undangan").route(web::get().to(invite_form)).route(web::post().to(accept_invite)));
 }
 
 /// A submitted form, read leniently: a missing field is an empty one, and the service
@@ -288,7 +288,7 @@ pub async fn verify(ctx: Ctx, state: web::Data<AppState>, req: HttpRequest, body
 
 /// `GET /undangan?token=…` (the link in a staff invitation)
 pub async fn invite_form(ctx: Ctx, q: web::Query<TokenQuery>) -> HttpResponse {
-    ctx.ok(&InvitePage { ctx: &ctx, errors: Errors::none(), token: q.into_inner().token, name: String::new() })
+    ctx.ok(&InvitePage { ctx: &ctx, errors: Errors::none(), token: q.into_inner().token, full_name: String::new() })
 }
 
 #[derive(Deserialize, Default)]
@@ -324,7 +324,7 @@ pub async fn accept_invite(ctx: Ctx, state: web::Data<AppState>, body: web::Byte
                 &e,
                 &[("name", ctx.t("invite.name")), ("password", ctx.t("invite.password"))],
             );
-            let page = InvitePage { ctx: &ctx, errors, token: f.token, name: f.name };
+            let page = InvitePage { ctx: &ctx, errors, token: f.token, full_name: f.name };
             Ok(ctx.page(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
     }
