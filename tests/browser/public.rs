@@ -153,3 +153,48 @@ async fn search_product_and_login_work_with_javascript_off() {
         .await;
     }
 }
+
+#[actix_web::test]
+async fn results_are_sorted_and_paged() {
+    if !available() {
+        return;
+    }
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        let w = World::build(&app).await;
+        let curator = w.token("curator").to_owned();
+        let (_, token) = app.approved_vendor(&curator, "seragam@kranggan.test", "UD Seragam", "9120001000031").await;
+        // 23 products: two pages of 20.
+        for n in 1..=23i64 {
+            let body = json!({ "name": format!("Seragam Sekolah Nomor {n}"), "category_id": BATIK, "unit": "pcs",
+                               "unit_price_idr": 100_000 + n * 1_000, "stock": 5 });
+            let p = app.post("/api/v1/products", Some(&token), body).await.expect(201);
+            let id = p["id"].as_str().unwrap();
+            app.post(&format!("/api/v1/products/{id}/submit"), Some(&token), json!({})).await.expect(200);
+            app.post(&format!("/api/v1/products/{id}/review"), Some(&curator), json!({ "decision": "approve" }))
+                .await
+                .expect(200);
+        }
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while app.get("/api/v1/products?q=seragam", None).await.body["total"] != 23 {
+            assert!(std::time::Instant::now() < deadline, "not indexed");
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        Browser::with(&app.base, Setup { javascript: false, ..Setup::default() }, |b| async move {
+            b.go("/produk?q=seragam&sort=price_desc").await;
+            assert_eq!(b.text("#judul-hasil").await, "23 produk ditemukan");
+            let prices = b.texts(".card .price").await;
+            assert_eq!(prices.len(), 20);
+            assert_eq!(prices[0], "Rp123.000 / pcs", "the dearest first");
+            assert_eq!(b.text(".pagination [aria-current=page]").await, "1");
+            b.click_link("Berikutnya").await;
+            assert!(b.path().await.contains("page=2"), "{}", b.path().await);
+            assert!(b.path().await.contains("sort=price_desc"), "the sort is kept");
+            assert_eq!(b.texts(".card .price").await, vec!["Rp103.000 / pcs", "Rp102.000 / pcs", "Rp101.000 / pcs"]);
+            assert_eq!(b.text(".pagination [aria-current=page]").await, "2");
+            b.click_link("Sebelumnya").await;
+            assert_eq!(b.text(".pagination [aria-current=page]").await, "1");
+        })
+        .await;
+    }
+}

@@ -260,3 +260,34 @@ fn page_link(mail: &str, marker: &str) -> String {
     let start = line.find(marker).unwrap();
     line[start..].split_whitespace().next().unwrap().to_owned()
 }
+
+#[actix_web::test]
+async fn repeated_wrong_passwords_are_throttled_as_in_the_api_and_the_wait_is_shown() {
+    if !available() {
+        return;
+    }
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        World::build(&app).await;
+        Browser::with(&app.base, Setup::default(), |b| async move {
+            b.go("/masuk").await;
+            let mut said = String::new();
+            for _ in 0..8 {
+                b.fill("#email", "pp@sdn1.test").await;
+                b.fill("#password", "tebakan yang salah").await;
+                b.click("main form button[type=submit]").await;
+                said = b.text(".error-summary").await;
+                if said.contains("Terlalu banyak percobaan") {
+                    break;
+                }
+            }
+            assert!(said.contains("Coba lagi dalam"), "{said}");
+            // Even the right password waits now.
+            b.fill("#password", PASSWORD).await;
+            b.click("main form button[type=submit]").await;
+            assert!(b.text(".error-summary").await.contains("Terlalu banyak percobaan"));
+            assert!(!b.exists(".who").await);
+        })
+        .await;
+    }
+}
