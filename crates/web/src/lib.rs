@@ -31,6 +31,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("")
             .wrap(actix_web::middleware::from_fn(guard))
+            // Pages and the stylesheet travel compressed (gzip) to browsers that take it.
+            .wrap(actix_web::middleware::Compress::default())
             .service(resource("/static/{file}").route(web::get().to(assets::serve)))
             .service(resource("/bahasa").route(web::get().to(account::switch_language)))
             .configure(public::configure)
@@ -140,7 +142,8 @@ async fn guard(
             req.into_response(page).map_into_right_body()
         }
     };
-    if existing.is_none() {
+    // Static files are shared and cached: no cookie on them.
+    if existing.is_none() && !res.request().path().starts_with("/static/") {
         let ctx = Ctx::anonymous(res.request());
         let cookie = ctx.cookie(CSRF_COOKIE, token);
         if let Ok(v) = HeaderValue::from_str(&cookie.to_string()) {
