@@ -362,7 +362,7 @@ async fn a_forgotten_password_is_reset_by_mail_and_every_session_ends() {
         app.eventually(20, "the reset mail", || !reset_mails().is_empty()).await;
         let text = reset_mails().pop().unwrap().text();
         let token = token_in(&text).expect("the token on a line of its own");
-        let link = format!("{}/reset-password?token={token}", app.config.public_url());
+        let link = format!("{}/atur-ulang-sandi?token={token}", app.config.public_url());
         assert!(text.contains(&link), "{text}");
         assert!(text.contains("POST ") && text.contains(CONFIRM), "usage for API clients: {text}");
         // Only a hash of the secret is stored.

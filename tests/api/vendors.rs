@@ -576,7 +576,7 @@ async fn the_owner_invites_staff_who_can_work_but_not_manage_the_team() {
         let notice = app.mails_to("owner@lain.test").pop().expect("a mail to the account's owner");
         assert_eq!(notice.subject, "[Pasar] An invitation to your address");
         let text = app.delivered_mail("owner@lain.test", "An invitation to your address").await;
-        assert!(text.contains("UD Tim") && text.contains("/reset-password"), "{text}");
+        assert!(text.contains("UD Tim") && text.contains("/lupa-sandi"), "{text}");
         assert!(pasar_tests::token_in(&text).is_none(), "no invitation token for a taken address");
         assert_eq!(app.get(&staff_path, Some(&owner)).await.expect(200)["members"].as_array().unwrap().len(), 1);
         app.post(&staff_path, Some(&other_owner), json!({ "email": "x@y.test" }))
@@ -941,7 +941,7 @@ async fn a_taken_email_registers_nothing_and_tells_its_owner() {
         };
         app.eventually(20, "the notice to the owner", || sink.received().iter().any(notice)).await;
         let text = sink.received().into_iter().find(notice).unwrap().text();
-        assert!(text.contains("log in") && text.contains("/reset-password"), "{text}");
+        assert!(text.contains("log in") && text.contains("/lupa-sandi"), "{text}");
         assert!(!text.contains("an intruder's password"));
         // One verification mail in all: the second registration sent none.
         let verifications = app.mails_to(&email).iter().filter(|m| m.subject.contains("Confirm your email")).count();

@@ -41,6 +41,24 @@ pub fn app(
         InitError = (),
     >,
 > {
+    app_with_pages(state, |_| {})
+}
+
+/// The application with the web pages: `pages` registers them after the API, so that
+/// they can take every path the API does not (`/api/v1/…` and `/v1.0/…` stay the
+/// API's, with problem+json for paths nothing matches there).
+pub fn app_with_pages(
+    state: AppState,
+    pages: impl FnOnce(&mut web::ServiceConfig),
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = Error,
+        InitError = (),
+    >,
+> {
     App::new()
         .app_data(web::Data::new(state))
         .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::not_found("No such resource.").into()))
@@ -61,5 +79,6 @@ pub fn app(
                 .configure(payments::configure),
         )
         .service(web::scope("/v1.0").configure(payments::configure_bank))
+        .configure(pages)
         .default_service(web::to(middleware::no_route))
 }

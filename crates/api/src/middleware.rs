@@ -62,11 +62,13 @@ pub async fn request_context(
     Ok(res)
 }
 
+/// A problem document already, or an error page of the web pages (HTML), which keep
+/// their own form.
 fn is_problem(res: &ServiceResponse<impl MessageBody>) -> bool {
     res.headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/problem+json"))
+        .is_some_and(|v| v.starts_with("application/problem+json") || v.starts_with("text/html"))
 }
 
 fn default_detail(code: Code, req: &HttpRequest) -> String {

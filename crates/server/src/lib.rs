@@ -217,9 +217,10 @@ impl Application {
             .with_context(|| format!("cannot listen on {} (server.bind)", config.server.bind))?;
         let addr = listener.local_addr()?;
         let app_state = state.clone();
-        let mut http = actix_web::HttpServer::new(move || pasar_api::app(app_state.clone()))
-            .shutdown_timeout(10)
-            .listen(listener)?;
+        let mut http =
+            actix_web::HttpServer::new(move || pasar_api::app_with_pages(app_state.clone(), pasar_web::configure))
+                .shutdown_timeout(10)
+                .listen(listener)?;
         if config.server.workers > 0 {
             http = http.workers(config.server.workers);
         }

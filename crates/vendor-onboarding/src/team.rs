@@ -100,7 +100,7 @@ pub fn invite(
             notify_existing_account(conn, settings, now, &existing, &vendor.legal_name, actor)?;
             return Ok(Invitation { id: token.id, email: email.to_string(), created_at: now, expires_at: expires });
         }
-        let link = format!("{}/join?token={}", settings.public_url.trim_end_matches('/'), token.presented);
+        let link = format!("{}/undangan?token={}", settings.public_url.trim_end_matches('/'), token.presented);
         let body = format!(
             "Halo,\n\nYou are invited to sell for {vendor} on {mp}.\n\nAccept within {INVITATION_TTL_DAYS} days: {link}\n\
              or send this token with your name and a password to POST /api/v1/vendors/invitations/accept:\n\n{token}\n",
@@ -145,7 +145,7 @@ fn notify_existing_account(
         "Halo {name},\n\n{vendor_name} invited your email address ({email}) to join it as staff on {mp}.\n\
          This address already has an account, and one address holds one account, so the invitation cannot be \
          accepted with it.\nIf you want to join {vendor_name}, ask its owner to invite another address of yours.\n\n\
-         Your account is unchanged. If you forgot its password, ask for a reset mail at {base}/reset-password \
+         Your account is unchanged. If you forgot its password, ask for a reset mail at {base}/lupa-sandi \
          (or POST {base}/api/v1/auth/password-reset).\n",
         name = existing.name,
         email = existing.email,

@@ -124,7 +124,7 @@ pub fn send_password_reset(
         let minutes = settings.password_reset_ttl.num_minutes();
         let body = format!(
             "Halo {name},\n\nSomeone, hopefully you, asked to reset the password of your {mp} account ({email}).\n\
-             Choose a new password by opening this link within {minutes} minutes:\n\n{base}/reset-password?token={token}\n\n\
+             Choose a new password by opening this link within {minutes} minutes:\n\n{base}/atur-ulang-sandi?token={token}\n\n\
              From an API client, send this token with your new password to\n\
              POST {base}/api/v1/auth/password-reset/confirm as {{\"token\": \"...\", \"new_password\": \"...\"}}:\n\n\
              {token}\n\nThe link works once, and asking again replaces it. Choosing a new password logs out every \

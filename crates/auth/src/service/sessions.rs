@@ -334,3 +334,38 @@ pub fn current_actor(conn: &mut DbConn, claimed: Actor, issued_at_ms: i64) -> Re
     let roles = parse_roles(store::roles_of(conn, &id)?)?;
     actor_for(&user, roles, claimed.request_id)
 }
+
+/// Who a browser session is: the web pages keep the refresh token of a login in a
+/// cookie, and this resolves it to its account without rotating it.
+#[derive(Debug, Clone)]
+pub struct SessionUser {
+    pub actor: Actor,
+    pub name: String,
+    pub email: String,
+}
+
+/// The account a browser session's refresh token stands for, as the database says now:
+/// the token must match its hash, be neither expired, revoked nor exchanged, and its
+/// user active. The roles are today's. Reading only: nothing is rotated or written, so
+/// the pages can call it on every request. A password change or reset revokes every
+/// refresh token of the user, and with them the browser sessions.
+pub fn session_user(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    presented: &str,
+    request_id: Option<String>,
+) -> Result<SessionUser, AuthError> {
+    let (id, secret) = token::split(presented).ok_or(AuthError::InvalidToken)?;
+    let row = store::find_refresh_token(conn, id)?.ok_or(AuthError::InvalidToken)?;
+    if !token::matches(secret, &row.token_hash)
+        || row.revoked_at.is_some()
+        || row.replaced_by.is_some()
+        || from_db(row.expires_at) <= now
+    {
+        return Err(AuthError::InvalidToken);
+    }
+    let user = store::find_user(conn, &row.user_id)?.filter(|u| u.active).ok_or(AuthError::InvalidToken)?;
+    let roles = parse_roles(store::roles_of(conn, &user.id)?)?;
+    let actor = actor_for(&user, roles, request_id)?;
+    Ok(SessionUser { actor, name: user.name, email: user.email })
+}

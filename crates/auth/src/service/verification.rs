@@ -31,7 +31,7 @@ pub fn send_verification(
     let token = OpaqueToken::generate();
     let expires_at = now + TimeDelta::hours(VERIFICATION_TTL_HOURS);
     store::insert_email_verification(conn, &token.id, user_id, &token.hash, now, expires_at)?;
-    let link = format!("{}/verify-email?token={}", settings.public_url.trim_end_matches('/'), token.presented);
+    let link = format!("{}/verifikasi-email?token={}", settings.public_url.trim_end_matches('/'), token.presented);
     let body = format!(
         "Halo {name},\n\nConfirm that {email} is your address for {mp} by opening this link within {VERIFICATION_TTL_HOURS} hours:\n\n\
          {link}\n\nor by sending this token to POST /api/v1/auth/verify-email:\n\n{token}\n\n\

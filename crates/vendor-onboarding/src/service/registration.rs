@@ -206,7 +206,7 @@ fn notify_existing_account(
         "Halo {name},\n\nSomeone tried to register a vendor on {mp} with your email address ({email}) at {at} UTC.\n\
          This address already has an account, so nothing was created and your account is unchanged.\n\n\
          If it was you: log in with this address at {base}. If you forgot your password, ask for a reset mail at\n\
-         {base}/reset-password (or POST {base}/api/v1/auth/password-reset).\n\n\
+         {base}/lupa-sandi (or POST {base}/api/v1/auth/password-reset).\n\n\
          If it was not you, you need not do anything.\n",
         name = existing.name,
         email = existing.email,
