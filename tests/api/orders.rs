@@ -415,10 +415,17 @@ fn only(allowed: &'static str) -> Vec<(&'static str, u16)> {
     with_strangers(&cells)
 }
 
+/// One bank that collects payments (not connected: no bank calls in these tests).
+fn with_a_bank() -> Options {
+    let mut payments = pasar_tests::default_config().payments;
+    payments.banks = vec![pasar_tests::bank("jatim", "Bank Jatim", "8808")];
+    Options { payments: Some(payments), ..Options::default() }
+}
+
 #[actix_web::test]
 async fn who_may_do_what_to_an_order() {
     for backend in backends() {
-        let app = TestApp::start(backend, Options::default()).await;
+        let app = TestApp::start(backend, with_a_bank()).await;
         let m = market(&app, 4).await;
         let s = seats(&m);
         let pp = m.w.token("pejabat_pengadaan").to_owned();
@@ -479,6 +486,21 @@ async fn who_may_do_what_to_an_order() {
         probe(&app, &s, "POST", &format!("{o}/bast/countersign"), Some(json!({})), &only("vendor")).await;
         probe(&app, &s, "GET", &format!("{o}/invoice"), None, &readers).await;
         probe(&app, &s, "POST", &format!("{o}/rating"), Some(json!({ "score": 4 })), &only("ppk")).await;
+        // Payment: only the satker's bendahara asks for the VA; whoever reads the order reads it.
+        let va = format!("{o}/virtual-account");
+        let no_va_yet = with_strangers(&[("bendahara", 404), ("auditor", 404)]);
+        probe(&app, &s, "GET", &va, None, &no_va_yet).await;
+        let bendahara_asks = with_strangers(&[
+            ("pp", 403),
+            ("ppk", 403),
+            ("ppk2", 403),
+            ("vendor", 403),
+            ("auditor", 403),
+            ("admin", 403),
+            ("bendahara", 201),
+        ]);
+        probe(&app, &s, "POST", &va, Some(json!({})), &bendahara_asks).await;
+        probe(&app, &s, "GET", &va, None, &readers).await;
 
         // Ending an order: the buyer cancels, the PPK rejects, the vendor declines.
         let reason = json!({ "reason": "tidak jadi" });

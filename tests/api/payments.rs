@@ -31,16 +31,33 @@ fn keys() -> &'static (RsaPrivateKey, RsaPrivateKey) {
     })
 }
 
+/// A second bank, with its own prefix (padded with zeros), key, secret and partner id.
+const OTHER_CLIENT: &str = "bank-bri-test";
+const OTHER_SECRET: &str = "another-bank-secret-for-tests-0123456";
+const OTHER_PARTNER: &str = "BBRI0002";
+
+/// Two banks: `jatim` (the first, so the default) and `bri`.
 fn options() -> Options {
-    let config =
-        pasar_server::config::Config::load_from(None, figment::providers::Env::prefixed("PASAR_TESTS_IGNORE__"), None)
-            .expect("default configuration");
-    let mut p = config.payments;
-    p.partner_service_id = "8808".into();
-    p.snap_client_id = CLIENT_ID.into();
-    p.snap_client_secret = SECRET.into();
-    p.snap_bank_public_key = keys().0.to_public_key().to_public_key_pem(LineEnding::LF).expect("PEM");
-    p.snap_partner_id = PARTNER.into();
+    let mut p = pasar_tests::default_config().payments;
+    let pem = |k: &RsaPrivateKey| k.to_public_key().to_public_key_pem(LineEnding::LF).expect("PEM");
+    p.banks = vec![
+        pasar_server::config::BankConfig {
+            snap_client_id: CLIENT_ID.into(),
+            snap_client_secret: SECRET.into(),
+            snap_bank_public_key: pem(&keys().0),
+            snap_partner_id: PARTNER.into(),
+            ..pasar_tests::bank("jatim", "Bank Jatim", "8808")
+        },
+        pasar_server::config::BankConfig {
+            partner_service_id_padding: pasar_payment_virtual_account::model::Padding::Zero,
+            snap_client_id: OTHER_CLIENT.into(),
+            snap_client_secret: OTHER_SECRET.into(),
+            snap_bank_public_key: pem(&keys().1),
+            snap_partner_id: OTHER_PARTNER.into(),
+            snap_signature_encoding: pasar_payment_virtual_account::snap::SignatureEncoding::Hex,
+            ..pasar_tests::bank("bri", "BRI", "12345")
+        },
+    ];
     Options { payments: Some(p), ..Options::default() }
 }
 
@@ -90,10 +107,27 @@ struct Signed<'a> {
     signed_body: Option<&'a [u8]>,
     /// A header left out.
     without: Option<&'a str>,
+    partner: &'a str,
+    /// The HMAC in hex (the second bank) rather than base64.
+    hex: bool,
 }
 
 fn honest(token: &str) -> Signed<'_> {
-    Signed { token, external_id: ext(), secret: SECRET, timestamp_offset: 0, signed_body: None, without: None }
+    Signed {
+        token,
+        external_id: ext(),
+        secret: SECRET,
+        timestamp_offset: 0,
+        signed_body: None,
+        without: None,
+        partner: PARTNER,
+        hex: false,
+    }
+}
+
+/// An honest call of the second bank.
+fn honest_bri(token: &str) -> Signed<'_> {
+    Signed { secret: OTHER_SECRET, partner: OTHER_PARTNER, hex: true, ..honest(token) }
 }
 
 fn ext() -> String {
@@ -105,12 +139,13 @@ async fn call(app: &TestApp, path: &str, s: &Signed<'_>, body: &[u8]) -> Reply {
     let digest = hex::encode(Sha256::digest(s.signed_body.unwrap_or(body)));
     let mut mac = Hmac::<Sha512>::new_from_slice(s.secret.as_bytes()).unwrap();
     mac.update(format!("POST:{path}:{}:{digest}:{ts}", s.token).as_bytes());
-    let sig = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+    let mac = mac.finalize().into_bytes();
+    let sig = if s.hex { hex::encode(mac) } else { base64::engine::general_purpose::STANDARD.encode(mac) };
     let headers = [
         ("authorization", format!("Bearer {}", s.token)),
         ("x-timestamp", ts),
         ("x-signature", sig),
-        ("x-partner-id", PARTNER.to_owned()),
+        ("x-partner-id", s.partner.to_owned()),
         ("x-external-id", s.external_id.clone()),
         ("channel-id", "95231".to_owned()),
     ];
@@ -438,5 +473,176 @@ async fn forged_stale_replayed_and_wrong_calls_get_their_codes_and_change_nothin
         assert_eq!(code(&ok), "2002500", "{}", ok.body);
         assert_eq!(order_state(&app, &m, &a).await, "completed");
         assert_eq!(order_state(&app, &m, &b).await, "awaiting_payment");
+    }
+}
+
+/// Pays `va` through the first bank.
+async fn pay(app: &TestApp, token: &str, va: &Value, request_id: &str) {
+    let r = call(app, PAYMENT, &honest(token), &pay_body(va, request_id, &rupiah(va))).await;
+    assert_eq!(r.body["responseCode"], "2002500", "[{}] {}", app.name(), r.body);
+}
+
+#[actix_web::test]
+async fn each_bank_sees_only_its_own_vas() {
+    for backend in backends() {
+        let app = TestApp::start(backend, options()).await;
+        let m = market(&app).await;
+        let bendahara = m.w.token("bendahara").to_owned();
+        let a = invoiced(&app, &m, "Kain Tenun", 450_000, 1).await;
+        let b = invoiced(&app, &m, "Selendang", 150_000, 1).await;
+        let path = |id: &str| format!("/api/v1/orders/{id}/virtual-account");
+        let r = app.post(&path(&a), Some(&bendahara), json!({ "bank": "mandiri" })).await;
+        assert_eq!(r.expect_problem(422, "validation_failed")["errors"][0]["field"], "bank");
+        let va_a = app.post(&path(&a), Some(&bendahara), json!({})).await.expect(201);
+        assert_eq!((va_a["bank"].as_str(), va_a["bank_name"].as_str()), (Some("jatim"), Some("Bank Jatim")));
+        let va_b = app.post(&path(&b), Some(&bendahara), json!({ "bank": "bri" })).await.expect(201);
+        assert_eq!(va_b["bank"], "bri");
+        let number_b = va_b["virtual_account_no"].as_str().unwrap();
+        assert!(number_b.starts_with("00012345"), "zero-padded prefix: {number_b:?}");
+
+        // Each bank's token is its own: the first bank's key does not serve the second.
+        assert_eq!(token_reply(&app, &keys().0, OTHER_CLIENT).await.body["responseCode"], "4017300");
+        let r = token_reply(&app, &keys().1, OTHER_CLIENT).await;
+        assert_eq!(r.body["responseCode"], "2007300", "{}", r.body);
+        let bri = r.body["accessToken"].as_str().unwrap().to_owned();
+        let jatim = token(&app).await;
+        // A token of one bank under the other's partner id and secret is refused.
+        let crossed = Signed { token: &jatim, ..honest_bri(&jatim) };
+        let q = |va: &Value| va_body(va, json!({ "inquiryRequestId": "Q" }));
+        assert_eq!(call(&app, INQUIRY, &crossed, &q(&va_b)).await.body["responseCode"], "4012401");
+        // Another bank's VA is unknown.
+        assert_eq!(call(&app, INQUIRY, &honest_bri(&bri), &q(&va_a)).await.body["responseCode"], "4042412");
+        assert_eq!(call(&app, INQUIRY, &honest(&jatim), &q(&va_b)).await.body["responseCode"], "4042412");
+        let wrong = call(&app, PAYMENT, &honest(&jatim), &pay_body(&va_b, "P-B", &rupiah(&va_b))).await;
+        assert_eq!(wrong.body["responseCode"], "4042512");
+        assert_eq!(order_state(&app, &m, &b).await, "awaiting_payment");
+        // Each pays its own.
+        let ok = call(&app, PAYMENT, &honest_bri(&bri), &pay_body(&va_b, "P-B", &rupiah(&va_b))).await;
+        assert_eq!(ok.body["responseCode"], "2002500", "{}", ok.body);
+        pay(&app, &jatim, &va_a, "P-A").await;
+        assert_eq!(order_state(&app, &m, &a).await, "completed");
+        assert_eq!(order_state(&app, &m, &b).await, "completed");
+    }
+}
+
+async fn post_statement(app: &TestApp, token: Option<&str>, query: &str, csv: &str) -> Reply {
+    let auth = token.map(|t| format!("Bearer {t}"));
+    let mut headers: Vec<(&str, &[u8])> = vec![("content-type", b"text/csv")];
+    if let Some(a) = &auth {
+        headers.push(("authorization", a.as_bytes()));
+    }
+    app.request_bytes("POST", &format!("/api/v1/reconciliations{query}"), &headers, csv.as_bytes().to_vec()).await
+}
+
+#[actix_web::test]
+async fn a_bank_statement_reconciles_day_by_day_and_changes_nothing() {
+    for backend in backends() {
+        let app = TestApp::start(backend, options()).await;
+        let m = market(&app).await;
+        let bendahara = m.w.token("bendahara").to_owned();
+        let mut vas = Vec::new();
+        let mut ids = Vec::new();
+        for (name, price) in [("Kain", 100_000), ("Selendang", 200_000), ("Sarung", 300_000), ("Taplak", 400_000)] {
+            let id = invoiced(&app, &m, name, price, 1).await;
+            let va = app
+                .post(&format!("/api/v1/orders/{id}/virtual-account"), Some(&bendahara), json!({}))
+                .await
+                .expect(201);
+            ids.push(id);
+            vas.push(va);
+        }
+        let other = invoiced(&app, &m, "Tas", 50_000, 1).await;
+        let va_bri = app
+            .post(&format!("/api/v1/orders/{other}/virtual-account"), Some(&bendahara), json!({ "bank": "bri" }))
+            .await
+            .expect(201);
+        let jatim = token(&app).await;
+        // Paid in Pasar: 0, 2 and 3 at the first bank; 1 stays unpaid.
+        for i in [0, 2, 3] {
+            pay(&app, &jatim, &vas[i], &format!("PAY-{i}")).await;
+        }
+        let r = token_reply(&app, &keys().1, OTHER_CLIENT).await;
+        let bri = r.body["accessToken"].as_str().unwrap().to_owned();
+        let paid = call(&app, PAYMENT, &honest_bri(&bri), &pay_body(&va_bri, "P-BRI", &rupiah(&va_bri))).await;
+        assert_eq!(paid.body["responseCode"], "2002500");
+
+        // The bank's statement: 0 exact (the number as banks print it, without the
+        // padding), 1 which Pasar has not recorded as paid, 2 with another amount, a number
+        // nobody issued; 3 is missing.
+        let plain = |va: &Value| va["virtual_account_no"].as_str().unwrap().trim().to_owned();
+        let now = (app.now() + chrono::TimeDelta::hours(7)).format("%Y-%m-%d %H:%M:%S").to_string();
+        let amount = |va: &Value, plus: i64| format!("{}.00", va["amount_idr"].as_i64().unwrap() + plus);
+        let csv = format!(
+            "va_number,amount,paid_at,bank_reference\n{},{},{now},REF0\n{},{},{now},REF1\n{},{},{now},REF2\n88089999999999999999,5000.00,{now},REF9\n",
+            plain(&vas[0]), amount(&vas[0], 0), plain(&vas[1]), amount(&vas[1], 0), plain(&vas[2]), amount(&vas[2], 1000),
+        );
+        let states_before: Vec<Value> =
+            futures_util::future::join_all(ids.iter().map(|id| order_state(&app, &m, id))).await;
+
+        // Who may: administrators reconcile; auditors and buyers may not.
+        for who in ["auditor", "pejabat_pengadaan", "bendahara"] {
+            post_statement(&app, Some(m.w.token(who)), "?bank=jatim", &csv).await.expect_problem(403, "forbidden");
+        }
+        post_statement(&app, None, "?bank=jatim", &csv).await.expect_problem(401, "unauthenticated");
+        let admin = m.w.admin.clone();
+        let r = post_statement(&app, Some(&admin), "", &csv).await.expect_problem(400, "invalid_query");
+        assert_eq!(r["errors"][0]["field"], "bank");
+        let r =
+            post_statement(&app, Some(&admin), "?bank=mandiri", &csv).await.expect_problem(422, "validation_failed");
+        assert_eq!(r["errors"][0]["field"], "bank");
+        let bad = "va_number,amount,paid_at\n8808,12.50,2026-12-02 10:00:00\n8808,abc,yesterday\n";
+        let r = post_statement(&app, Some(&admin), "?bank=jatim", bad).await.expect_problem(422, "validation_failed");
+        let fields: Vec<&str> = r["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        assert_eq!(fields, ["rows[1].amount", "rows[2].amount", "rows[2].paid_at"], "{r}");
+        let r = post_statement(&app, Some(&admin), "?bank=jatim", "va_number,paid_at\n").await;
+        assert_eq!(r.expect_problem(422, "validation_failed")["errors"][0]["field"], "header.amount");
+
+        let report = post_statement(&app, Some(&admin), "?bank=jatim", &csv).await.expect(201);
+        assert_eq!(report["bank"], "jatim");
+        assert_eq!(report["statement_rows"], 4);
+        let t = &report["totals"];
+        assert_eq!(
+            (&t["matched"], &t["unknown_in_pasar"], &t["amount_differs"], &t["missing_at_bank"]),
+            (&json!(1), &json!(2), &json!(1), &json!(1)),
+            "[{}] {report}",
+            app.name()
+        );
+        assert_eq!(report["balanced"], false);
+        let day = &report["days"][0];
+        let outcome_of = |number: &str| {
+            day["items"].as_array().unwrap().iter().find(|i| i["virtual_account_no"] == number).unwrap()["outcome"]
+                .clone()
+        };
+        assert_eq!(outcome_of(&plain(&vas[0])), "matched");
+        assert_eq!(outcome_of(&plain(&vas[1])), "unknown_in_pasar");
+        assert_eq!(outcome_of(&plain(&vas[2])), "amount_differs");
+        assert_eq!(outcome_of(&plain(&vas[3])), "missing_at_bank");
+        assert_eq!(outcome_of("88089999999999999999"), "unknown_in_pasar");
+        assert!(
+            !day["items"].as_array().unwrap().iter().any(|i| i["virtual_account_no"] == plain(&va_bri)),
+            "another bank's payments are not this statement's"
+        );
+
+        // Kept for administrators and auditors, audited; nothing else changed.
+        let id = report["id"].as_str().unwrap();
+        for who in [admin.as_str(), m.w.token("auditor")] {
+            let list = app.get("/api/v1/reconciliations", Some(who)).await.expect(200);
+            assert_eq!(list["items"][0]["id"], id);
+            assert_eq!(list["items"][0]["missing_at_bank"], 1);
+            let again = app.get(&format!("/api/v1/reconciliations/{id}"), Some(who)).await.expect(200);
+            assert_eq!(again["days"], report["days"]);
+        }
+        for who in [m.w.token("pejabat_pengadaan"), m.vendor.as_str()] {
+            app.get("/api/v1/reconciliations", Some(who)).await.expect_problem(403, "forbidden");
+            app.get(&format!("/api/v1/reconciliations/{id}"), Some(who)).await.expect_problem(403, "forbidden");
+        }
+        assert_eq!(audit_count(&app, "payment.reconcile", id), 1);
+        let states_after: Vec<Value> =
+            futures_util::future::join_all(ids.iter().map(|id| order_state(&app, &m, id))).await;
+        assert_eq!(states_before, states_after);
+        assert_eq!(
+            app.get(&format!("/api/v1/orders/{}/virtual-account", ids[1]), Some(&bendahara)).await.expect(200)["state"],
+            "active"
+        );
     }
 }

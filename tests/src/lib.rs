@@ -124,12 +124,33 @@ pub struct TestApp {
     pub dir: tempfile::TempDir,
 }
 
+/// The shipped defaults (`config/default.toml`), untouched by the environment.
+pub fn default_config() -> Config {
+    Config::load_from(None, figment::providers::Env::prefixed("PASAR_TESTS_IGNORE__"), None)
+        .expect("default configuration")
+}
+
+/// A bank for `[[payments.banks]]`: `code` with the prefix `psid`, not yet connected.
+pub fn bank(code: &str, name: &str, psid: &str) -> pasar_server::config::BankConfig {
+    pasar_server::config::BankConfig {
+        code: code.into(),
+        name: name.into(),
+        partner_service_id: psid.into(),
+        partner_service_id_padding: Default::default(),
+        snap_client_id: String::new(),
+        snap_client_secret: String::new(),
+        snap_client_secret_file: String::new(),
+        snap_bank_public_key: String::new(),
+        snap_partner_id: String::new(),
+        snap_signature_encoding: Default::default(),
+    }
+}
+
 impl TestApp {
     pub async fn start(backend: Backend, options: Options) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let pg = (backend == Backend::Postgres).then(PgDatabase::create);
-        let mut config = Config::load_from(None, figment::providers::Env::prefixed("PASAR_TESTS_IGNORE__"), None)
-            .expect("default configuration");
+        let mut config = default_config();
         config.server.bind = "127.0.0.1:0".parse().unwrap();
         config.server.workers = 2;
         config.data.dir = dir.path().to_path_buf();
@@ -316,14 +337,18 @@ impl TestApp {
 
     /// A request with a raw body and content type.
     pub async fn request_raw(&self, method: &str, path: &str, content_type: &str, body: Vec<u8>) -> Reply {
+        self.request_bytes(method, path, &[("content-type", content_type.as_bytes())], body).await
+    }
+
+    /// A request with a raw body and the given headers.
+    pub async fn request_bytes(&self, method: &str, path: &str, headers: &[(&str, &[u8])], body: Vec<u8>) -> Reply {
         let method = awc::http::Method::from_bytes(method.as_bytes()).expect("method");
-        let resp = self
-            .client
-            .request(method, format!("{}{}", self.base, path))
-            .insert_header(("content-type", content_type))
-            .send_body(body)
-            .await;
-        Self::reply(resp.expect("request sent")).await
+        let mut req = self.client.request(method, format!("{}{}", self.base, path));
+        for (name, value) in headers {
+            let value = awc::http::header::HeaderValue::from_bytes(value).expect("a header value");
+            req = req.append_header((*name, value));
+        }
+        Self::reply(req.send_body(body).await.expect("request sent")).await
     }
 
     async fn reply<S>(mut resp: awc::ClientResponse<S>) -> Reply

@@ -550,18 +550,9 @@ pub async fn import_products(
     id: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    use pasar_core::Code;
     let AuthUser(actor) = user;
     let vendor = path_id::<OrganizationId>(&id, "vendor")?.to_string();
-    let is_csv = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("text/csv"));
-    if !is_csv {
-        return Err(ApiError::new(Code::UnsupportedMediaType, "Send the file as text/csv.")
-            .with_field("content-type", "must be text/csv"));
-    }
+    crate::extract::require_csv(&req)?;
     let body = crate::extract::read_limited(payload, state.limits.upload_bytes, Some("file")).await?;
     let st = state.clone();
     let now = state.now();

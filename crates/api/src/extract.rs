@@ -274,6 +274,31 @@ impl PageParams {
     }
 }
 
+/// A `YYYY-MM-DD` query parameter; a bad one is a problem naming `name`.
+pub fn query_date(value: Option<String>, name: &str) -> Result<Option<chrono::NaiveDate>, ApiError> {
+    value
+        .map(|s| {
+            chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+                .map_err(|_| ApiError::invalid_query(name, "must be a date, YYYY-MM-DD"))
+        })
+        .transpose()
+}
+
+/// Refuses a body that is not `text/csv`, naming the header.
+pub fn require_csv(req: &HttpRequest) -> Result<(), ApiError> {
+    let is_csv = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("text/csv"));
+    if is_csv {
+        Ok(())
+    } else {
+        Err(ApiError::new(Code::UnsupportedMediaType, "Send the file as text/csv.")
+            .with_field("content-type", "must be text/csv"))
+    }
+}
+
 /// The schema of a string parameter that takes one of `values` (for
 /// `#[param(schema_with = …)]`).
 pub fn one_of(values: &[&str]) -> utoipa::openapi::Object {

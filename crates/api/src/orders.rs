@@ -7,7 +7,6 @@ use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::NaiveDate;
 use pasar_core::id::OrganizationId;
 use pasar_order::cart::{self, BudgetInput, BudgetView, CartView, CheckoutInput, CheckoutView};
 use pasar_order::flow::{
@@ -199,10 +198,10 @@ pub struct OrderListQuery {
     #[param(value_type = Option<uuid::Uuid>)]
     pub satker_id: Option<String>,
     /// Created on or after this day (`YYYY-MM-DD`, the marketplace's time zone).
-    #[param(value_type = Option<NaiveDate>)]
+    #[param(value_type = Option<chrono::NaiveDate>)]
     pub from: Option<String>,
     /// Created on or before this day.
-    #[param(value_type = Option<NaiveDate>)]
+    #[param(value_type = Option<chrono::NaiveDate>)]
     pub to: Option<String>,
     pub limit: Option<String>,
     pub cursor: Option<String>,
@@ -228,13 +227,6 @@ pub async fn list_orders(
     let AuthUser(actor) = user;
     let q: OrderListQuery = query(&req)?;
     let page = PageParams { limit: q.limit, cursor: q.cursor }.parse()?;
-    let date = |v: Option<String>, name: &str| -> Result<Option<NaiveDate>, ApiError> {
-        v.map(|s| {
-            NaiveDate::parse_from_str(&s, "%Y-%m-%d")
-                .map_err(|_| ApiError::invalid_query(name, "must be a date, YYYY-MM-DD"))
-        })
-        .transpose()
-    };
     let id = |v: Option<String>, name: &str| -> Result<Option<String>, ApiError> {
         v.map(|s| {
             uuid::Uuid::parse_str(&s)
@@ -249,8 +241,8 @@ pub async fn list_orders(
         state: q.state.map(|s| OrderState::parse(&s).map_err(|e| ApiError::invalid_query("state", e))).transpose()?,
         vendor_id: id(q.vendor_id, "vendor_id")?,
         satker_id: id(q.satker_id, "satker_id")?,
-        from: date(q.from, "from")?,
-        to: date(q.to, "to")?,
+        from: crate::extract::query_date(q.from, "from")?,
+        to: crate::extract::query_date(q.to, "to")?,
     };
     let st = state.clone();
     let page = state.run(move |conn| view::list_orders(conn, &st.orders, &actor, lq, &page)).await?;

@@ -514,6 +514,7 @@ diesel::table! {
         payment_request_id -> Nullable<Text>,
         payment_reference -> Nullable<Text>,
         payment_response -> Nullable<Text>,
+        bank_code -> Text,
     }
 }
 
@@ -525,6 +526,24 @@ diesel::table! {
         request_hash -> Text,
         response_status -> Nullable<Integer>,
         response_body -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reconciliations (id) {
+        id -> Text,
+        bank_code -> Text,
+        from_day -> Text,
+        to_day -> Text,
+        file_sha256 -> Text,
+        statement_rows -> Integer,
+        matched -> Integer,
+        unknown_in_pasar -> Integer,
+        missing_at_bank -> Integer,
+        amount_differs -> Integer,
+        report -> Text,
+        created_by -> Text,
         created_at -> Timestamp,
     }
 }
@@ -565,4 +584,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     addenda,
     virtual_accounts,
     snap_external_ids,
+    reconciliations,
 );

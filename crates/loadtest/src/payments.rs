@@ -92,16 +92,14 @@ pub fn run(o: Options<'_>) -> anyhow::Result<()> {
     let secret = format!("load-secret-{:032x}", uuid::Uuid::now_v7().as_u128());
     let secret_file = dir.path().join("client-secret");
     std::fs::write(&secret_file, &secret)?;
-    let payment_env = [
-        ("PASAR__PAYMENTS__PARTNER_SERVICE_ID", "\"8808\"".to_owned()),
-        ("PASAR__PAYMENTS__SNAP_CLIENT_ID", CLIENT_ID.to_owned()),
-        ("PASAR__PAYMENTS__SNAP_CLIENT_SECRET_FILE", secret_file.display().to_string()),
-        ("PASAR__PAYMENTS__SNAP_BANK_PUBLIC_KEY", public.display().to_string()),
-        ("PASAR__PAYMENTS__SNAP_PARTNER_ID", PARTNER_ID.to_owned()),
-    ];
-    for (k, v) in &payment_env {
-        std::env::set_var(k, v);
-    }
+    // One bank, given in the environment as figment reads a list of tables.
+    let bank = format!(
+        "[{{code=\"jatim\", name=\"Bank Jatim\", partner_service_id=\"8808\", snap_client_id=\"{CLIENT_ID}\", \
+         snap_client_secret_file=\"{}\", snap_bank_public_key=\"{}\", snap_partner_id=\"{PARTNER_ID}\"}}]",
+        secret_file.display(),
+        public.display()
+    );
+    std::env::set_var("PASAR__PAYMENTS__BANKS", bank);
     let mut seed = pasar(o.bin, dir.path());
     if let Some(url) = o.database_url {
         seed.env("DATABASE_URL", url);

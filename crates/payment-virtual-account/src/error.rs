@@ -8,10 +8,19 @@ pub enum PaymentError {
     /// A live VA exists already, or the invoice cannot be paid in its state.
     #[error("{0}")]
     Conflict(String),
+    /// Fields of the request are wrong, named.
+    #[error("Some fields are invalid.")]
+    Invalid(Vec<FieldError>),
     #[error(transparent)]
     Order(#[from] OrderError),
     #[error(transparent)]
     Db(#[from] pasar_db::DbError),
+}
+
+impl PaymentError {
+    pub fn field(field: &str, message: impl Into<String>) -> PaymentError {
+        PaymentError::Invalid(vec![FieldError::new(field, message)])
+    }
 }
 
 impl From<diesel::result::Error> for PaymentError {
@@ -25,6 +34,7 @@ impl ErrorCode for PaymentError {
         match self {
             PaymentError::NotFound => Code::NotFound,
             PaymentError::Conflict(_) => Code::InvalidState,
+            PaymentError::Invalid(_) => Code::ValidationFailed,
             PaymentError::Order(e) => e.code(),
             PaymentError::Db(e) => e.code(),
         }
@@ -41,6 +51,7 @@ impl ErrorCode for PaymentError {
     fn field_errors(&self) -> Vec<FieldError> {
         match self {
             PaymentError::Order(e) => e.field_errors(),
+            PaymentError::Invalid(errors) => errors.clone(),
             _ => Vec::new(),
         }
     }

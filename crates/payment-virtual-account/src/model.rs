@@ -16,6 +16,15 @@ pub enum Padding {
     Zero,
 }
 
+/// `prefix` padded to SNAP's 8 characters.
+pub fn pad(prefix: &str, padding: Padding) -> String {
+    let prefix = prefix.trim_start();
+    match padding {
+        Padding::Space => format!("{prefix:>8}"),
+        Padding::Zero => format!("{prefix:0>8}"),
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VaNumber {
     /// Exactly 8 characters, left-padded, as SNAP sends it.
@@ -36,11 +45,7 @@ impl VaNumber {
         if customer_no.is_empty() || customer_no.len() > 20 || !customer_no.bytes().all(|b| b.is_ascii_digit()) {
             return Err("customerNo must be 1 to 20 digits");
         }
-        let partner_service_id = match padding {
-            Padding::Space => format!("{prefix:>8}"),
-            Padding::Zero => format!("{prefix:0>8}"),
-        };
-        Ok(VaNumber { partner_service_id, customer_no: customer_no.to_owned() })
+        Ok(VaNumber { partner_service_id: pad(prefix, padding), customer_no: customer_no.to_owned() })
     }
 
     /// The full `virtualAccountNo`: the padded prefix followed by the customer number.
@@ -55,6 +60,9 @@ pub struct VaView {
     pub id: String,
     pub order_id: String,
     pub invoice_number: String,
+    /// The bank that collects the payment: its code (`payments.banks[].code`) and name.
+    pub bank: String,
+    pub bank_name: String,
     /// `partnerServiceId` + `customerNo`: what the bendahara transfers to.
     pub virtual_account_no: String,
     pub partner_service_id: String,

@@ -5,7 +5,7 @@
 
 use crate::error::PaymentError;
 use crate::model::{VaNumber, VaView};
-use crate::settings::{BankSettings, PaymentSettings};
+use crate::settings::{Bank, BankSettings, PaymentSettings};
 use crate::snap::{self, Code, INQUIRY, PAYMENT, STATUS, TOKEN};
 use crate::store::{self, VaRow};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -21,13 +21,28 @@ use sha2::{Digest, Sha256};
 
 // ---- the bendahara's side ----
 
-fn view(row: &VaRow, now: DateTime<Utc>) -> VaView {
+/// The bank a VA belongs to: by its code, or (for a VA issued before banks had codes)
+/// by its prefix.
+fn bank_of<'a>(settings: &'a PaymentSettings, row: &VaRow) -> Option<&'a Bank> {
+    settings.banks.iter().find(|b| {
+        if row.bank_code.is_empty() {
+            b.padded_prefix() == row.partner_service_id
+        } else {
+            b.code == row.bank_code
+        }
+    })
+}
+
+fn view(settings: &PaymentSettings, row: &VaRow, now: DateTime<Utc>) -> VaView {
     let expires_at = from_db(row.expires_at);
     let state = if row.state == "active" && expires_at <= now { "expired".to_owned() } else { row.state.clone() };
+    let bank = bank_of(settings, row);
     VaView {
         id: row.id.clone(),
         order_id: row.order_id.clone(),
         invoice_number: row.invoice_number.clone(),
+        bank: bank.map_or_else(|| row.bank_code.clone(), |b| b.code.clone()),
+        bank_name: bank.map_or_else(|| row.bank_code.clone(), |b| b.name.clone()),
         virtual_account_no: row.va_number.clone(),
         partner_service_id: row.partner_service_id.clone(),
         customer_no: row.customer_no.clone(),
@@ -54,24 +69,30 @@ fn expiry(conn: &mut DbConn, settings: &PaymentSettings, now: DateTime<Utc>) -> 
     Ok(zone.start_of(next) - TimeDelta::seconds(1))
 }
 
-/// The satker's bendahara asks for payment: a closed-amount VA for the invoice's
-/// `payable`, valid until the end of the next working day (by default). The order moves
-/// to `awaiting_payment`. One live VA per invoice: an expired one is replaced.
+/// The satker's bendahara asks for payment: a closed-amount VA at `bank` (the first
+/// configured when `None`) for the invoice's `payable`, valid until the end of the next
+/// working day (by default). The order moves to `awaiting_payment`. One live VA per
+/// invoice: an expired one is replaced, at the same bank or another.
 pub fn issue(
     conn: &mut DbConn,
     settings: &PaymentSettings,
     now: DateTime<Utc>,
     actor: &Actor,
     order_id: &str,
+    bank: Option<&str>,
 ) -> Result<VaView, PaymentError> {
     write_tx(conn, |conn| {
         let order = pasar_order::flow::lock(conn, order_id)?;
         if seat(actor, &order)? != Seat::Treasurer {
             return Err(OrderError::Forbidden("Only the satker's bendahara asks for payment.".into()).into());
         }
-        if settings.partner_service_id.is_empty() {
+        if settings.banks.is_empty() {
             return Err(PaymentError::Conflict("Payment by virtual account is not configured here.".into()));
         }
+        let bank = settings.bank(bank).ok_or_else(|| {
+            let known: Vec<&str> = settings.banks.iter().map(|b| b.code.as_str()).collect();
+            PaymentError::field("bank", format!("must be one of: {}", known.join(", ")))
+        })?;
         let latest = store::latest_of_order(conn, order_id)?;
         let reissue = match (order.state.as_str(), &latest) {
             ("invoiced", _) => false,
@@ -103,12 +124,9 @@ pub fn issue(
         let mut row = None;
         // Random numbers: a collision is unlikely but the unique index decides.
         for _ in 0..8 {
-            let number = VaNumber::padded(
-                &settings.partner_service_id,
-                &customer_no(settings.customer_no_digits),
-                settings.padding,
-            )
-            .map_err(|e| PaymentError::Conflict(e.into()))?;
+            let number =
+                VaNumber::padded(&bank.partner_service_id, &customer_no(settings.customer_no_digits), bank.padding)
+                    .map_err(|e| PaymentError::Conflict(e.into()))?;
             let candidate = VaRow {
                 id: uuid::Uuid::now_v7().to_string(),
                 order_id: order.id.clone(),
@@ -125,6 +143,7 @@ pub fn issue(
                 payment_request_id: None,
                 payment_reference: None,
                 payment_response: None,
+                bank_code: bank.code.clone(),
             };
             match write_tx(conn, |c| store::insert(c, &candidate).map_err(|e| PaymentError::Db(DbError::Query(e)))) {
                 Ok(()) => {
@@ -137,7 +156,8 @@ pub fn issue(
         }
         let row = row.ok_or_else(|| PaymentError::Conflict("No free virtual-account number; try again.".into()))?;
         let detail = json!({
-            "virtual_account_no": row.va_number, "amount_idr": amount, "expires_at": expires_at.to_rfc3339(),
+            "virtual_account_no": row.va_number, "bank": bank.code, "amount_idr": amount,
+            "expires_at": expires_at.to_rfc3339(),
         });
         if reissue {
             let actor_id = actor.user_id.to_string();
@@ -157,19 +177,36 @@ pub fn issue(
         } else {
             pasar_order::flow::request_payment(conn, now, actor, &order.id, detail)?;
         }
-        Ok(view(&row, now))
+        Ok(view(settings, &row, now))
     })
 }
 
 /// The invoice's VA (the newest), for whoever may see the order.
-pub fn current(conn: &mut DbConn, now: DateTime<Utc>, actor: &Actor, order_id: &str) -> Result<VaView, PaymentError> {
+pub fn current(
+    conn: &mut DbConn,
+    settings: &PaymentSettings,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    order_id: &str,
+) -> Result<VaView, PaymentError> {
     let order = pasar_order::flow::find(conn, order_id)?;
     seat(actor, &order)?;
     let row = store::latest_of_order(conn, order_id)?.ok_or(PaymentError::NotFound)?;
-    Ok(view(&row, now))
+    Ok(view(settings, &row, now))
 }
 
 // ---- the bank's side ----
+
+/// How long the `X-EXTERNAL-ID`s of bank calls are kept: SNAP wants them unique per day,
+/// and a week leaves room to look into a dispute.
+pub const EXTERNAL_ID_RETENTION_DAYS: i64 = 7;
+
+/// Forgets the external ids older than [`EXTERNAL_ID_RETENTION_DAYS`] (the worker's
+/// housekeeping).
+pub fn purge_external_ids(conn: &mut DbConn, now: DateTime<Utc>) -> Result<usize, PaymentError> {
+    let before = to_db(now - TimeDelta::days(EXTERNAL_ID_RETENTION_DAYS));
+    Ok(write_tx(conn, |c| store::purge_external_ids(c, before).map_err(DbError::Query))?)
+}
 
 /// A SNAP answer: the HTTP status and the JSON body.
 #[derive(Debug, Clone, PartialEq)]
@@ -211,10 +248,6 @@ impl SnapReply {
     }
 }
 
-fn bank(settings: &PaymentSettings, service: u8) -> Result<&BankSettings, SnapReply> {
-    settings.bank.as_ref().ok_or_else(|| SnapReply::unauthorized(service, "Unknown client"))
-}
-
 fn fresh(bank: &BankSettings, service: u8, timestamp: &str, now: DateTime<Utc>) -> Result<(), SnapReply> {
     let at = DateTime::parse_from_rfc3339(timestamp).map_err(|_| SnapReply::invalid(service, "X-TIMESTAMP"))?;
     if (now - at.with_timezone(&Utc)).num_seconds().abs() > bank.timestamp_window_secs {
@@ -249,12 +282,13 @@ fn access_token_inner(
     h: &TokenHeaders<'_>,
     body: &[u8],
 ) -> Result<SnapReply, SnapReply> {
-    let bank = bank(settings, TOKEN)?;
     let timestamp = required(h.timestamp, TOKEN, "X-TIMESTAMP")?;
     let client_key = required(h.client_key, TOKEN, "X-CLIENT-KEY")?;
     let signature = required(h.signature, TOKEN, "X-SIGNATURE")?;
+    let (_, bank) =
+        settings.bank_by_client(client_key).ok_or_else(|| SnapReply::unauthorized(TOKEN, "Unknown client"))?;
     fresh(bank, TOKEN, timestamp, now)?;
-    if client_key != bank.client_id || !snap::verify_token_request(&bank.public_key, client_key, timestamp, signature) {
+    if !snap::verify_token_request(&bank.public_key, client_key, timestamp, signature) {
         return Err(SnapReply::unauthorized(TOKEN, "Signature"));
     }
     let body: Value = serde_json::from_slice(body).map_err(|_| SnapReply::invalid(TOKEN, "body"))?;
@@ -288,11 +322,13 @@ pub struct Verified {
     pub service: u8,
     pub partner_id: String,
     pub external_id: String,
+    /// The calling bank's code: it sees only the VAs of its own prefix.
+    pub bank: String,
 }
 
-/// Checks a service call before its body is read: bearer token, timestamp window,
-/// HMAC-SHA512 signature over the raw body (constant-time), partner, channel and the form
-/// of the external id.
+/// Checks a service call before its body is read: partner (which names the bank), bearer
+/// token, timestamp window, HMAC-SHA512 signature over the raw body (constant-time),
+/// channel and the form of the external id.
 pub fn verify_call(
     settings: &PaymentSettings,
     now: DateTime<Utc>,
@@ -302,7 +338,9 @@ pub fn verify_call(
     h: &CallHeaders<'_>,
     body: &[u8],
 ) -> Result<Verified, SnapReply> {
-    let bank = bank(settings, service)?;
+    let partner_id = required(h.partner_id, service, "X-PARTNER-ID")?;
+    let (known, bank) =
+        settings.bank_by_partner(partner_id).ok_or_else(|| SnapReply::unauthorized(service, "Unknown X-PARTNER-ID"))?;
     let authorization = required(h.authorization, service, "Authorization")?;
     let token = authorization
         .strip_prefix("Bearer ")
@@ -311,7 +349,6 @@ pub fn verify_call(
         .trim();
     let timestamp = required(h.timestamp, service, "X-TIMESTAMP")?;
     let signature = required(h.signature, service, "X-SIGNATURE")?;
-    let partner_id = required(h.partner_id, service, "X-PARTNER-ID")?;
     let external_id = required(h.external_id, service, "X-EXTERNAL-ID")?;
     required(h.channel_id, service, "CHANNEL-ID")?;
     fresh(bank, service, timestamp, now)?;
@@ -319,13 +356,15 @@ pub fn verify_call(
     if !snap::verify_service(&bank.client_secret, &string_to_sign, signature, bank.signature_encoding) {
         return Err(SnapReply::unauthorized(service, "Signature"));
     }
-    if partner_id != bank.partner_id {
-        return Err(SnapReply::unauthorized(service, "Unknown X-PARTNER-ID"));
-    }
     if external_id.len() > 36 || !external_id.bytes().all(|b| b.is_ascii_digit()) {
         return Err(SnapReply::invalid(service, "X-EXTERNAL-ID"));
     }
-    Ok(Verified { service, partner_id: partner_id.to_owned(), external_id: external_id.to_owned() })
+    Ok(Verified {
+        service,
+        partner_id: partner_id.to_owned(),
+        external_id: external_id.to_owned(),
+        bank: known.code.clone(),
+    })
 }
 
 /// Runs a verified service call: the external id is claimed and the answer kept in the
@@ -340,6 +379,8 @@ pub fn handle(
     body: &[u8],
 ) -> SnapReply {
     let service = call.service;
+    let Some(bank) = settings.bank(Some(&call.bank)) else { return SnapReply::internal(service) };
+    let prefix = bank.padded_prefix();
     let request: Value = match serde_json::from_slice(body) {
         Ok(v @ Value::Object(_)) => v,
         _ => return SnapReply::invalid(service, "body (not a JSON object)"),
@@ -357,9 +398,9 @@ pub fn handle(
             return Ok(SnapReply::error(409, service, 0, "Conflict: X-EXTERNAL-ID already used today"));
         }
         let reply = match service {
-            INQUIRY => inquiry(conn, now, &request)?,
-            PAYMENT => payment(conn, now, &request)?,
-            _ => status(conn, &request)?,
+            INQUIRY => inquiry(conn, now, &prefix, &request)?,
+            PAYMENT => payment(conn, now, &prefix, &request)?,
+            _ => status(conn, &prefix, &request)?,
         };
         store::answer_external_id(
             conn,
@@ -400,6 +441,11 @@ fn va_of(request: &Value, service: u8) -> Result<String, SnapReply> {
     Ok(number.to_owned())
 }
 
+/// The VA of that number, if it is the calling bank's: another bank's VA is unknown to it.
+fn of_bank(conn: &mut DbConn, prefix: &str, number: &str) -> Result<Option<VaRow>, PaymentError> {
+    Ok(store::by_number(conn, number)?.filter(|va| va.partner_service_id == prefix))
+}
+
 fn request_id<'a>(request: &'a Value, service: u8, name: &str) -> Result<&'a str, SnapReply> {
     match request.get(name) {
         None | Some(Value::Null) => Err(SnapReply::missing(service, name)),
@@ -437,13 +483,13 @@ fn merge(mut a: Value, b: Value) -> Value {
     a
 }
 
-fn inquiry(conn: &mut DbConn, now: DateTime<Utc>, request: &Value) -> Result<SnapReply, PaymentError> {
+fn inquiry(conn: &mut DbConn, now: DateTime<Utc>, prefix: &str, request: &Value) -> Result<SnapReply, PaymentError> {
     let (number, inquiry_id) =
         match va_of(request, INQUIRY).and_then(|n| Ok((n, request_id(request, INQUIRY, "inquiryRequestId")?))) {
             Ok(x) => x,
             Err(r) => return Ok(r),
         };
-    let Some(va) = store::by_number(conn, &number)? else {
+    let Some(va) = of_bank(conn, prefix, &number)? else {
         return Ok(SnapReply::error(404, INQUIRY, 12, "Invalid Bill/Virtual Account [Not Found]"));
     };
     if va.state == "paid" {
@@ -479,7 +525,7 @@ fn already_paid(va: &VaRow, payment_id: &str) -> SnapReply {
     SnapReply::error(404, PAYMENT, 14, "Paid Bill")
 }
 
-fn payment(conn: &mut DbConn, now: DateTime<Utc>, request: &Value) -> Result<SnapReply, PaymentError> {
+fn payment(conn: &mut DbConn, now: DateTime<Utc>, prefix: &str, request: &Value) -> Result<SnapReply, PaymentError> {
     let parsed = va_of(request, PAYMENT).and_then(|n| {
         let id = request_id(request, PAYMENT, "paymentRequestId")?;
         let paid = amount_of(request, PAYMENT, "paidAmount")?;
@@ -494,7 +540,7 @@ fn payment(conn: &mut DbConn, now: DateTime<Utc>, request: &Value) -> Result<Sna
         Some(Value::String(s)) if s.len() <= 64 => Some(s.as_str()),
         Some(_) => return Ok(SnapReply::invalid(PAYMENT, "referenceNo")),
     };
-    let Some(va) = store::by_number(conn, &number)? else {
+    let Some(va) = of_bank(conn, prefix, &number)? else {
         return Ok(SnapReply::error(404, PAYMENT, 12, "Invalid Bill/Virtual Account [Not Found]"));
     };
     if va.state == "paid" {
@@ -524,7 +570,7 @@ fn payment(conn: &mut DbConn, now: DateTime<Utc>, request: &Value) -> Result<Sna
     pasar_order::flow::lock(conn, &va.order_id)?;
     if store::mark_paid(conn, &va.id, to_db(now), payment_id, reference, &reply.body.to_string())? == 0 {
         // Another copy of this payment (or another payment) won the row meanwhile.
-        let again = store::by_number(conn, &number)?.ok_or(PaymentError::NotFound)?;
+        let again = of_bank(conn, prefix, &number)?.ok_or(PaymentError::NotFound)?;
         return Ok(if again.state == "paid" {
             already_paid(&again, payment_id)
         } else {
@@ -543,12 +589,12 @@ fn payment(conn: &mut DbConn, now: DateTime<Utc>, request: &Value) -> Result<Sna
     Ok(reply)
 }
 
-fn status(conn: &mut DbConn, request: &Value) -> Result<SnapReply, PaymentError> {
+fn status(conn: &mut DbConn, prefix: &str, request: &Value) -> Result<SnapReply, PaymentError> {
     let number = match va_of(request, STATUS) {
         Ok(n) => n,
         Err(r) => return Ok(r),
     };
-    let Some(va) = store::by_number(conn, &number)? else {
+    let Some(va) = of_bank(conn, prefix, &number)? else {
         return Ok(SnapReply::error(404, STATUS, 12, "Invalid Bill/Virtual Account [Not Found]"));
     };
     let paid = va.state == "paid";

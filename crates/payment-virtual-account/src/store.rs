@@ -2,7 +2,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use pasar_db::schema::{snap_external_ids as x, virtual_accounts as va};
+use pasar_db::schema::{reconciliations as rc, snap_external_ids as x, virtual_accounts as va};
 use pasar_db::{per_backend, DbConn};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -23,6 +23,7 @@ pub struct VaRow {
     pub payment_request_id: Option<String>,
     pub payment_reference: Option<String>,
     pub payment_response: Option<String>,
+    pub bank_code: String,
 }
 
 pub fn insert(conn: &mut DbConn, row: &VaRow) -> QueryResult<()> {
@@ -119,4 +120,83 @@ pub fn answer_external_id(
         .set((x::response_status.eq(Some(i32::from(status))), x::response_body.eq(Some(body))))
         .execute(conn)?;
     Ok(())
+}
+
+/// The bank's VAs (by their padded `prefix`) among `numbers`, given as a statement writes
+/// them (without padding spaces).
+pub fn of_prefix_by_plain_numbers(conn: &mut DbConn, prefix: &str, numbers: &[String]) -> QueryResult<Vec<VaRow>> {
+    let bare = prefix.trim_start();
+    let full: Vec<String> =
+        numbers.iter().filter_map(|n| n.strip_prefix(bare).map(|rest| format!("{prefix}{rest}"))).collect();
+    let mut out = Vec::new();
+    // SQLite allows a limited number of bound values per statement.
+    for chunk in full.chunks(500) {
+        out.extend(
+            va::table
+                .filter(va::partner_service_id.eq(prefix))
+                .filter(va::va_number.eq_any(chunk))
+                .select(VaRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(out)
+}
+
+/// The bank's VAs paid in `[from, until)`.
+pub fn paid_between(
+    conn: &mut DbConn,
+    prefix: &str,
+    from: NaiveDateTime,
+    until: NaiveDateTime,
+) -> QueryResult<Vec<VaRow>> {
+    va::table
+        .filter(va::partner_service_id.eq(prefix))
+        .filter(va::state.eq("paid"))
+        .filter(va::paid_at.ge(from))
+        .filter(va::paid_at.lt(until))
+        .order(va::paid_at.asc())
+        .select(VaRow::as_select())
+        .load(conn)
+}
+
+/// Forgets the external ids received before `before`: SNAP asks them unique per day, so
+/// only the last days matter.
+pub fn purge_external_ids(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(x::table.filter(x::created_at.lt(before))).execute(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = rc)]
+pub struct ReconciliationRow {
+    pub id: String,
+    pub bank_code: String,
+    pub from_day: String,
+    pub to_day: String,
+    pub file_sha256: String,
+    pub statement_rows: i32,
+    pub matched: i32,
+    pub unknown_in_pasar: i32,
+    pub missing_at_bank: i32,
+    pub amount_differs: i32,
+    pub report: String,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_reconciliation(conn: &mut DbConn, row: &ReconciliationRow) -> QueryResult<()> {
+    diesel::insert_into(rc::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+pub fn find_reconciliation(conn: &mut DbConn, id: &str) -> QueryResult<Option<ReconciliationRow>> {
+    rc::table.find(id).select(ReconciliationRow::as_select()).first(conn).optional()
+}
+
+/// Newest first, by id (UUID v7), after the cursor.
+pub fn list_reconciliations(conn: &mut DbConn, after: Option<&str>, limit: i64) -> QueryResult<Vec<ReconciliationRow>> {
+    let mut q = rc::table.select(ReconciliationRow::as_select()).order(rc::id.desc()).limit(limit).into_boxed();
+    if let Some(after) = after {
+        q = q.filter(rc::id.lt(after.to_owned()));
+    }
+    q.load(conn)
 }

@@ -34,26 +34,47 @@ pub struct Config {
     pub log: LogConfig,
 }
 
-/// Payment by virtual account: the VA numbers Pasar issues and the bank that calls it
-/// (SNAP). Secrets may come from files or the environment rather than this file.
+/// Payment by virtual account: the VA numbers Pasar issues and the banks that call it
+/// (SNAP). Secrets may come from files rather than this file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PaymentsConfig {
-    /// The bank's prefix of every VA number, 1 to 8 digits; empty: no VA is issued.
-    pub partner_service_id: String,
-    /// `space` or `zero`: how the prefix is padded to 8 characters.
-    pub partner_service_id_padding: pasar_payment_virtual_account::model::Padding,
     pub customer_no_digits: usize,
     pub va_valid_working_days: u32,
-    /// Empty: the bank-facing endpoints refuse every call.
+    /// How far `X-TIMESTAMP` may be from Pasar's clock, either way, for every bank.
+    pub snap_timestamp_window_secs: u32,
+    /// The banks; the first is used when the bendahara names none. Empty: no VA is issued.
+    pub banks: Vec<BankConfig>,
+}
+
+/// One bank (`[[payments.banks]]`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BankConfig {
+    /// A short code of our own: lower-case letters, digits and `-`.
+    pub code: String,
+    /// What people read; the code when empty.
+    #[serde(default)]
+    pub name: String,
+    /// The bank's prefix of every VA number, 1 to 8 digits.
+    pub partner_service_id: String,
+    /// `space` or `zero`: how the prefix is padded to 8 characters.
+    #[serde(default)]
+    pub partner_service_id_padding: pasar_payment_virtual_account::model::Padding,
+    /// Empty: the bank's calls are refused (VAs can be issued before it connects).
+    #[serde(default)]
     pub snap_client_id: String,
+    #[serde(default)]
     pub snap_client_secret: String,
+    #[serde(default)]
     pub snap_client_secret_file: String,
     /// The bank's RSA public key: PEM text, or the path of a PEM file.
+    #[serde(default)]
     pub snap_bank_public_key: String,
+    #[serde(default)]
     pub snap_partner_id: String,
+    #[serde(default)]
     pub snap_signature_encoding: pasar_payment_virtual_account::snap::SignatureEncoding,
-    pub snap_timestamp_window_secs: u32,
 }
 
 /// Buying rules: deadlines in working days, dated ceilings, dated taxes.
@@ -314,7 +335,7 @@ pub enum ConfigError {
     #[error("invalid configuration: {}", describe(.0))]
     Parse(Box<figment::Error>),
     #[error("invalid configuration: {key}: {message}")]
-    Invalid { key: &'static str, message: String },
+    Invalid { key: String, message: String },
 }
 
 /// Each error as `section.key: what is wrong (where the value came from)`, with the key
@@ -335,8 +356,8 @@ fn describe(e: &figment::Error) -> String {
         .join("; ")
 }
 
-fn invalid(key: &'static str, message: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid { key, message: message.into() }
+fn invalid(key: impl Into<String>, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid { key: key.into(), message: message.into() }
 }
 
 impl Config {
@@ -614,66 +635,50 @@ impl Config {
         }
     }
 
-    /// The payment settings, with the bank's secret and key read (from files if so
+    /// The payment settings, with the banks' secrets and keys read (from files if so
     /// configured).
     pub fn payment_settings(&self) -> Result<pasar_payment_virtual_account::PaymentSettings, ConfigError> {
-        use pasar_payment_virtual_account::{snap, BankSettings, PaymentSettings};
+        use pasar_payment_virtual_account::PaymentSettings;
         let p = &self.payments;
-        let psid = p.partner_service_id.trim();
-        if !psid.is_empty() && (psid.len() > 8 || !psid.bytes().all(|b| b.is_ascii_digit())) {
-            return Err(invalid("payments.partner_service_id", "must be 1 to 8 digits (or empty)"));
-        }
         if !(8..=20).contains(&p.customer_no_digits) {
             return Err(invalid("payments.customer_no_digits", "must be 8 to 20"));
         }
         if p.va_valid_working_days == 0 {
             return Err(invalid("payments.va_valid_working_days", "must be at least 1"));
         }
-        let bank = if p.snap_client_id.trim().is_empty() {
-            None
-        } else {
-            let secret = if p.snap_client_secret_file.is_empty() {
-                p.snap_client_secret.clone()
-            } else {
-                std::fs::read_to_string(&p.snap_client_secret_file)
-                    .map_err(|e| invalid("payments.snap_client_secret_file", format!("cannot be read: {e}")))?
-                    .trim()
-                    .to_owned()
-            };
-            if secret.len() < 16 {
-                return Err(invalid("payments.snap_client_secret", "must be at least 16 characters"));
+        if p.snap_timestamp_window_secs == 0 {
+            return Err(invalid("payments.snap_timestamp_window_secs", "must be more than 0"));
+        }
+        let mut banks: Vec<pasar_payment_virtual_account::Bank> = Vec::with_capacity(p.banks.len());
+        for (i, b) in p.banks.iter().enumerate() {
+            let bank = bank_settings(b, &format!("payments.banks[{i}]"), p.snap_timestamp_window_secs)?;
+            let clash = banks.iter().find_map(|o| {
+                let same_client =
+                    |x: &pasar_payment_virtual_account::Bank, y: &pasar_payment_virtual_account::Bank| match (
+                        &x.snap, &y.snap,
+                    ) {
+                        (Some(a), Some(b)) if a.client_id == b.client_id => Some("snap_client_id"),
+                        (Some(a), Some(b)) if a.partner_id == b.partner_id => Some("snap_partner_id"),
+                        _ => None,
+                    };
+                if o.code == bank.code {
+                    Some("code")
+                } else if o.partner_service_id == bank.partner_service_id {
+                    Some("partner_service_id")
+                } else {
+                    same_client(o, &bank)
+                }
+            });
+            if let Some(field) = clash {
+                return Err(invalid(format!("payments.banks[{i}].{field}"), "must differ from every other bank's"));
             }
-            let key = p.snap_bank_public_key.trim();
-            let pem = if key.starts_with("-----BEGIN") {
-                key.to_owned()
-            } else {
-                std::fs::read_to_string(key)
-                    .map_err(|e| invalid("payments.snap_bank_public_key", format!("cannot read {key}: {e}")))?
-            };
-            let public_key =
-                snap::public_key_from_pem(&pem).map_err(|e| invalid("payments.snap_bank_public_key", e))?;
-            if p.snap_partner_id.trim().is_empty() {
-                return Err(invalid("payments.snap_partner_id", "must be set with snap_client_id"));
-            }
-            if p.snap_timestamp_window_secs == 0 {
-                return Err(invalid("payments.snap_timestamp_window_secs", "must be more than 0"));
-            }
-            Some(BankSettings {
-                client_id: p.snap_client_id.trim().to_owned(),
-                client_secret: secret.into_bytes(),
-                public_key,
-                partner_id: p.snap_partner_id.trim().to_owned(),
-                signature_encoding: p.snap_signature_encoding,
-                timestamp_window_secs: p.snap_timestamp_window_secs.into(),
-            })
-        };
+            banks.push(bank);
+        }
         Ok(PaymentSettings {
-            partner_service_id: psid.to_owned(),
-            padding: p.partner_service_id_padding,
+            banks,
             customer_no_digits: p.customer_no_digits,
             valid_working_days: p.va_valid_working_days,
             zone: self.time_zone()?,
-            bank,
         })
     }
 
@@ -697,6 +702,68 @@ impl Config {
             public_url: self.public_url(),
         }
     }
+}
+
+/// One bank's settings, its secret and key read; `at` names it in errors.
+fn bank_settings(
+    b: &BankConfig,
+    at: &str,
+    window_secs: u32,
+) -> Result<pasar_payment_virtual_account::Bank, ConfigError> {
+    use pasar_payment_virtual_account::{snap, Bank, BankSettings};
+    let code = b.code.trim();
+    if code.is_empty()
+        || code.len() > 32
+        || !code.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+    {
+        return Err(invalid(format!("{at}.code"), "must be 1 to 32 lower-case letters, digits or '-'"));
+    }
+    let psid = b.partner_service_id.trim();
+    if psid.is_empty() || psid.len() > 8 || !psid.bytes().all(|c| c.is_ascii_digit()) {
+        return Err(invalid(format!("{at}.partner_service_id"), "must be 1 to 8 digits"));
+    }
+    let snap = if b.snap_client_id.trim().is_empty() {
+        None
+    } else {
+        let secret = if b.snap_client_secret_file.is_empty() {
+            b.snap_client_secret.clone()
+        } else {
+            std::fs::read_to_string(&b.snap_client_secret_file)
+                .map_err(|e| invalid(format!("{at}.snap_client_secret_file"), format!("cannot be read: {e}")))?
+                .trim()
+                .to_owned()
+        };
+        if secret.len() < 16 {
+            return Err(invalid(format!("{at}.snap_client_secret"), "must be at least 16 characters"));
+        }
+        let key = b.snap_bank_public_key.trim();
+        let pem = if key.starts_with("-----BEGIN") {
+            key.to_owned()
+        } else {
+            std::fs::read_to_string(key)
+                .map_err(|e| invalid(format!("{at}.snap_bank_public_key"), format!("cannot read {key}: {e}")))?
+        };
+        let public_key =
+            snap::public_key_from_pem(&pem).map_err(|e| invalid(format!("{at}.snap_bank_public_key"), e))?;
+        if b.snap_partner_id.trim().is_empty() {
+            return Err(invalid(format!("{at}.snap_partner_id"), "must be set with snap_client_id"));
+        }
+        Some(BankSettings {
+            client_id: b.snap_client_id.trim().to_owned(),
+            client_secret: secret.into_bytes(),
+            public_key,
+            partner_id: b.snap_partner_id.trim().to_owned(),
+            signature_encoding: b.snap_signature_encoding,
+            timestamp_window_secs: window_secs.into(),
+        })
+    };
+    Ok(Bank {
+        code: code.to_owned(),
+        name: if b.name.trim().is_empty() { code.to_owned() } else { b.name.trim().to_owned() },
+        partner_service_id: psid.to_owned(),
+        padding: b.partner_service_id_padding,
+        snap,
+    })
 }
 
 #[cfg(test)]
@@ -723,6 +790,31 @@ mod tests {
         assert_eq!(url.backend, pasar_db::Backend::Sqlite);
         assert_eq!(url.target, "data/pasar.db");
         assert_eq!(c.outbox_dir(), PathBuf::from("data/outbox"));
+    }
+
+    #[test]
+    fn banks_come_from_the_environment_and_must_differ() {
+        let banks = r#"[{code="jatim", name="Bank Jatim", partner_service_id="8808"}, {code="bri", partner_service_id="12345", partner_service_id_padding="zero"}]"#;
+        let c = Config::load_from(None, env(&[("PAYMENTS__BANKS", banks)]), None).unwrap();
+        let p = c.payment_settings().unwrap();
+        assert_eq!(p.banks.len(), 2);
+        assert_eq!(p.bank(None).unwrap().code, "jatim", "the first is the default");
+        assert_eq!(p.bank(Some("bri")).unwrap().padded_prefix(), "00012345");
+        assert_eq!(p.bank(Some("bri")).unwrap().name, "bri", "the code stands in for a missing name");
+        assert!(p.bank(Some("jatim")).unwrap().snap.is_none(), "not connected yet");
+        // Checked as the configuration loads.
+        let named = |banks: &str| match Config::load_from(None, env(&[("PAYMENTS__BANKS", banks)]), None) {
+            Err(ConfigError::Invalid { key, .. }) => key,
+            other => panic!("{other:?}"),
+        };
+        let twice = r#"[{code="jatim", partner_service_id="8808"}, {code="jatim", partner_service_id="9909"}]"#;
+        assert_eq!(named(twice), "payments.banks[1].code");
+        let same_prefix = r#"[{code="a", partner_service_id="8808"}, {code="b", partner_service_id="8808"}]"#;
+        assert_eq!(named(same_prefix), "payments.banks[1].partner_service_id");
+        assert_eq!(named(r#"[{code="Bank Jatim", partner_service_id="8808"}]"#), "payments.banks[0].code");
+        assert_eq!(named(r#"[{code="j", partner_service_id="123456789"}]"#), "payments.banks[0].partner_service_id");
+        let short = r#"[{code="j", partner_service_id="1", snap_client_id="c", snap_client_secret="short"}]"#;
+        assert_eq!(named(short), "payments.banks[0].snap_client_secret");
     }
 
     #[test]

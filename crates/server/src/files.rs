@@ -238,7 +238,7 @@ impl FileStore for S3Store {
 }
 
 fn invalid(key: &'static str, message: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid { key, message: message.into() }
+    ConfigError::Invalid { key: key.into(), message: message.into() }
 }
 
 /// Support for tests that need a real S3-compatible store, in the manner of

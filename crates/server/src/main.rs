@@ -65,6 +65,23 @@ enum Command {
         /// The CSV file.
         file: PathBuf,
     },
+    /// Reconcile a bank's daily statement with the payments Pasar recorded, and keep the
+    /// report for administrators and auditors (GET /api/v1/reconciliations). The CSV
+    /// has a header row: va_number, amount, paid_at, bank_reference (see the README).
+    /// Nothing is changed. Exit status 2 when anything differs, 1 on a bad file.
+    Reconcile {
+        /// The bank's code (payments.banks[].code).
+        #[arg(long)]
+        bank: String,
+        /// The statement's first day (YYYY-MM-DD); the first day of its rows if absent.
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+        /// The statement's last day; the last day of its rows if absent.
+        #[arg(long)]
+        to: Option<chrono::NaiveDate>,
+        /// The statement, CSV.
+        file: PathBuf,
+    },
     /// Rebuild the search index from the database, with a progress bar. With the
     /// embedded engine, stop the server first (it holds the index).
     Reindex,
@@ -230,6 +247,27 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 }
                 Err(e) => {
                     eprintln!("Nothing was imported: {e}");
+                    for f in pasar_core::ErrorCode::field_errors(&e) {
+                        eprintln!("  {}: {}", f.field, f.message);
+                    }
+                    Ok(std::process::ExitCode::from(1))
+                }
+            }
+        }
+        Command::Reconcile { bank, from, to, file } => {
+            use pasar_payment_virtual_account::reconcile::{self, Reconciler, Request};
+            let text = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let settings = config.payment_settings()?;
+            let pool = open_database(&config)?;
+            let mut conn = pool.get()?;
+            let request = Request { bank: &bank, from, to };
+            match reconcile::reconcile(&mut conn, &settings, SystemClock.now(), Reconciler::Operator, request, &text) {
+                Ok(report) => {
+                    print!("{}", reconcile::render_text(&report));
+                    Ok(std::process::ExitCode::from(if report.balanced { 0 } else { 2 }))
+                }
+                Err(e) => {
+                    eprintln!("The statement was not reconciled: {e}");
                     for f in pasar_core::ErrorCode::field_errors(&e) {
                         eprintln!("  {}: {}", f.field, f.message);
                     }

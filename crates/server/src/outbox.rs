@@ -148,6 +148,11 @@ fn housekeeping(pool: &DbPool, clock: &SharedClock, deliverers: &Deliverers) -> 
     if purged > 0 {
         tracing::info!(purged, "forgot expired idempotency keys");
     }
+    match pasar_payment_virtual_account::service::purge_external_ids(&mut conn, now) {
+        Ok(0) => {}
+        Ok(purged) => tracing::info!(purged, "forgot old X-EXTERNAL-IDs of bank calls"),
+        Err(e) => tracing::warn!(error = %e, "could not forget old X-EXTERNAL-IDs"),
+    }
     let note =
         format!("no deliverer for this kind in pasar {}; waiting for one that has it", env!("CARGO_PKG_VERSION"));
     let unknown = write_tx(&mut conn, |c| outbox::flag_unknown_kinds(c, &deliverers.kinds(), &note))?;

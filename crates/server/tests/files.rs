@@ -110,7 +110,7 @@ fn s3_keeps_the_contract() {
     contract(&store);
 }
 
-fn start_up_error(files: &FilesConfig) -> (&'static str, String) {
+fn start_up_error(files: &FilesConfig) -> (String, String) {
     match S3Store::connect(files).and_then(|s| s.check()) {
         Ok(()) => panic!("start-up accepted {files:?}"),
         Err(ConfigError::Invalid { key, message }) => (key, message),
