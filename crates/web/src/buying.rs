@@ -7,7 +7,7 @@
 use crate::ctx::{see_other, Ctx, PageError, PageResult};
 use crate::forms::Errors;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest};
+use actix_web::web;
 use askama::Template;
 use pasar_api::{ApiError, AppState};
 use pasar_auth::model::Role;
@@ -352,12 +352,14 @@ async fn list(ctx: Ctx, state: web::Data<AppState>, q: ListParams, l: Listing) -
     let user = ctx.require_user()?;
     let selected = q.status.as_deref().and_then(|s| OrderState::parse(s).ok()).filter(|s| l.states.contains(s));
     let selected = selected.or_else(|| (l.states.len() < OrderState::ALL.len()).then(|| l.states[0]));
-    let page = PageRequest::parse(Some(50), q.cursor.as_deref())
-        .map_err(|_| ctx.error_page(StatusCode::BAD_REQUEST, None))?;
+    let page =
+        PageRequest::parse(Some(50), q.cursor.as_deref()).map_err(|_| ctx.error_page(StatusCode::BAD_REQUEST, None))?;
     let (st, actor) = (state.clone(), user.actor.clone());
     let query = ListQuery { state: selected, ..Default::default() };
-    let list =
-        state.run(move |conn| view::list_orders(conn, &st.orders, &actor, query, &page)).await.map_err(|e| ctx.fail(e))?;
+    let list = state
+        .run(move |conn| view::list_orders(conn, &st.orders, &actor, query, &page))
+        .await
+        .map_err(|e| ctx.fail(e))?;
     let mut tabs = Vec::new();
     if l.states.len() == OrderState::ALL.len() {
         tabs.push(Choice { value: l.base.to_owned(), label: ctx.t("orders.all"), selected: selected.is_none() });
@@ -674,13 +676,7 @@ fn order_page_of<'a>(ctx: &'a Ctx, order: &OrderView, seat: Seat, errors: Errors
 
 /// The vendor's name as the lines' frozen facts have it.
 fn vendor_name(order: &OrderView) -> String {
-    order
-        .lines
-        .first()
-        .and_then(|l| l.facts.get("vendor_name"))
-        .and_then(|v| v.as_str())
-        .unwrap_or_default()
-        .to_owned()
+    order.lines.first().and_then(|l| l.facts.get("vendor_name")).and_then(|v| v.as_str()).unwrap_or_default().to_owned()
 }
 
 /// The catalogue's message for `key`, or `fallback` where it has none.
@@ -738,8 +734,10 @@ pub async fn order_step(
             let prices = per_line(&f, "price_");
             named_lines = prices.iter().map(|(l, _)| *l).collect();
             line_prefix = "price_";
-            let lines: Vec<LinePrice> =
-                prices.iter().map(|(line, v)| LinePrice { line: *line, unit_price_idr: whole(v).unwrap_or(0) }).collect();
+            let lines: Vec<LinePrice> = prices
+                .iter()
+                .map(|(line, v)| LinePrice { line: *line, unit_price_idr: whole(v).unwrap_or(0) })
+                .collect();
             let input = NegotiationInput {
                 lines: (action == "offer" || action == "counter").then_some(lines),
                 action,
@@ -799,9 +797,7 @@ pub async fn order_step(
             let input = flow::BastInput { bast_number: field(&f, "bast_number").to_owned() };
             state.run(move |conn| flow::sign_bast(conn, now, &actor, &oid, input)).await
         }
-        "bast-tandatangan" => {
-            state.run(move |conn| flow::countersign_bast(conn, &st.orders, now, &actor, &oid)).await
-        }
+        "bast-tandatangan" => state.run(move |conn| flow::countersign_bast(conn, &st.orders, now, &actor, &oid)).await,
         "nilai" => {
             let input =
                 flow::RatingInput { score: field(&f, "score").parse().unwrap_or(0), comment: optional(&f, "comment") };
@@ -870,8 +866,8 @@ fn invoice_figures(ctx: &Ctx, invoice: &serde_json::Value) -> Vec<Figure> {
     let money = |k: &str| invoice.get(k).and_then(|v| v.as_i64()).map(|v| ctx.money(&v));
     ["subtotal", "dpp", "ppn", "pph22", "gross_total", "withheld_by_treasurer", "payable", "vendor_receives"]
         .into_iter()
-    .filter_map(|k| money(k).map(|value| Figure { label: ctx.t(&format!("invoice.{k}")), value }))
-    .collect()
+        .filter_map(|k| money(k).map(|value| Figure { label: ctx.t(&format!("invoice.{k}")), value }))
+        .collect()
 }
 
 async fn render_invoice(
