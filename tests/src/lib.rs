@@ -6,6 +6,7 @@
 
 pub mod proxy;
 pub mod smtp;
+pub mod snap;
 
 use awc::http::header::HeaderMap;
 use pasar_core::clock::ShiftedClock;

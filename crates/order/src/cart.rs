@@ -245,6 +245,23 @@ fn check_input(input: &CheckoutInput, today: NaiveDate) -> Result<Checkout, Orde
     })
 }
 
+/// A PPK who may approve the caller's checkout.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Approver {
+    pub id: String,
+    pub name: String,
+}
+
+/// The active PPKs of the caller's satker: whom a checkout may name as `ppk_id`.
+pub fn approvers(conn: &mut DbConn, actor: &Actor) -> Result<Vec<Approver>, OrderError> {
+    let satker_id = satker_buyer(actor)?;
+    Ok(pasar_auth::service::users_of_organization(conn, &satker_id)?
+        .into_iter()
+        .filter(|u| u.active && u.roles.contains(&Role::Ppk))
+        .map(|u| Approver { id: u.id.to_string(), name: u.name })
+        .collect())
+}
+
 /// What a checkout made: one order per vendor, under one reference.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CheckoutView {

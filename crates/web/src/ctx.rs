@@ -162,6 +162,18 @@ impl Ctx {
         self.user.is_some()
     }
 
+    /// Whether the user buys for a satker (a PP or PPK), who sees "add to cart".
+    pub fn buys(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| {
+            u.actor.has_any(&[pasar_auth::model::Role::PejabatPengadaan, pasar_auth::model::Role::Ppk])
+        })
+    }
+
+    /// The header's links for the logged-in user's roles.
+    pub fn nav(&self) -> Vec<(&'static str, String)> {
+        crate::buying::nav_links(self)
+    }
+
     // --- answers ---------------------------------------------------------------------
 
     /// A cookie of the pages: HttpOnly, SameSite=Lax, Secure on https, for the whole site.

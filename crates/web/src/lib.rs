@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod assets;
+pub mod buying;
 pub mod ctx;
 pub mod format;
 pub mod forms;
@@ -37,6 +38,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource("/bahasa").route(web::get().to(account::switch_language)))
             .configure(public::configure)
             .configure(account::configure)
+            .configure(buying::configure)
             .default_service(web::to(not_found)),
     );
 }
