@@ -8,6 +8,7 @@
 //! room.
 
 pub mod access;
+pub mod audit;
 pub mod calendar;
 pub mod error;
 pub mod jwt;

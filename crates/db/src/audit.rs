@@ -332,3 +332,43 @@ pub fn for_entity(conn: &mut DbConn, entity_type: &str, entity_id: &str) -> Quer
         .select(AuditRow::as_select())
         .load(conn)
 }
+
+/// What [`list`] keeps: every given field must match exactly; `from` and `until` bound
+/// `occurred_at` (UTC, `until` excluded); `before_seq` pages back from a later entry.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub entity_type: Option<String>,
+    pub entity_id: Option<String>,
+    pub action: Option<String>,
+    pub actor_id: Option<String>,
+    pub from: Option<chrono::NaiveDateTime>,
+    pub until: Option<chrono::NaiveDateTime>,
+    pub before_seq: Option<i64>,
+}
+
+/// Entries matching `filter`, newest first, at most `limit`.
+pub fn list(conn: &mut DbConn, filter: &Filter, limit: i64) -> QueryResult<Vec<AuditRow>> {
+    let mut q = audit_log::table.select(AuditRow::as_select()).into_boxed();
+    if let Some(v) = &filter.entity_type {
+        q = q.filter(audit_log::entity_type.eq(v.clone()));
+    }
+    if let Some(v) = &filter.entity_id {
+        q = q.filter(audit_log::entity_id.eq(v.clone()));
+    }
+    if let Some(v) = &filter.action {
+        q = q.filter(audit_log::action.eq(v.clone()));
+    }
+    if let Some(v) = &filter.actor_id {
+        q = q.filter(audit_log::actor_id.eq(v.clone()));
+    }
+    if let Some(v) = filter.from {
+        q = q.filter(audit_log::occurred_at.ge(v));
+    }
+    if let Some(v) = filter.until {
+        q = q.filter(audit_log::occurred_at.lt(v));
+    }
+    if let Some(v) = filter.before_seq {
+        q = q.filter(audit_log::seq.lt(v));
+    }
+    q.order(audit_log::seq.desc()).limit(limit).load(conn)
+}

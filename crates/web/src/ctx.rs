@@ -171,7 +171,9 @@ impl Ctx {
 
     /// The header's links for the logged-in user's roles.
     pub fn nav(&self) -> Vec<(&'static str, String)> {
-        crate::buying::nav_links(self)
+        let mut links = crate::buying::nav_links(self);
+        links.extend(crate::admin::nav_links(self));
+        links
     }
 
     // --- answers ---------------------------------------------------------------------

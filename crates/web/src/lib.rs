@@ -4,7 +4,9 @@
 //! JavaScript off. See `docs/WEB.md` for how to add a page.
 
 pub mod account;
+pub mod admin;
 pub mod assets;
+pub mod audit;
 pub mod buying;
 pub mod ctx;
 pub mod format;
@@ -39,6 +41,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(public::configure)
             .configure(account::configure)
             .configure(buying::configure)
+            .configure(admin::configure)
+            .configure(audit::configure)
             .default_service(web::to(not_found)),
     );
 }
