@@ -2,6 +2,7 @@
 //! `TEST_DATABASE_URL`) PostgreSQL. Each test reads like a user's visit; axe-core checks
 //! every page type, and `UPDATE_SCREENSHOTS=1` saves them for the README.
 
+mod admin;
 mod buying;
 mod harness;
 mod public;

@@ -1,0 +1,186 @@
+//! The administrator's day: an OPD and a satker under it, a user with roles there (a
+//! form error beside its field first), a holiday, a budget line. The auditor then reads
+//! those steps in the audit log with the chain reported intact, and sees the admin pages
+//! without their forms; a PP gets the 403 page.
+
+use crate::harness::{available, Browser, Setup};
+use chrono::Datelike;
+use fantoccini::Locator;
+use pasar_tests::{backends, Options, TestApp, World, ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD};
+
+async fn login(b: &Browser, email: &str, password: &str) {
+    b.go("/masuk").await;
+    b.fill("#email", email).await;
+    b.fill("#password", password).await;
+    b.click("main form button[type=submit]").await;
+    assert!(b.exists(".who").await, "{email} is logged in");
+}
+
+async fn logout(b: &Browser) {
+    b.click(".site-nav form button").await;
+}
+
+async fn choose(b: &Browser, css: &str, value: &str) {
+    let el = b.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("no {css}: {e}"));
+    el.select_by_value(value).await.unwrap_or_else(|e| panic!("{css} = {value}: {e}"));
+}
+
+/// Sets a date input (typing into one depends on the browser's locale).
+async fn set_date(b: &Browser, css: &str, date: &str) {
+    let script = "document.querySelector(arguments[0]).value = arguments[1];";
+    b.client.execute(script, vec![css.into(), date.into()]).await.unwrap_or_else(|e| panic!("{css} = {date}: {e}"));
+}
+
+/// The value of the option of select `id` whose text contains `text`.
+async fn option_value(b: &Browser, id: &str, text: &str) -> String {
+    let xpath = format!("//select[@id='{id}']/option[contains(., '{text}')]");
+    let el = b.client.find(Locator::XPath(&xpath)).await.unwrap_or_else(|e| panic!("no option {text} in #{id}: {e}"));
+    el.attr("value").await.expect("value").expect("an option value")
+}
+
+#[actix_web::test]
+async fn an_administrator_keeps_the_organisations_and_the_auditor_reads_the_log() {
+    if !available() {
+        return;
+    }
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        let w = World::build(&app).await;
+        let pemda = w.pemda.clone();
+        let year = chrono::Utc::now().year();
+
+        Browser::with(&app.base, Setup::default(), |b| async move {
+            // Logged out: the admin pages send to the login page and back.
+            b.go("/admin/pengguna").await;
+            assert!(b.path().await.starts_with("/masuk?kembali=%2Fadmin%2Fpengguna"), "{}", b.path().await);
+
+            login(&b, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+            b.click_link("Administrasi").await;
+            assert_eq!(b.h1().await, "Administrasi");
+            b.axe("the admin index").await;
+
+            // An OPD under the pemda, then a satker under the OPD.
+            b.click_link("Organisasi").await;
+            assert!(b.text(".org-tree").await.contains("Dinas Pendidikan"));
+            b.axe("the organisation tree").await;
+            choose(&b, "#kind", "opd").await;
+            b.fill("#name", "Dinas Kesehatan").await;
+            b.fill("#region_code", "35.76").await;
+            // No parent: the service's message beside the parent field.
+            b.click("form[action='/admin/organisasi'] button[type=submit]").await;
+            assert!(b.exists(".error-summary a[href='#parent_id']").await, "the summary links to the parent");
+            assert!(b.exists("#parent_id-galat").await, "the message beside the parent");
+            assert_eq!(b.value("#name").await, "Dinas Kesehatan", "the input is kept");
+            b.axe("the organisation form with errors").await;
+            choose(&b, "#parent_id", &pemda).await;
+            b.click("form[action='/admin/organisasi'] button[type=submit]").await;
+            assert_eq!(b.path().await, "/admin/organisasi?dibuat=1");
+            let opd = option_value(&b, "parent_id", "Dinas Kesehatan").await;
+            choose(&b, "#kind", "satker").await;
+            b.fill("#name", "Puskesmas Kranggan").await;
+            choose(&b, "#parent_id", &opd).await;
+            b.fill("#region_code", "35.76").await;
+            b.click("form[action='/admin/organisasi'] button[type=submit]").await;
+            let tree = b.text(".org-tree").await;
+            assert!(tree.contains("Dinas Kesehatan") && tree.contains("Puskesmas Kranggan"), "{tree}");
+            b.screenshots("admin-organisasi").await;
+
+            // A user with two roles in the new satker: a short password first.
+            b.go("/admin/pengguna").await;
+            let satker = option_value(&b, "organization_id", "Puskesmas Kranggan").await;
+            choose(&b, "#organization_id", &satker).await;
+            b.fill("#name", "Dewi Lestari").await;
+            b.fill("#email", "dewi@puskesmas.test").await;
+            b.tick("#role-pejabat_pengadaan").await;
+            b.tick("#role-ppk").await;
+            b.fill("#password", "pendek").await;
+            b.click("form[method=post][action='/admin/pengguna'] button[type=submit]").await;
+            assert!(b.exists(".error-summary a[href='#password']").await, "{}", b.text("main").await);
+            assert!(
+                b.text("#password-galat").await.contains("paling sedikit 10 karakter"),
+                "{}",
+                b.text("#password-galat").await
+            );
+            assert_eq!(b.value("#email").await, "dewi@puskesmas.test");
+            assert_eq!(b.value("#password").await, "", "a password is never sent back");
+            b.axe("the user form with errors").await;
+            b.screenshots("admin-pengguna-galat").await;
+            b.fill("#password", "sandi-awal-yang-panjang").await;
+            b.click("form[method=post][action='/admin/pengguna'] button[type=submit]").await;
+            assert!(b.text(".notice").await.contains("Pengguna dibuat"));
+            let table = b.text("main table").await;
+            assert!(table.contains("Dewi Lestari") && table.contains("Pejabat Pengadaan, PPK"), "{table}");
+            b.axe("the users").await;
+
+            // A holiday of this year.
+            b.go("/admin/hari-libur").await;
+            assert_eq!(b.h1().await, format!("Hari libur {year}"));
+            set_date(&b, "#date", &format!("{year}-11-03")).await;
+            b.fill("#name", "Hari Jadi Kota").await;
+            choose(&b, "#kind", "cuti_bersama").await;
+            b.click("form[action='/admin/hari-libur'] button[type=submit]").await;
+            assert!(b.text("main table").await.contains("Hari Jadi Kota"), "{}", b.text("main").await);
+            b.axe("the holiday calendar").await;
+            b.screenshots("admin-hari-libur").await;
+
+            // A budget line of the new satker.
+            b.go(&format!("/admin/anggaran?satker={satker}")).await;
+            assert!(b.h1().await.contains("Puskesmas Kranggan"));
+            b.fill("#budget_line", "5.2.2.01.01").await;
+            b.fill("#amount_idr", "150.000.000").await;
+            b.click("form[method=post][action='/admin/anggaran'] button[type=submit]").await;
+            let budgets = b.text("main table").await;
+            assert!(budgets.contains("5.2.2.01.01") && budgets.contains("Rp150.000.000"), "{budgets}");
+            b.axe("the budgets").await;
+
+            for (path, what) in [
+                ("/admin/kategori", "the categories"),
+                ("/admin/outbox", "the outbox"),
+                ("/admin/rekonsiliasi", "the reconciliations"),
+            ] {
+                b.go(path).await;
+                b.axe(what).await;
+            }
+            logout(&b).await;
+
+            // The auditor: every step in the log, the chain intact; no forms.
+            login(&b, "auditor@pasar.test", PASSWORD).await;
+            b.click_link("Log audit").await;
+            assert_eq!(b.h1().await, "Log audit");
+            assert!(b.text("#rantai").await.contains("Rantai hash utuh"), "{}", b.text("#rantai").await);
+            let log = b.text("main table").await;
+            for action in ["organization.create", "holiday.set", "budget.set"] {
+                assert!(log.contains(action), "{action} in the log");
+            }
+            b.axe("the audit log").await;
+            b.screenshots("audit").await;
+            b.fill("#action", "budget.set").await;
+            b.click("form[action='/audit'] button[type=submit]").await;
+            let actions = b.texts("main table tbody td code").await;
+            assert!(!actions.is_empty() && actions.iter().all(|a| a == "budget.set"), "{actions:?}");
+            b.fill("#entity_type", "pesanan?").await;
+            set_date(&b, "#from", "2026-12-31").await;
+            set_date(&b, "#to", "2026-12-01").await;
+            b.click("form[action='/audit'] button[type=submit]").await;
+            assert!(b.exists("#to-galat").await, "the dates' error beside the field");
+
+            for path in ["/admin/organisasi", "/admin/pengguna", "/admin/hari-libur", "/admin/kategori"] {
+                b.go(path).await;
+                assert!(!b.exists("main form[method=post]").await, "no form on {path} for the auditor");
+            }
+            b.go(&format!("/admin/anggaran?satker={satker}")).await;
+            assert!(b.text("main table").await.contains("Rp150.000.000"));
+            assert!(!b.exists("main form[method=post]").await, "no budget form for the auditor");
+            logout(&b).await;
+
+            // A PP: the 403 page.
+            login(&b, "pp@sdn1.test", PASSWORD).await;
+            assert!(!b.exists(".site-nav a[href='/admin']").await, "no admin link for a PP");
+            for path in ["/admin/pengguna", "/audit", "/admin"] {
+                b.go(path).await;
+                assert_eq!(b.h1().await, "Akses ditolak", "{path}");
+            }
+        })
+        .await;
+    }
+}
