@@ -44,7 +44,9 @@ async fn an_administrator_keeps_the_organisations_and_the_auditor_reads_the_log(
         return;
     }
     for backend in backends() {
-        let app = TestApp::start(backend, Options::default()).await;
+        let mut payments = pasar_tests::default_config().payments;
+        payments.banks = vec![pasar_tests::bank("jatim", "Bank Jatim", "8808")];
+        let app = TestApp::start(backend, Options { payments: Some(payments), ..Options::default() }).await;
         let w = World::build(&app).await;
         let pemda = w.pemda.clone();
         let year = chrono::Utc::now().year();
@@ -133,11 +135,31 @@ async fn an_administrator_keeps_the_organisations_and_the_auditor_reads_the_log(
             assert!(budgets.contains("5.2.2.01.01") && budgets.contains("Rp150.000.000"), "{budgets}");
             b.axe("the budgets").await;
 
-            for (path, what) in [
-                ("/admin/kategori", "the categories"),
-                ("/admin/outbox", "the outbox"),
-                ("/admin/rekonsiliasi", "the reconciliations"),
-            ] {
+            // The bank's statement: a bad row named first, then a report day by day.
+            let dir = std::env::temp_dir().join(format!("pasar-admin-{}", uuid::Uuid::now_v7()));
+            std::fs::create_dir_all(&dir).unwrap();
+            let bad = dir.join("salah.csv");
+            std::fs::write(&bad, "va_number,amount,paid_at\n88080000123456,seratus,2026-12-01 10:00:00\n").unwrap();
+            let good = dir.join("jatim.csv");
+            std::fs::write(&good, "va_number,amount,paid_at\n88080000123456,1250000,2026-12-01 10:00:00\n").unwrap();
+            b.go("/admin/rekonsiliasi").await;
+            b.axe("the reconciliations").await;
+            let file = b.client.find(Locator::Css("#file")).await.expect("the file field");
+            file.send_keys(bad.to_str().unwrap()).await.expect("choose the file");
+            b.click("form.upload-statement button[type=submit]").await;
+            assert!(b.text("#file-galat").await.contains("Baris 1, kolom amount"), "{}", b.text("main").await);
+            b.axe("the statement upload with errors").await;
+            let file = b.client.find(Locator::Css("#file")).await.expect("the file field");
+            file.send_keys(good.to_str().unwrap()).await.expect("choose the file");
+            b.click("form.upload-statement button[type=submit]").await;
+            assert!(b.path().await.starts_with("/admin/rekonsiliasi/"), "{}", b.text("main").await);
+            assert!(b.h1().await.contains("Bank Jatim"), "{}", b.h1().await);
+            assert!(b.text("main table").await.contains("Tidak dikenal Pasar"));
+            b.axe("a reconciliation report").await;
+            b.screenshots("admin-rekonsiliasi").await;
+            let _ = std::fs::remove_dir_all(&dir);
+
+            for (path, what) in [("/admin/kategori", "the categories"), ("/admin/outbox", "the outbox")] {
                 b.go(path).await;
                 b.axe(what).await;
             }

@@ -18,7 +18,7 @@ use pasar_auth::service::{SessionUser, UserChanges};
 use pasar_catalog::service::CategoryInput;
 use pasar_core::page::PageRequest;
 use pasar_order::cart::{self, BudgetInput, BudgetLineInput};
-use pasar_payment_virtual_account::reconcile::{self, Outcome};
+use pasar_payment_virtual_account::reconcile::{self, Outcome, Reconciler};
 use serde::Deserialize;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -35,7 +35,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/admin/anggaran").route(web::get().to(budgets)).route(web::post().to(set_budget)))
         .service(resource("/admin/outbox").route(web::get().to(outbox_page)))
         .service(resource("/admin/outbox/{id}/kirim-ulang").route(web::post().to(retry_message)))
-        .service(resource("/admin/rekonsiliasi").route(web::get().to(reconciliations)))
+        .service(
+            resource("/admin/rekonsiliasi")
+                .route(web::get().to(reconciliations))
+                .route(web::post().to(upload_statement)),
+        )
         .service(resource("/admin/rekonsiliasi/{id}").route(web::get().to(reconciliation)));
 }
 
@@ -439,7 +443,13 @@ pub async fn add_user(ctx: Ctx, state: web::Data<AppState>, body: web::Bytes) ->
     let (st, now) = (state.clone(), state.now());
     match state.run(move |conn| service::create_user(conn, &st.auth, now, &actor, input)).await {
         Ok(_) => Ok(see_other("/admin/pengguna?selesai=dibuat")),
-        Err(e) if is_form_error(&e) => {
+        Err(mut e) if is_form_error(&e) => {
+            // `roles[i]`: one of the ticked boxes, whose group is `roles`.
+            for fe in &mut e.errors {
+                if fe.field.starts_with("roles[") {
+                    fe.field = "roles".into();
+                }
+            }
             let errors = Errors::from_service(
                 &ctx,
                 &e,
@@ -1010,14 +1020,26 @@ pub struct ReportRow {
 #[template(path = "admin_reconciliations.html")]
 pub struct ReconciliationsPage<'a> {
     pub ctx: &'a Ctx,
+    pub admin: bool,
+    pub errors: Errors,
     pub rows: Vec<ReportRow>,
     pub next: Option<String>,
+    pub banks: Vec<Choice>,
+    /// The chosen bank, whose statement the upload form takes.
+    pub bank: Option<Choice>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-pub struct CursorQuery {
+pub struct ReconciliationsQuery {
     pub lanjut: String,
+    pub bank: String,
+}
+
+/// What people call the bank whose code is `code` (the code itself when it is no longer
+/// configured).
+fn bank_name(state: &AppState, code: &str) -> String {
+    state.payments.banks.iter().find(|b| b.code == code).map(|b| b.name.clone()).unwrap_or_else(|| code.to_owned())
 }
 
 fn period(ctx: &Ctx, from: chrono::NaiveDate, to: chrono::NaiveDate) -> String {
@@ -1028,9 +1050,14 @@ fn period(ctx: &Ctx, from: chrono::NaiveDate, to: chrono::NaiveDate) -> String {
     }
 }
 
-/// `GET /admin/rekonsiliasi`: the reconciliations of the banks' statements, newest first.
-pub async fn reconciliations(ctx: Ctx, state: web::Data<AppState>, q: web::Query<CursorQuery>) -> PageResult {
-    let actor = actor(&ctx)?;
+async fn render_reconciliations(
+    ctx: &Ctx,
+    state: &web::Data<AppState>,
+    q: ReconciliationsQuery,
+    errors: Errors,
+    status: StatusCode,
+) -> PageResult {
+    let actor = actor(ctx)?;
     let req = page_request(&q.lanjut);
     let page = state.run(move |conn| reconcile::list(conn, &actor, &req)).await.map_err(|e| ctx.fail(e))?;
     let rows = page
@@ -1038,8 +1065,8 @@ pub async fn reconciliations(ctx: Ctx, state: web::Data<AppState>, q: web::Query
         .iter()
         .map(|r| ReportRow {
             id: r.id.clone(),
-            bank: r.bank.clone(),
-            period: period(&ctx, r.from, r.to),
+            bank: bank_name(state, &r.bank),
+            period: period(ctx, r.from, r.to),
             rows: r.statement_rows,
             matched: r.matched,
             unknown: r.unknown_in_pasar,
@@ -1050,7 +1077,68 @@ pub async fn reconciliations(ctx: Ctx, state: web::Data<AppState>, q: web::Query
         })
         .collect();
     let next = next_link("/admin/rekonsiliasi", Vec::new(), page.next_cursor);
-    Ok(ctx.ok(&ReconciliationsPage { ctx: &ctx, rows, next }))
+    let configured = &state.payments.banks;
+    // One bank: no need to choose it.
+    let chosen = if configured.len() == 1 && q.bank.is_empty() { configured[0].code.clone() } else { q.bank };
+    let banks = choices(configured.iter().map(|b| (b.code.clone(), b.name.clone())), &chosen);
+    let bank = configured.iter().find(|b| b.code == chosen).map(|b| Choice {
+        value: b.code.clone(),
+        label: b.name.clone(),
+        selected: true,
+    });
+    let page = ReconciliationsPage { ctx, admin: is_admin(ctx), errors, rows, next, banks, bank };
+    Ok(ctx.page(status, &page))
+}
+
+/// `GET /admin/rekonsiliasi?bank=`: the reconciliations of the banks' statements,
+/// newest first, and (administrators) the upload of a statement of the chosen bank.
+pub async fn reconciliations(ctx: Ctx, state: web::Data<AppState>, q: web::Query<ReconciliationsQuery>) -> PageResult {
+    render_reconciliations(&ctx, &state, q.into_inner(), Errors::none(), StatusCode::OK).await
+}
+
+/// `POST /admin/rekonsiliasi?csrf=…&bank=…` (multipart, a CSV `file`): the API's
+/// reconciliation of the bank's statement; its report page afterwards.
+pub async fn upload_statement(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+    payload: web::Payload,
+    q: web::Query<ReconciliationsQuery>,
+) -> PageResult {
+    let actor = actor(&ctx)?;
+    let q = q.into_inner();
+    let fields = [("file", ctx.t("admin_rec.file")), ("bank", ctx.t("admin_rec.bank"))];
+    let upload = match pasar_api::documents::read_upload(&req, payload, state.limits.upload_bytes, &[]).await {
+        Ok(u) => u,
+        Err(e) => {
+            let errors = Errors::from_service(&ctx, &e, &fields);
+            return render_reconciliations(&ctx, &state, q, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    let (st, now, bank) = (state.clone(), state.now(), q.bank.clone());
+    let done = state
+        .run(move |conn| {
+            let request = reconcile::Request { bank: &bank, from: None, to: None };
+            reconcile::reconcile(conn, &st.payments, now, Reconciler::User(&actor), request, &upload.bytes)
+        })
+        .await;
+    match done {
+        Ok(report) => Ok(see_other(&format!("/admin/rekonsiliasi/{}", report.id))),
+        Err(mut e) if is_form_error(&e) => {
+            // A bad row of the statement: which row and column, then what is wrong.
+            for fe in &mut e.errors {
+                let place = fe.field.strip_prefix("rows[").and_then(|r| r.split_once("]."));
+                if let Some((n, column)) = place {
+                    let at = ctx.t_with("admin_rec.row", &[("n", n), ("column", column)]);
+                    fe.message = format!("{at}: {}", ctx.service_message(&fe.message));
+                    fe.field = "file".into();
+                }
+            }
+            let errors = Errors::from_service(&ctx, &e, &fields);
+            render_reconciliations(&ctx, &state, q, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(ctx.fail(e)),
+    }
 }
 
 pub struct ItemRow {
@@ -1121,7 +1209,7 @@ pub async fn reconciliation(ctx: Ctx, state: web::Data<AppState>, id: web::Path<
         .collect();
     let page = ReconciliationPage {
         ctx: &ctx,
-        bank: r.bank.clone(),
+        bank: bank_name(&state, &r.bank),
         period: period(&ctx, r.from, r.to),
         sha256: r.file_sha256.clone(),
         statement_rows: r.statement_rows,
