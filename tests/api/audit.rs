@@ -129,3 +129,36 @@ async fn npwp_bank_account_and_phone_numbers_are_masked_and_their_change_is_prov
         assert_eq!(audit::verify(&mut app.db()).unwrap().first_broken, None);
     }
 }
+
+#[actix_web::test]
+async fn auditors_read_the_log_filtered_and_its_verification_over_the_api() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        let w = World::build(&app).await;
+        let auditor = w.token("auditor");
+        let v = app.get("/api/v1/admin/audit/verification", Some(auditor)).await.expect(200);
+        assert_eq!(v["first_broken"], serde_json::Value::Null, "[{}]", app.name());
+        assert!(v["checked"].as_u64().unwrap() >= 27);
+
+        let page = app.get("/api/v1/admin/audit?action=organization.create&limit=2", Some(auditor)).await.expect(200);
+        let items = page["items"].as_array().unwrap();
+        assert_eq!(items.len(), 2);
+        assert!(items.iter().all(|e| e["action"] == "organization.create"));
+        assert!(items[0]["seq"].as_i64() > items[1]["seq"].as_i64(), "newest first");
+        let cursor = page["next_cursor"].as_str().expect("more follow");
+        let more =
+            app.get(&format!("/api/v1/admin/audit?action=organization.create&cursor={cursor}"), Some(auditor)).await;
+        let more = more.expect(200);
+        // platform + 6 organisations: 7 in all.
+        assert_eq!(more["items"].as_array().unwrap().len(), 5, "[{}]", app.name());
+
+        let path = format!("/api/v1/admin/audit?entity_type=organization&entity_id={}", w.pemda);
+        let pemda = app.get(&path, Some(auditor)).await.expect(200);
+        assert_eq!(pemda["items"].as_array().unwrap().len(), 1);
+        let bad = app.get("/api/v1/admin/audit?from=2026-12-31&to=2026-12-01", Some(auditor)).await.expect(422);
+        assert_eq!(bad["errors"][0]["field"], "to");
+
+        app.get("/api/v1/admin/audit", Some(w.token("pejabat_pengadaan"))).await.expect(403);
+        app.get("/api/v1/admin/audit/verification", Some(w.token("curator"))).await.expect(403);
+    }
+}

@@ -84,6 +84,8 @@ ending `_bp`; ids are UUID v7 strings; lists take `limit` and `cursor` and answe
         catalog::product_queue,
         admin::list_outbox,
         admin::retry_outbox,
+        admin::list_audit,
+        admin::verify_audit,
         calendar::list_holidays,
         calendar::set_holiday,
         calendar::delete_holiday,
