@@ -5,3 +5,4 @@
 mod harness;
 mod public;
 mod session;
+mod vendor;

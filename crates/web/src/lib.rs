@@ -6,11 +6,14 @@
 pub mod account;
 pub mod assets;
 pub mod ctx;
+pub mod curator;
+pub mod desk;
 pub mod format;
 pub mod forms;
 pub mod i18n;
 pub mod pages;
 pub mod public;
+pub mod vendor;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -35,6 +38,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/bahasa").route(web::get().to(account::switch_language)))
             .configure(public::configure)
             .configure(account::configure)
+            .configure(vendor::configure)
+            .configure(curator::configure)
             .default_service(web::to(not_found)),
     );
 }

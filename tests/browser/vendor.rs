@@ -1,0 +1,282 @@
+//! The vendor's and the curator's day: a vendor registers, verifies, completes the
+//! profile (a field error first), uploads documents and submits; a curator claims and
+//! approves it; the vendor lists a product with a photo and submits it; the curator
+//! approves it; buyers then find it. And one vendor cannot open another's product.
+
+use crate::harness::{available, Browser, Setup};
+use fantoccini::Locator;
+use pasar_tests::smtp::SmtpSink;
+use pasar_tests::{backends, Options, TestApp, World, PASSWORD};
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+const BATIK: &str = "0193a000-0000-7000-8000-000000000031";
+
+/// Files the browser uploads: a PDF document and a real (decodable) PNG photo.
+struct Files {
+    _dir: tempfile::TempDir,
+    pdf: String,
+    png: String,
+}
+
+fn files() -> Files {
+    let dir = tempfile::tempdir().expect("a folder for uploads");
+    let pdf = dir.path().join("dokumen.pdf");
+    std::fs::write(&pdf, pasar_tests::PDF).unwrap();
+    let png = dir.path().join("batik.png");
+    let img = image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([(x * 4) as u8, (y * 5) as u8, 120]));
+    img.save(&png).expect("a PNG");
+    Files { pdf: pdf.display().to_string(), png: png.display().to_string(), _dir: dir }
+}
+
+impl Browser {
+    async fn choose(&self, css: &str, value: &str) {
+        let el = self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("no select {css}: {e}"));
+        el.select_by_value(value).await.unwrap_or_else(|e| panic!("choosing {value} in {css}: {e}"));
+    }
+
+    async fn attach(&self, css: &str, path: &str) {
+        let el = self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("no file input {css}: {e}"));
+        el.send_keys(path).await.expect("attach a file");
+    }
+
+    async fn login_as(&self, email: &str, back: &str) {
+        if self.exists(".site-nav form button").await {
+            self.click(".site-nav form button").await;
+        }
+        self.go(&format!("/masuk?kembali={}", back.replace('/', "%2F"))).await;
+        self.fill("#email", email).await;
+        self.fill("#password", PASSWORD).await;
+        self.click("main form button[type=submit]").await;
+        assert_eq!(self.path().await, back, "logged in as {email}");
+    }
+}
+
+#[actix_web::test]
+async fn a_vendor_registers_and_lists_a_product_that_a_curator_approves() {
+    if !available() {
+        return;
+    }
+    let sink = SmtpSink::start();
+    let uploads = files();
+    for backend in backends() {
+        let app = TestApp::start(backend, Options { smtp_url: Some(sink.url()), ..Options::default() }).await;
+        World::build(&app).await;
+        let name = app.name();
+        let email = format!("sri-{name}@batik-sri.test");
+        let (pdf, png) = (uploads.pdf.clone(), uploads.png.clone());
+        let mail_sink = &sink;
+        let app_ref = &app;
+        Browser::with(&app.base, Setup::default(), |b| async move {
+            // Logged out, the shop sends the browser to the login page and back.
+            b.go("/toko").await;
+            assert_eq!(b.path().await, "/masuk?kembali=%2Ftoko", "[{name}]");
+
+            b.click_link("Daftar sebagai penyedia").await;
+            assert_eq!(b.h1().await, "Daftar sebagai penyedia");
+            b.axe("the registration form").await;
+            b.screenshots("daftar").await;
+            b.fill("#legal_name", "UD Batik Sri Rejeki").await;
+            b.choose("#legal_form", "ud").await;
+            b.fill("#owner_name", "Bu Sri").await;
+            b.fill("#email", &email).await;
+            b.fill("#password", "pendek").await;
+            b.click("main form button[type=submit]").await;
+            assert!(b.exists(".error-summary a[href='#password']").await, "[{name}] the short password");
+            assert_eq!(b.value("#legal_name").await, "UD Batik Sri Rejeki", "the input is kept");
+            b.fill("#password", PASSWORD).await;
+            b.click("main form button[type=submit]").await;
+            assert_eq!(b.h1().await, "Periksa surel Anda", "[{name}]");
+
+            // The link in the mail.
+            app_ref
+                .eventually(20, "the verification mail", || {
+                    mail_sink.received().iter().any(|m| m.to == vec![email.clone()])
+                })
+                .await;
+            let mail = mail_sink.received().into_iter().find(|m| m.to == vec![email.clone()]).unwrap().text();
+            let link = mail.lines().map(str::trim).find(|l| l.contains("/verifikasi-email?token=")).unwrap().to_owned();
+            b.go(&link[link.find("/verifikasi-email").unwrap()..]).await;
+            b.click("main form button[type=submit]").await;
+            assert_eq!(b.h1().await, "Alamat email terkonfirmasi");
+
+            b.login_as(&email, "/toko").await;
+            assert_eq!(b.h1().await, "UD Batik Sri Rejeki");
+            assert_eq!(b.text("#status-toko").await, "Draf: belum dikirim");
+            assert!(b.texts(".todo a").await.contains(&"NIB".to_owned()), "[{name}] NIB missing");
+            assert!(b.exists(".site-nav a[href='/toko']").await, "the shop in the header");
+            assert!(!b.exists(".site-nav a[href='/kurasi/penyedia']").await, "no curation for vendors");
+            b.axe("the shop's dashboard").await;
+            b.screenshots("toko").await;
+
+            // The profile: a wrong NIB is shown beside its field, the rest kept.
+            b.click_link("NIB").await;
+            assert!(b.path().await.starts_with("/toko/profil"), "[{name}]");
+            b.fill("#nib", "91200010").await;
+            b.fill("#npwp", "01.234.567.8-901.000").await;
+            b.fill("#kbli_codes", "13134, 47711").await;
+            b.fill("#address_street", "Jl. Majapahit 17").await;
+            b.fill("#address_region_code", "35.76.01").await;
+            b.fill("#address_postal_code", "61318").await;
+            b.fill("#contact_phone", "0812-3456-7890").await;
+            b.fill("#business_capital_idr", "350.000.000").await;
+            b.choose("#tax_status", "non_pkp").await;
+            b.fill("#bank_account_bank_name", "Bank Jatim").await;
+            b.fill("#bank_account_account_number", "0011223344").await;
+            b.fill("#bank_account_account_holder", "UD Batik Sri Rejeki").await;
+            b.click("main form button[type=submit]").await;
+            assert!(b.exists(".error-summary a[href='#nib']").await, "[{name}] summary links to the NIB");
+            assert!(
+                b.text("#nib-galat").await.ends_with("harus 13 angka NIB"),
+                "[{name}] {}",
+                b.text("#nib-galat").await
+            );
+            assert_eq!(b.value("#npwp").await, "01.234.567.8-901.000", "the input is kept");
+            b.axe("the profile with an error").await;
+            b.screenshots("toko-profil-galat").await;
+            b.fill("#nib", "9120001000099").await;
+            b.click("main form button[type=submit]").await;
+            assert_eq!(b.path().await, "/toko/profil?disimpan=1");
+            assert_eq!(b.value("#nib").await, "9120001000099");
+            assert_eq!(b.value("#business_capital_idr").await, "350000000");
+
+            // The documents, one with an expiry date.
+            b.click_link("Dokumen").await;
+            for (kind, number) in
+                [("nib", "9120001000099"), ("npwp", "012345678901000"), ("bank_account", "0011223344")]
+            {
+                b.choose("#kind", kind).await;
+                b.fill("#number", number).await;
+                if kind == "nib" {
+                    b.client
+                        .execute("document.getElementById('valid_until').value = '2099-12-31';", vec![])
+                        .await
+                        .unwrap();
+                }
+                b.attach("#file", &pdf).await;
+                b.click("main form button[type=submit]").await;
+                assert_eq!(b.path().await, "/toko/dokumen?diunggah=1", "[{name}] {kind}");
+            }
+            let table = b.text("#daftar-dokumen").await;
+            assert!(table.contains("31 Desember 2099") && table.contains("Buku rekening"), "[{name}] {table}");
+            b.axe("the documents").await;
+            b.screenshots("toko-dokumen").await;
+
+            b.click_link("Dasbor").await;
+            assert!(!b.exists(".todo").await, "[{name}] nothing missing");
+            b.click("main form button[type=submit]").await;
+            assert_eq!(b.text("#status-toko").await, "Menunggu kurator", "[{name}]");
+
+            // The curator claims and approves it.
+            b.login_as("curator@pasar.test", "/kurasi/penyedia").await;
+            assert!(b.exists(".site-nav a[href='/kurasi/penyedia']").await);
+            b.axe("the vendor queue").await;
+            b.screenshots("kurasi-penyedia").await;
+            b.click_link("UD Batik Sri Rejeki").await;
+            assert!(b.text("#dokumen-penyedia").await.contains("dokumen.pdf"), "[{name}] documents listed");
+            b.click("#klaim").await;
+            assert_eq!(b.text("#status-penyedia").await, "Sedang diperiksa kurator");
+            assert!(b.exists("label[for='catatan-nib']").await, "a remark beside each field");
+            assert!(b.exists("#catatan-documents_nib").await, "and each document");
+            // Asking for changes without saying which is refused beside the decision.
+            b.tick("#decision-revision").await;
+            b.click("#putuskan").await;
+            assert!(b.exists(".error-summary").await, "[{name}] a revision needs remarks");
+            b.axe("a vendor's review").await;
+            b.screenshots("kurasi-penyedia-periksa").await;
+            b.tick("#decision").await;
+            b.click("#putuskan").await;
+            assert_eq!(b.text("#status-penyedia").await, "Disetujui", "[{name}]");
+
+            // The vendor lists a product with a photo and sends it to the curator.
+            b.login_as(&email, "/toko").await;
+            assert_eq!(b.text("#status-toko").await, "Disetujui");
+            b.click_link("Produk").await;
+            b.click_link("Tambah produk").await;
+            b.fill("#name", "Kain Batik Tulis Sri Rejeki").await;
+            b.choose("#category_id", BATIK).await;
+            b.fill("#description", "Batik tulis pewarna alam, 2 x 1,15 m.").await;
+            b.choose("#unit", "pcs").await;
+            b.fill("#unit_price_idr", "1.250.000").await;
+            b.fill("#stock", "12").await;
+            b.axe("the new product form").await;
+            b.screenshots("toko-produk-baru").await;
+            b.click("main form button[type=submit]").await;
+            assert_eq!(b.h1().await, "Kain Batik Tulis Sri Rejeki", "[{name}]");
+            assert_eq!(b.text("#status-produk").await, "Draf");
+            b.attach("#photo", &png).await;
+            b.click("form[enctype] button[type=submit]").await;
+            assert!(b.path().await.ends_with("?foto=1"), "[{name}] {}", b.path().await);
+            assert!(b.exists(".photo-list img").await, "[{name}] the photo is shown");
+            let loaded = b
+                .client
+                .execute("return document.querySelector('.photo-list img').naturalWidth;", vec![])
+                .await
+                .unwrap();
+            assert!(loaded.as_u64().unwrap_or(0) > 0, "[{name}] the thumbnail loads for the vendor");
+            b.click("#kirim-produk").await;
+            assert_eq!(b.text("#status-produk").await, "Menunggu kurator");
+            b.axe("a product of the shop").await;
+            b.screenshots("toko-produk").await;
+            b.click_link("Produk").await;
+            assert!(b.text("#daftar-produk").await.contains("Kain Batik Tulis Sri Rejeki"));
+            b.axe("the shop's products").await;
+
+            // The curator approves it.
+            b.login_as("curator@pasar.test", "/kurasi/produk").await;
+            b.click_link("Kain Batik Tulis Sri Rejeki").await;
+            assert!(b.text("#perubahan").await.contains("Rp1.250.000"), "[{name}]");
+            b.axe("a product's review").await;
+            b.screenshots("kurasi-produk-periksa").await;
+            b.tick("#decision").await;
+            b.click("#putuskan").await;
+            assert_eq!(b.text("#status-produk").await, "Tayang", "[{name}]");
+
+            // Buyers find it.
+            let deadline = Instant::now() + Duration::from_secs(30);
+            loop {
+                b.go("/produk?q=sri+rejeki").await;
+                if b.text("#judul-hasil").await == "1 produk ditemukan" {
+                    break;
+                }
+                assert!(Instant::now() < deadline, "[{name}] the product was not found by search");
+                actix_web::rt::time::sleep(Duration::from_millis(200)).await;
+            }
+            assert_eq!(b.texts(".cards .card h3").await, vec!["Kain Batik Tulis Sri Rejeki"]);
+        })
+        .await;
+    }
+}
+
+#[actix_web::test]
+async fn a_vendor_cannot_open_another_vendors_product() {
+    if !available() {
+        return;
+    }
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        let w = World::build(&app).await;
+        let curator = w.token("curator").to_owned();
+        let (_, token_a) = app.approved_vendor(&curator, "a@batik-a.test", "UD Batik A", "9120001000011").await;
+        app.approved_vendor(&curator, "b@batik-b.test", "UD Batik B", "9120001000022").await;
+        let body = json!({ "name": "Batik Cap A", "category_id": BATIK, "unit": "pcs", "unit_price_idr": 150_000 });
+        let p = app.post("/api/v1/products", Some(&token_a), body).await.expect(201);
+        let id = p["id"].as_str().unwrap().to_owned();
+        let name = app.name();
+        Browser::with(&app.base, Setup { javascript: false, ..Setup::default() }, |b| async move {
+            b.login_as("a@batik-a.test", "/toko").await;
+            b.go(&format!("/toko/produk/{id}")).await;
+            assert_eq!(b.h1().await, "Batik Cap A", "[{name}] the owner's own product");
+
+            b.login_as("b@batik-b.test", "/toko").await;
+            b.go(&format!("/toko/produk/{id}")).await;
+            assert_eq!(b.h1().await, "Halaman tidak ditemukan", "[{name}] another vendor's product");
+            b.go("/toko/produk").await;
+            assert!(!b.text("main").await.contains("Batik Cap A"), "[{name}] not in the other's list");
+            // A vendor is no curator.
+            b.go("/kurasi/penyedia").await;
+            assert_eq!(b.h1().await, "Akses ditolak", "[{name}]");
+        })
+        .await;
+    }
+}
