@@ -94,9 +94,13 @@ async fn request_ids_are_returned_and_echoed() {
         let r = app.get("/health/live", None).await;
         let id = r.header("x-request-id").expect("request id").to_owned();
         assert!(uuid::Uuid::try_parse(&id).is_ok(), "{id}");
-        let r = app.get("/nowhere", None).await;
+        let r = app.get("/api/v1/nowhere", None).await;
         let header_id = r.header("x-request-id").unwrap().to_owned();
         assert_eq!(r.body["request_id"], header_id.as_str(), "the problem carries the same id as the header");
+        // Outside the API, a path that matches nothing is the web pages' 404 page.
+        let r = app.get("/nowhere", None).await;
+        assert_eq!((r.status, r.header("content-type")), (404, Some("text/html; charset=utf-8")));
+        assert!(r.header("x-request-id").is_some());
     }
 }
 

@@ -190,3 +190,104 @@ async fn a_password_change_ends_the_browser_session() {
         .await;
     }
 }
+
+#[actix_web::test]
+async fn a_forgotten_password_is_reset_from_the_mail_and_a_staff_invitation_accepted() {
+    if !available() {
+        return;
+    }
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        let w = World::build(&app).await;
+        let curator = w.token("curator").to_owned();
+        let (vendor, owner) =
+            app.approved_vendor(&curator, "owner@kranggan.test", "UD Kranggan", "9120001000021").await;
+        app.post(&format!("/api/v1/vendors/{vendor}/staff"), Some(&owner), json!({ "email": "staf@kranggan.test" }))
+            .await
+            .expect(201);
+        let invitation = app.delivered_mail("staf@kranggan.test", "Join").await;
+        let invitation = page_link(&invitation, "/undangan?token=");
+        let app = &app;
+        Browser::with(&app.base, Setup::default(), |b| async move {
+            b.go("/masuk").await;
+            b.click_link("Lupa kata sandi?").await;
+            assert_eq!(b.h1().await, "Lupa kata sandi");
+            b.axe("the forgotten-password form").await;
+            b.fill("#email", "pp@sdn1.test").await;
+            b.click("main form button[type=submit]").await;
+            assert!(b.text("main .notice").await.starts_with("Jika ada akun"), "the same answer for every address");
+
+            let mail = app.delivered_mail("pp@sdn1.test", "Reset your password").await;
+            b.go(&page_link(&mail, "/atur-ulang-sandi?token=")).await;
+            assert_eq!(b.h1().await, "Pilih kata sandi baru");
+            b.fill("#new_password", "pendek").await;
+            b.click("main form button[type=submit]").await;
+            assert!(b.text("#new_password-galat").await.ends_with("paling sedikit 10 karakter"));
+            assert!(b.exists(".error-summary a[href='#new_password']").await);
+            b.axe("the new-password form with an error").await;
+            b.fill("#new_password", "kata sandi baru yang panjang").await;
+            b.click("main form button[type=submit]").await;
+            assert_eq!(b.h1().await, "Kata sandi diganti");
+
+            b.click_link("Masuk").await;
+            b.fill("#email", "pp@sdn1.test").await;
+            b.fill("#password", "kata sandi baru yang panjang").await;
+            b.click("main form button[type=submit]").await;
+            assert_eq!(b.text(".who strong").await, "pp");
+            b.click(".site-nav form button").await;
+
+            // The invitation: a name and a password make the staff account.
+            b.go(&invitation).await;
+            assert_eq!(b.h1().await, "Bergabung sebagai staf penyedia");
+            b.axe("the invitation form").await;
+            b.fill("#name", "Siti Staf").await;
+            b.fill("#password", "x").await;
+            b.click("main form button[type=submit]").await;
+            assert!(b.exists("#password-galat").await, "the password rule, beside its field");
+            assert_eq!(b.value("#name").await, "Siti Staf", "the name is kept");
+            b.fill("#password", "sandi staf yang panjang").await;
+            b.click("main form button[type=submit]").await;
+            assert_eq!(b.h1().await, "Selamat bergabung");
+        })
+        .await;
+        app.login("staf@kranggan.test", "sandi staf yang panjang").await;
+    }
+}
+
+/// The path and query of the page link in a mail (`marker` is the start of the path).
+fn page_link(mail: &str, marker: &str) -> String {
+    let line = mail.lines().find(|l| l.contains(marker)).unwrap_or_else(|| panic!("no {marker} link in: {mail}"));
+    let start = line.find(marker).unwrap();
+    line[start..].split_whitespace().next().unwrap().to_owned()
+}
+
+#[actix_web::test]
+async fn repeated_wrong_passwords_are_throttled_as_in_the_api_and_the_wait_is_shown() {
+    if !available() {
+        return;
+    }
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        World::build(&app).await;
+        Browser::with(&app.base, Setup::default(), |b| async move {
+            b.go("/masuk").await;
+            let mut said = String::new();
+            for _ in 0..8 {
+                b.fill("#email", "pp@sdn1.test").await;
+                b.fill("#password", "tebakan yang salah").await;
+                b.click("main form button[type=submit]").await;
+                said = b.text(".error-summary").await;
+                if said.contains("Terlalu banyak percobaan") {
+                    break;
+                }
+            }
+            assert!(said.contains("Coba lagi dalam"), "{said}");
+            // Even the right password waits now.
+            b.fill("#password", PASSWORD).await;
+            b.click("main form button[type=submit]").await;
+            assert!(b.text(".error-summary").await.contains("Terlalu banyak percobaan"));
+            assert!(!b.exists(".who").await);
+        })
+        .await;
+    }
+}

@@ -395,7 +395,7 @@ fn clip(s: &str, width: usize) -> String {
 fn print_bootstrap(outcome: &Bootstrap) {
     match outcome {
         Bootstrap::AlreadyHadAdmin => {}
-        Bootstrap::Created { email } => println!("Created administrator {email}."),
+        Bootstrap::Created { email } => println!("  Created administrator {email}."),
         Bootstrap::CreatedWithGeneratedPassword { email, password } => {
             println!();
             println!("  Created administrator {email} with the one-time password:");
@@ -421,7 +421,7 @@ fn serve(config: Config) -> anyhow::Result<std::process::ExitCode> {
         };
         // The address people open comes first: it is what most readers look for.
         println!("Pasar {} is open at {base}/", env!("CARGO_PKG_VERSION"));
-        println!("  Listening: http://{addr} (ready in {} ms)", started.elapsed().as_millis());
+        println!("  Server:    listening on http://{addr} (ready in {} ms)", started.elapsed().as_millis());
         println!("  API docs:  {base}/api/docs/");
         println!("  OpenAPI:   {base}/api/v1/openapi.json");
         println!("  Health:    {base}/health/ready");
@@ -430,8 +430,8 @@ fn serve(config: Config) -> anyhow::Result<std::process::ExitCode> {
         println!("  Search:    {}  (GET {base}/api/v1/products?q=…)", app.search_engine);
         println!("  Files:     {}", app.state.files.describe());
         println!("  Dates:     days of {} (marketplace.time_zone)", app.state.vendors.time_zone);
-        println!("  Log in:    {base}/masuk  (API: POST {base}/api/v1/auth/login)");
         print_bootstrap(&app.bootstrap);
+        println!("  Log in:    {base}/masuk  (API: POST {base}/api/v1/auth/login)");
         app.run_until_stopped().await?;
         Ok(std::process::ExitCode::SUCCESS)
     })

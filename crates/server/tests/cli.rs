@@ -101,7 +101,12 @@ fn first_start_needs_no_configuration_and_prints_where_to_go() {
     let dir = tempfile::tempdir().unwrap();
     let first = start(pasar(dir.path()));
     let banner = first.stdout.join("\n");
+    // The address to open comes first (log lines may come before the banner).
+    let open_at = first.stdout.iter().position(|l| l.starts_with("Pasar ") && l.contains(" is open at http://"));
+    let server = first.stdout.iter().position(|l| l.contains("listening on http://"));
+    assert!(open_at.is_some() && open_at < server, "the web address first: {banner}");
     for needle in [
+        "/masuk",
         "/api/docs/",
         "/api/v1/openapi.json",
         "/health/ready",

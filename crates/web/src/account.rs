@@ -3,7 +3,7 @@
 //! and the language switch.
 
 use crate::ctx::{local_path, see_other, Ctx, PageResult, CSRF_COOKIE, LANG_COOKIE, SESSION_COOKIE};
-use crate::forms::Errors;
+use crate::forms::{read_form, Errors};
 use crate::i18n::Lang;
 use crate::pages::{ForgotPage, InvitePage, LoginPage, MessagePage, ResetPage, VerifyPage};
 use actix_web::cookie::time::Duration as CookieDuration;
@@ -16,18 +16,12 @@ use pasar_core::Code;
 use serde::Deserialize;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/masuk").route(web::get().to(login_form)).route(web::post().to(login)))
-        .service(web::resource("/keluar").route(web::post().to(logout)))
-        .service(web::resource("/lupa-sandi").route(web::get().to(forgot_form)).route(web::post().to(forgot)))
-        .service(web::resource("/atur-ulang-sandi").route(web::get().to(reset_form)).route(web::post().to(reset)))
-        .service(web::resource("/verifikasi-email").route(web::get().to(verify_form)).route(web::post().to(verify)))
-        .service(web::resource("/undangan").route(web::get().to(invite_form)).route(web::post().to(accept_invite)));
-}
-
-/// A submitted form, read leniently: a missing field is an empty one, and the service
-/// says what is wrong with it.
-fn form<T: for<'de> Deserialize<'de> + Default>(body: &web::Bytes) -> T {
-    serde_urlencoded::from_bytes(body).unwrap_or_default()
+    cfg.service(crate::resource("/masuk").route(web::get().to(login_form)).route(web::post().to(login)))
+        .service(crate::resource("/keluar").route(web::post().to(logout)))
+        .service(crate::resource("/lupa-sandi").route(web::get().to(forgot_form)).route(web::post().to(forgot)))
+        .service(crate::resource("/atur-ulang-sandi").route(web::get().to(reset_form)).route(web::post().to(reset)))
+        .service(crate::resource("/verifikasi-email").route(web::get().to(verify_form)).route(web::post().to(verify)))
+        .service(crate::resource("/undangan").route(web::get().to(invite_form)).route(web::post().to(accept_invite)));
 }
 
 #[derive(Deserialize, Default)]
@@ -74,7 +68,7 @@ struct LoginForm {
 /// login's refresh token. A session the browser had before is ended (a new session id
 /// at every login), and so is its CSRF token.
 pub async fn login(ctx: Ctx, state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> PageResult {
-    let f: LoginForm = form(&body);
+    let f: LoginForm = read_form(&body);
     let back = local_path(f.kembali.as_deref());
     let (st, now) = (state.clone(), state.now());
     let (address, rid) = (client_address(&req), request_id(&req));
@@ -167,7 +161,7 @@ struct EmailForm {
 /// whether or not an account uses the address (the lookup and the mail follow after
 /// the answer).
 pub async fn forgot(ctx: Ctx, state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> PageResult {
-    let f: EmailForm = form(&body);
+    let f: EmailForm = read_form(&body);
     let (st, now) = (state.clone(), state.now());
     let address = client_address(&req);
     let (email, from) = (f.email.clone(), address.clone());
@@ -229,7 +223,7 @@ struct ResetForm {
 /// `POST /atur-ulang-sandi`: the API's reset confirmation; every session of the user
 /// ends (this browser's too).
 pub async fn reset(ctx: Ctx, state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> PageResult {
-    let f: ResetForm = form(&body);
+    let f: ResetForm = read_form(&body);
     let (st, now, rid) = (state.clone(), state.now(), request_id(&req));
     let token = f.token.clone();
     let done = state
@@ -267,7 +261,7 @@ struct TokenForm {
 
 /// `POST /verifikasi-email`: the API's verification.
 pub async fn verify(ctx: Ctx, state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> PageResult {
-    let f: TokenForm = form(&body);
+    let f: TokenForm = read_form(&body);
     let (now, rid) = (state.now(), request_id(&req));
     let token = f.token.clone();
     match state.run(move |conn| auth::verify_email(conn, now, &token, rid.as_deref())).await {
@@ -288,7 +282,7 @@ pub async fn verify(ctx: Ctx, state: web::Data<AppState>, req: HttpRequest, body
 
 /// `GET /undangan?token=…` (the link in a staff invitation)
 pub async fn invite_form(ctx: Ctx, q: web::Query<TokenQuery>) -> HttpResponse {
-    ctx.ok(&InvitePage { ctx: &ctx, errors: Errors::none(), token: q.into_inner().token, name: String::new() })
+    ctx.ok(&InvitePage { ctx: &ctx, errors: Errors::none(), token: q.into_inner().token, full_name: String::new() })
 }
 
 #[derive(Deserialize, Default)]
@@ -303,7 +297,7 @@ struct InviteForm {
 
 /// `POST /undangan`: the API's acceptance, which creates the staff account.
 pub async fn accept_invite(ctx: Ctx, state: web::Data<AppState>, body: web::Bytes) -> PageResult {
-    let f: InviteForm = form(&body);
+    let f: InviteForm = read_form(&body);
     let (st, now) = (state.clone(), state.now());
     let (token, name) = (f.token.clone(), f.name.clone());
     let done = state
@@ -324,7 +318,7 @@ pub async fn accept_invite(ctx: Ctx, state: web::Data<AppState>, body: web::Byte
                 &e,
                 &[("name", ctx.t("invite.name")), ("password", ctx.t("invite.password"))],
             );
-            let page = InvitePage { ctx: &ctx, errors, token: f.token, name: f.name };
+            let page = InvitePage { ctx: &ctx, errors, token: f.token, full_name: f.name };
             Ok(ctx.page(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
     }

@@ -2,8 +2,9 @@
 //! the hash of the content is in the name, so a browser may keep each for a year and a
 //! new release is fetched at once. Nothing comes from another host.
 
-use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use crate::ctx::{Ctx, PageError};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 
@@ -51,15 +52,16 @@ pub fn url(name: &str) -> String {
     format!("/static/{}", s.hashed)
 }
 
-/// `GET /static/{file}`: the file whose hashed name it is, cacheable for a year.
-pub async fn serve(file: web::Path<String>) -> Option<HttpResponse> {
-    let s = served().iter().find(|s| s.hashed == *file)?;
-    Some(
-        HttpResponse::Ok()
-            .content_type(s.asset.content_type)
-            .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
-            .body(s.asset.bytes),
-    )
+/// `GET /static/{file}`: the file whose hashed name it is, cacheable for a year (an
+/// old or unknown name: the 404 page).
+pub async fn serve(req: HttpRequest, file: web::Path<String>) -> Result<HttpResponse, PageError> {
+    let Some(s) = served().iter().find(|s| s.hashed == *file) else {
+        return Err(Ctx::anonymous(&req).error_page(StatusCode::NOT_FOUND, None));
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(s.asset.content_type)
+        .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
+        .body(s.asset.bytes))
 }
 
 #[cfg(test)]

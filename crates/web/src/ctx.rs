@@ -297,3 +297,17 @@ impl ResponseError for PageError {
 }
 
 pub type PageResult = Result<HttpResponse, PageError>;
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn only_local_paths_are_followed_back() {
+        assert_eq!(local_path(Some("/produk?q=batik")), "/produk?q=batik");
+        for outside in ["//evil.test/x", "/\\evil.test", "https://evil.test", "produk", "/a\r\nSet-Cookie: x"] {
+            assert_eq!(local_path(Some(outside)), "/", "{outside}");
+        }
+        assert_eq!(local_path(None), "/");
+    }
+}

@@ -3,7 +3,16 @@
 //! rules as the API); a page only decides which of its fields each one belongs to.
 
 use crate::ctx::Ctx;
+use actix_web::web::Bytes;
 use pasar_api::ApiError;
+use serde::Deserialize;
+
+/// A submitted urlencoded form (the handler takes the body as `web::Bytes`), read
+/// leniently: a missing or unreadable field is an empty one (`#[serde(default)]` on
+/// each), and the service says what is wrong with it. No rule of its own here.
+pub fn read_form<T: for<'de> Deserialize<'de> + Default>(body: &Bytes) -> T {
+    serde_urlencoded::from_bytes(body).unwrap_or_default()
+}
 
 /// One message: the field it belongs to (an input's `id`, or empty for the form as a
 /// whole) and the text.

@@ -175,7 +175,7 @@ mod tests {
 
     #[test]
     fn placeholders_are_filled() {
-        assert_eq!(t_with(Lang::En, "login.throttled", &[("seconds", "30")]).contains("30"), true);
+        assert!(t_with(Lang::En, "login.throttled", &[("seconds", "30")]).contains("30"));
         assert_eq!(t(Lang::Id, "no.such.key"), "no.such.key");
     }
 }

@@ -34,14 +34,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("")
             .wrap(actix_web::middleware::from_fn(guard))
-            .service(web::resource("/static/{file}").route(web::get().to(assets::serve)))
-            .service(web::resource("/bahasa").route(web::get().to(account::switch_language)))
+            // Pages and the stylesheet travel compressed (gzip) to browsers that take it.
+            .wrap(actix_web::middleware::Compress::default())
+            .service(resource("/static/{file}").route(web::get().to(assets::serve)))
+            .service(resource("/bahasa").route(web::get().to(account::switch_language)))
             .configure(public::configure)
             .configure(account::configure)
             .configure(vendor::configure)
             .configure(curator::configure)
             .default_service(web::to(not_found)),
     );
+}
+
+/// A page's resource: a method it does not take gets the HTML 405 page.
+pub fn resource(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(wrong_method))
+}
+
+async fn wrong_method(req: HttpRequest) -> Result<HttpResponse, actix_web::Error> {
+    let ctx = Ctx::load(&req).await;
+    Err(ctx.error_page(StatusCode::METHOD_NOT_ALLOWED, None).into())
 }
 
 /// Paths that belong to the API: what matches nothing there is a problem document.
@@ -55,12 +67,7 @@ async fn not_found(req: HttpRequest) -> Result<HttpResponse, actix_web::Error> {
         return Err(pasar_api::middleware::no_route(req).await.unwrap_err().into());
     }
     let ctx = Ctx::load(&req).await;
-    let status = if req.method() == Method::GET || req.method() == Method::HEAD {
-        StatusCode::NOT_FOUND
-    } else {
-        StatusCode::METHOD_NOT_ALLOWED
-    };
-    Err(ctx.error_page(status, None).into())
+    Err(ctx.error_page(StatusCode::NOT_FOUND, None).into())
 }
 
 /// A new CSRF token: 32 random bytes, hex.
@@ -140,7 +147,8 @@ async fn guard(
             req.into_response(page).map_into_right_body()
         }
     };
-    if existing.is_none() {
+    // Static files are shared and cached: no cookie on them.
+    if existing.is_none() && !res.request().path().starts_with("/static/") {
         let ctx = Ctx::anonymous(res.request());
         let cookie = ctx.cookie(CSRF_COOKIE, token);
         if let Ok(v) = HeaderValue::from_str(&cookie.to_string()) {

@@ -64,7 +64,8 @@ pub struct InvitePage<'a> {
     pub ctx: &'a Ctx,
     pub errors: Errors,
     pub token: String,
-    pub name: String,
+    /// (Not `name`: the form macros take a parameter of that name.)
+    pub full_name: String,
 }
 
 /// A category to link to or choose.

@@ -18,10 +18,10 @@ use pasar_core::id::{OrganizationId, ProductId};
 use std::collections::BTreeMap;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/").route(web::get().to(home)))
-        .service(web::resource("/produk").route(web::get().to(search_page)))
-        .service(web::resource("/produk/{id}").route(web::get().to(product_page)))
-        .service(web::resource("/penyedia/{id}").route(web::get().to(vendor_page)));
+    cfg.service(crate::resource("/").route(web::get().to(home)))
+        .service(crate::resource("/produk").route(web::get().to(search_page)))
+        .service(crate::resource("/produk/{id}").route(web::get().to(product_page)))
+        .service(crate::resource("/penyedia/{id}").route(web::get().to(vendor_page)));
 }
 
 fn top_categories(rows: &[CategoryRow], selected: &str) -> Vec<CategoryOption> {
@@ -277,7 +277,7 @@ pub async fn product_page(ctx: Ctx, state: web::Data<AppState>, id: web::Path<St
     let id: ProductId = pasar_api::extract::path_id(&id, "product").map_err(|e| ctx.fail(e))?;
     let actor = ctx.user.as_ref().map(|u| u.actor.clone());
     let (st, now) = (state.clone(), state.now());
-    let (p, mut images, prices) = state
+    let (p, images, prices) = state
         .run(move |conn| {
             let p = catalog::get_product(conn, &st.vendors, now, actor.as_ref(), &id)?;
             let images = pasar_catalog::images::list(conn, &st.vendors, actor.as_ref(), &id)?;
@@ -286,7 +286,6 @@ pub async fn product_page(ctx: Ctx, state: web::Data<AppState>, id: web::Path<St
         })
         .await
         .map_err(|e| ctx.fail(e))?;
-    images.retain(|i| i.approved || ctx.user.is_some());
     let tkdn = if p.tkdn_lapsed { 0 } else { p.tkdn_bp.unwrap_or(0) as i64 };
     let badges = badges(&ctx, tkdn, p.pdn_priority, p.umkk, p.local);
     let why = why(&ctx, p.priority_tier, p.umkk, p.local);
