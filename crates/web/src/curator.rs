@@ -7,6 +7,7 @@
 use crate::ctx::{see_other, Ctx, PageError, PageResult};
 use crate::desk::{self, actor, dom_id, is_failure, refusal_status, service_errors, Form};
 use crate::forms::Errors;
+use crate::resource;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -22,17 +23,17 @@ use pasar_vendor_onboarding::service::{self as vendors, Remark, ReviewInput, Ven
 use std::collections::HashMap;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/kurasi").route(web::get().to(|| async { see_other("/kurasi/penyedia") })))
-        .service(web::resource("/kurasi/penyedia").route(web::get().to(vendor_queue)))
-        .service(web::resource("/kurasi/penyedia/{id}").route(web::get().to(vendor_review)))
-        .service(web::resource("/kurasi/penyedia/{id}/klaim").route(web::post().to(claim_vendor)))
-        .service(web::resource("/kurasi/penyedia/{id}/putusan").route(web::post().to(decide_vendor)))
-        .service(web::resource("/kurasi/penyedia/{id}/fakta").route(web::post().to(decide_facts)))
-        .service(web::resource("/kurasi/penyedia/{id}/dokumen/{doc}").route(web::get().to(document_file)))
-        .service(web::resource("/kurasi/produk").route(web::get().to(product_queue)))
-        .service(web::resource("/kurasi/produk/{id}").route(web::get().to(product_review)))
-        .service(web::resource("/kurasi/produk/{id}/putusan").route(web::post().to(decide_product)))
-        .service(web::resource("/kurasi/produk/{id}/turun").route(web::post().to(take_down)));
+    cfg.service(resource("/kurasi").route(web::get().to(|| async { see_other("/kurasi/penyedia") })))
+        .service(resource("/kurasi/penyedia").route(web::get().to(vendor_queue)))
+        .service(resource("/kurasi/penyedia/{id}").route(web::get().to(vendor_review)))
+        .service(resource("/kurasi/penyedia/{id}/klaim").route(web::post().to(claim_vendor)))
+        .service(resource("/kurasi/penyedia/{id}/putusan").route(web::post().to(decide_vendor)))
+        .service(resource("/kurasi/penyedia/{id}/fakta").route(web::post().to(decide_facts)))
+        .service(resource("/kurasi/penyedia/{id}/dokumen/{doc}").route(web::get().to(document_file)))
+        .service(resource("/kurasi/produk").route(web::get().to(product_queue)))
+        .service(resource("/kurasi/produk/{id}").route(web::get().to(product_review)))
+        .service(resource("/kurasi/produk/{id}/putusan").route(web::post().to(decide_product)))
+        .service(resource("/kurasi/produk/{id}/turun").route(web::post().to(take_down)));
 }
 
 /// A tab of a queue (a status), as a link.

@@ -26,13 +26,13 @@ impl Ctx {
     }
 }
 
-/// A submitted urlencoded form, read leniently: a missing field is an empty one, and
-/// the service says what is wrong with it.
+/// A submitted urlencoded form as its pairs ([`crate::forms::read_form`]), for forms
+/// whose fields are named at run time (remarks per field) or repeat (`image`).
 pub struct Form(pub Vec<(String, String)>);
 
 impl Form {
-    pub fn parse(body: &[u8]) -> Form {
-        Form(serde_urlencoded::from_bytes(body).unwrap_or_default())
+    pub fn parse(body: &web::Bytes) -> Form {
+        Form(crate::forms::read_form(body))
     }
 
     /// The field's value as typed (empty when absent).

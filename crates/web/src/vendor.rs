@@ -8,6 +8,7 @@ use crate::ctx::{see_other, Ctx, PageError, PageResult};
 use crate::desk::{self, actor, dom_id, is_failure, refusal_status, service_errors, whole, Field, Form, Group};
 use crate::forms::Errors;
 use crate::pages::MessagePage;
+use crate::resource;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest};
 use askama::Template;
@@ -27,25 +28,19 @@ use pasar_vendor_onboarding::service::{
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/daftar").route(web::get().to(register_form)).route(web::post().to(register)))
-        .service(web::resource("/toko").route(web::get().to(dashboard)))
-        .service(web::resource("/toko/kirim").route(web::post().to(submit_vendor)))
-        .service(web::resource("/toko/profil").route(web::get().to(profile_form)).route(web::post().to(save_profile)))
+    cfg.service(resource("/daftar").route(web::get().to(register_form)).route(web::post().to(register)))
+        .service(resource("/toko").route(web::get().to(dashboard)))
+        .service(resource("/toko/kirim").route(web::post().to(submit_vendor)))
+        .service(resource("/toko/profil").route(web::get().to(profile_form)).route(web::post().to(save_profile)))
+        .service(resource("/toko/dokumen").route(web::get().to(documents_page)).route(web::post().to(upload_document)))
+        .service(resource("/toko/produk").route(web::get().to(products_page)))
         .service(
-            web::resource("/toko/dokumen").route(web::get().to(documents_page)).route(web::post().to(upload_document)),
+            resource("/toko/produk/baru").route(web::get().to(new_product_form)).route(web::post().to(create_product)),
         )
-        .service(web::resource("/toko/produk").route(web::get().to(products_page)))
-        .service(
-            web::resource("/toko/produk/baru")
-                .route(web::get().to(new_product_form))
-                .route(web::post().to(create_product)),
-        )
-        .service(
-            web::resource("/toko/produk/{id}").route(web::get().to(product_form)).route(web::post().to(save_product)),
-        )
-        .service(web::resource("/toko/produk/{id}/foto").route(web::post().to(upload_photo)))
-        .service(web::resource("/toko/produk/{id}/foto/{image}").route(web::get().to(desk::photo)))
-        .service(web::resource("/toko/produk/{id}/kirim").route(web::post().to(submit_product)));
+        .service(resource("/toko/produk/{id}").route(web::get().to(product_form)).route(web::post().to(save_product)))
+        .service(resource("/toko/produk/{id}/foto").route(web::post().to(upload_photo)))
+        .service(resource("/toko/produk/{id}/foto/{image}").route(web::get().to(desk::photo)))
+        .service(resource("/toko/produk/{id}/kirim").route(web::post().to(submit_product)));
 }
 
 /// The vendor the session's user belongs to: its id (the organisation's), or a 403 page
