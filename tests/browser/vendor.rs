@@ -280,3 +280,150 @@ async fn a_vendor_cannot_open_another_vendors_product() {
         .await;
     }
 }
+
+/// A published product of the vendor `token`, approved by `curator`.
+async fn published(app: &TestApp, token: &str, curator: &str, name: &str) -> String {
+    let body = json!({ "name": name, "category_id": BATIK, "unit": "pcs", "unit_price_idr": 450_000, "stock": 20 });
+    let p = app.post("/api/v1/products", Some(token), body).await.expect(201);
+    let id = p["id"].as_str().unwrap().to_owned();
+    app.post(&format!("/api/v1/products/{id}/submit"), Some(token), json!({})).await.expect(200);
+    app.post(&format!("/api/v1/products/{id}/review"), Some(curator), json!({ "decision": "approve" }))
+        .await
+        .expect(200);
+    id
+}
+
+/// An order of `qty` of `product` by the satker's PP, approved by its PPK: the Surat
+/// Pesanan waits for the vendor. Its id.
+async fn signed_order(app: &TestApp, w: &World, product: &str, qty: i64) -> String {
+    let (pp, ppk) = (w.token("pejabat_pengadaan"), w.token("ppk"));
+    app.request("PUT", &format!("/api/v1/cart/lines/{product}"), Some(pp), Some(json!({ "quantity": qty })))
+        .await
+        .expect(200);
+    let body = json!({
+        "method": "e_purchasing", "rup_code": "45678912", "budget_line": "5.1.02.01.01.0024",
+        "funding_source": "apbd", "delivery_address": "SDN Kranggan 1, Jl. Kranggan 5, Mojokerto",
+        "delivery_date": "2027-01-15", "ppk_id": w.user_id("ppk"),
+    });
+    let key = uuid::Uuid::now_v7().to_string();
+    let out = app
+        .request_with("POST", "/api/v1/checkout", Some(pp), &[("idempotency-key", key.as_bytes())], Some(body))
+        .await
+        .expect(201);
+    let id = out["orders"][0]["id"].as_str().unwrap().to_owned();
+    let signed = app.post(&format!("/api/v1/orders/{id}/approve"), Some(ppk), json!({})).await.expect(200);
+    assert_eq!(signed["state"], "surat_pesanan_signed");
+    id
+}
+
+#[actix_web::test]
+async fn a_vendor_works_the_orders_inbox_invoices_team_and_import() {
+    if !available() {
+        return;
+    }
+    let uploads = tempfile::tempdir().unwrap();
+    let bad_csv = uploads.path().join("salah.csv");
+    std::fs::write(
+        &bad_csv,
+        format!(
+            "name,category,unit,unit_price_idr\nSelendang Tenun,{BATIK},pcs,150000\nTaplak Meja,{BATIK},pcs,murah\n"
+        ),
+    )
+    .unwrap();
+    let good_csv = uploads.path().join("benar.csv");
+    std::fs::write(
+        &good_csv,
+        format!(
+            "name,category,unit,unit_price_idr\nSelendang Tenun,{BATIK},pcs,150000\nTaplak Meja,{BATIK},pcs,95.000\n"
+        ),
+    )
+    .unwrap();
+    let (bad_csv, good_csv) = (bad_csv.display().to_string(), good_csv.display().to_string());
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        let w = World::build(&app).await;
+        let curator = w.token("curator").to_owned();
+        let (_, vendor) = app.approved_vendor(&curator, "jual@tenun.test", "UD Tenun Ikat", "9120002000101").await;
+        let kain = published(&app, &vendor, &curator, "Kain Tenun Ikat").await;
+        let order = signed_order(&app, &w, &kain, 4).await;
+        let other = signed_order(&app, &w, &kain, 1).await;
+        let name = app.name();
+        let (bad, good) = (bad_csv.clone(), good_csv.clone());
+        let (app_ref, w_ref) = (&app, &w);
+        Browser::with(&app.base, Setup::default(), |b| async move {
+            b.login_as("jual@tenun.test", "/toko").await;
+            b.click_link("Pesanan").await;
+            let inbox = b.text("#daftar-pesanan").await;
+            assert!(
+                inbox.contains("Surat Pesanan terbit: menunggu Anda") && inbox.contains("Rp1.800.000"),
+                "[{name}] {inbox}"
+            );
+            b.axe("the orders inbox").await;
+            b.screenshots("toko-pesanan").await;
+
+            // Declining needs a reason, shown beside its field.
+            b.go(&format!("/toko/pesanan/{other}")).await;
+            b.click("#tolak").await;
+            assert!(b.exists(".error-summary a[href='#reason']").await, "[{name}] the reason is required");
+            assert!(b.exists("#reason-galat").await);
+            b.axe("an order with an error").await;
+            b.fill("#reason", "Stok untuk warna ini habis di penenun.").await;
+            b.click("#tolak").await;
+            assert_eq!(b.text("#status-pesanan").await, "Dibatalkan", "[{name}]");
+
+            // Accept, then ship what remains.
+            b.go(&format!("/toko/pesanan/{order}")).await;
+            b.axe("an order waiting for the vendor").await;
+            b.screenshots("toko-pesanan-detail").await;
+            b.click("#terima").await;
+            assert_eq!(b.text("#status-pesanan").await, "Diterima: siap dikirim", "[{name}]");
+            assert_eq!(b.value("#qty_1").await, "4", "what remains to ship");
+            b.fill("#courier", "JNE").await;
+            b.fill("#tracking", "JNE-0012345").await;
+            b.click("#kirim").await;
+            assert_eq!(b.text("#status-pesanan").await, "Dikirim", "[{name}]");
+
+            // The PPK inspects and signs the BAST (its own pages are elsewhere); the
+            // vendor countersigns, which issues the invoice.
+            let ppk = w_ref.token("ppk");
+            let receipt = json!({ "lines": [{ "line": 1, "accepted_quantity": 4, "condition": "good" }] });
+            app_ref.post(&format!("/api/v1/orders/{order}/receipt"), Some(ppk), receipt).await.expect(200);
+            app_ref
+                .post(&format!("/api/v1/orders/{order}/bast"), Some(ppk), json!({ "bast_number": "027/BAST/2026" }))
+                .await
+                .expect(200);
+            b.go(&format!("/toko/pesanan/{order}")).await;
+            b.click("#tandatangan-bast").await;
+            assert_eq!(b.text("#status-pesanan").await, "Tagihan terbit", "[{name}]");
+            assert!(b.text("#tagihan").await.contains("Rp"), "[{name}] the invoice's figures");
+            b.click_link("Tagihan").await;
+            assert!(b.text("#daftar-pesanan").await.contains("Tagihan terbit, belum ada VA"), "[{name}]");
+            b.axe("the invoices").await;
+            b.screenshots("toko-tagihan").await;
+
+            // The team: an invitation.
+            b.click_link("Tim").await;
+            b.fill("#email", "staf@tenun.test").await;
+            b.click("main form button[type=submit]").await;
+            assert_eq!(b.path().await, "/toko/tim?diundang=1");
+            assert!(b.text("#daftar-tim").await.contains("staf@tenun.test"), "[{name}]");
+            b.axe("the team").await;
+            b.screenshots("toko-tim").await;
+
+            // The CSV import: a bad row is named, nothing imported; then all of it.
+            b.click_link("Impor CSV").await;
+            b.attach("#file", &bad).await;
+            b.click("main form button[type=submit]").await;
+            let rows = b.text("#galat-baris").await;
+            assert!(rows.contains("unit_price_idr"), "[{name}] {rows}");
+            b.axe("the import with row errors").await;
+            b.screenshots("toko-impor-galat").await;
+            b.attach("#file", &good).await;
+            b.click("main form button[type=submit]").await;
+            assert!(b.text(".notice").await.starts_with("2 produk"), "[{name}]");
+            b.click_link("Produk").await;
+            assert!(b.text("#daftar-produk").await.contains("Taplak Meja"), "[{name}]");
+        })
+        .await;
+    }
+}

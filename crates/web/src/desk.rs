@@ -208,3 +208,67 @@ pub async fn read_upload(
 ) -> Result<pasar_vendor_onboarding::documents::Upload, ApiError> {
     pasar_api::documents::read_upload(req, payload, state.limits.upload_bytes, fields).await
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::i18n::{catalogue, Lang};
+
+    /// The keys the vendor's and curator's pages build from a value.
+    #[test]
+    fn every_key_the_desks_build_exists() {
+        use pasar_catalog::model::{ProductStatus, Unit};
+        use pasar_order::model::OrderState;
+        use pasar_vendor_onboarding::model::{DocumentKind, LegalForm, TaxStatus, VendorStatus};
+        let mut built = Vec::new();
+        for s in VendorStatus::ALL {
+            built.push(format!("toko.status.{}", s.as_str()));
+            built.push(format!("toko.status_help.{}", s.as_str()));
+        }
+        built.extend(DocumentKind::ALL.iter().map(|k| format!("toko.doc_kind.{}", k.as_str())));
+        built.extend(LegalForm::ALL.iter().map(|k| format!("legal_form.{}", k.as_str())));
+        built.extend(TaxStatus::ALL.iter().map(|k| format!("toko.tax.{}", k.as_str())));
+        built.extend(Unit::ALL.iter().map(|k| format!("toko.unit.{}", k.as_str())));
+        built.extend(ProductStatus::ALL.iter().map(|k| format!("toko.product_status.{}", k.as_str())));
+        built.extend(OrderState::ALL.iter().map(|k| format!("toko.order_state.{}", k.as_str())));
+        built.extend(pasar_auth::Role::ALL.iter().map(|k| format!("toko.role.{}", k.as_str())));
+        for d in ["approve", "request_revision", "reject"] {
+            built.push(format!("toko.decision.{d}"));
+        }
+        for s in ["invoiced", "awaiting_payment", "paid", "completed"] {
+            built.push(format!("toko.payment_state.{s}"));
+        }
+        for f in [
+            "legal_name",
+            "trade_name",
+            "legal_form",
+            "nib",
+            "npwp",
+            "kbli_codes",
+            "address.street",
+            "address.region_code",
+            "address.postal_code",
+            "contact.name",
+            "contact.phone",
+            "contact.email",
+            "business_capital_idr",
+            "annual_sales_idr",
+            "tax_status",
+            "pp55_valid_until",
+            "bank_account.bank_name",
+            "bank_account.account_number",
+            "bank_account.account_holder",
+        ] {
+            built.push(format!("toko.field.{}", super::dom_id(f)));
+        }
+        for f in ["diklaim", "diputus", "fakta", "turun"] {
+            built.push(format!("kurasi.done.{f}"));
+        }
+        for f in ["diterima", "ditolak", "dikirim", "bast"] {
+            built.push(format!("toko.order_done.{f}"));
+        }
+        for lang in Lang::ALL {
+            let missing: Vec<_> = built.iter().filter(|k| catalogue(lang).get(k).is_none()).collect();
+            assert!(missing.is_empty(), "{}: missing {missing:?}", lang.code());
+        }
+    }
+}

@@ -13,6 +13,7 @@ pub mod forms;
 pub mod i18n;
 pub mod pages;
 pub mod public;
+pub mod shop;
 pub mod vendor;
 
 use actix_web::body::MessageBody;
@@ -41,6 +42,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(public::configure)
             .configure(account::configure)
             .configure(vendor::configure)
+            .configure(shop::configure)
             .configure(curator::configure)
             .default_service(web::to(not_found)),
     );
