@@ -184,6 +184,28 @@ async fn a_vendor_registers_and_lists_a_product_that_a_curator_approves() {
             assert!(b.exists(".error-summary").await, "[{name}] a revision needs remarks");
             b.axe("a vendor's review").await;
             b.screenshots("kurasi-penyedia-periksa").await;
+            // A remark beside the NIB: the vendor is asked to fix it.
+            b.fill("#catatan-nib", "NIB tidak sama dengan dokumen NIB").await;
+            b.tick("#decision-revision").await;
+            b.click("#putuskan").await;
+            assert_eq!(b.text("#status-penyedia").await, "Perlu diperbaiki", "[{name}]");
+
+            // The vendor sees the remark on the dashboard and the profile, and sends again.
+            b.login_as(&email, "/toko").await;
+            assert_eq!(b.text("#status-toko").await, "Perlu diperbaiki");
+            let remarks = b.text(".remarks").await;
+            assert!(remarks.contains("NIB: NIB tidak sama dengan dokumen NIB"), "[{name}] {remarks}");
+            b.click(".remarks a[href='/toko/profil#nib']").await;
+            assert!(b.text("#catatan-kurator").await.contains("NIB tidak sama"), "[{name}] beside the form");
+            b.axe("the profile with the curator's remarks").await;
+            b.screenshots("toko-profil-catatan").await;
+            b.click_link("Dasbor").await;
+            b.click("main form button[type=submit]").await;
+            assert_eq!(b.text("#status-toko").await, "Menunggu kurator", "[{name}]");
+
+            b.login_as("curator@pasar.test", "/kurasi/penyedia").await;
+            b.click_link("UD Batik Sri Rejeki").await;
+            b.click("#klaim").await;
             b.tick("#decision").await;
             b.click("#putuskan").await;
             assert_eq!(b.text("#status-penyedia").await, "Disetujui", "[{name}]");
@@ -423,6 +445,68 @@ async fn a_vendor_works_the_orders_inbox_invoices_team_and_import() {
             assert!(b.text(".notice").await.starts_with("2 produk"), "[{name}]");
             b.click_link("Produk").await;
             assert!(b.text("#daftar-produk").await.contains("Taplak Meja"), "[{name}]");
+        })
+        .await;
+    }
+}
+
+#[actix_web::test]
+async fn a_curator_reviews_changes_as_diffs_and_takes_a_product_down() {
+    if !available() {
+        return;
+    }
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        let w = World::build(&app).await;
+        let curator = w.token("curator").to_owned();
+        let (_, vendor) = app.approved_vendor(&curator, "jual@tenun.test", "UD Tenun Ikat", "9120002000101").await;
+        let kain = published(&app, &vendor, &curator, "Kain Tenun Ikat").await;
+        let name = app.name();
+        Browser::with(&app.base, Setup::default(), |b| async move {
+            // An approved vendor changes a reviewed field of a published product, and a
+            // counted fact of its profile: both wait for the curator.
+            b.login_as("jual@tenun.test", "/toko").await;
+            b.go(&format!("/toko/produk/{kain}")).await;
+            assert_eq!(b.text("#status-produk").await, "Tayang");
+            b.fill("#name", "Kain Tenun Ikat Sumba").await;
+            b.click("#simpan-produk").await;
+            assert_eq!(b.text("#status-produk").await, "Perubahan menunggu kurator", "[{name}]");
+            b.click_link("Profil").await;
+            b.fill("#business_capital_idr", "900.000.000").await;
+            b.click("main form button[type=submit]").await;
+            assert_eq!(b.path().await, "/toko/profil?disimpan=1");
+
+            b.login_as("curator@pasar.test", "/kurasi/produk").await;
+            b.click_link("Perubahan").await;
+            b.click_link("Kain Tenun Ikat Sumba").await;
+            let diff = b.text("#perubahan").await;
+            assert!(diff.contains("Kain Tenun Ikat") && diff.contains("berubah"), "[{name}] {diff}");
+            assert_eq!(b.text("#perubahan tr.changed del").await, "Kain Tenun Ikat");
+            assert_eq!(b.text("#perubahan tr.changed ins").await, "Kain Tenun Ikat Sumba");
+            b.axe("a product change as a diff").await;
+            b.screenshots("kurasi-produk-perubahan").await;
+            b.tick("#decision").await;
+            b.click("#putuskan").await;
+            assert_eq!(b.text("#status-produk").await, "Tayang", "[{name}]");
+
+            // Taking it down needs a reason, beside its field.
+            b.click("#turunkan").await;
+            assert!(b.exists(".error-summary a[href='#takedown_reason']").await, "[{name}] the reason is required");
+            b.fill("#takedown_reason", "Foto tidak sesuai barang").await;
+            b.click("#turunkan").await;
+            assert_eq!(b.text("#status-produk").await, "Diturunkan", "[{name}]");
+
+            // The vendor's proposed capital, beside the one in force.
+            b.go("/kurasi/penyedia?status=approved").await;
+            b.click_link("UD Tenun Ikat").await;
+            let diff = b.text("#perubahan").await;
+            assert!(diff.contains("Rp350.000.000") && diff.contains("Rp900.000.000"), "[{name}] {diff}");
+            b.axe("a vendor's proposed change").await;
+            b.screenshots("kurasi-penyedia-perubahan").await;
+            b.tick("#facts_decision").await;
+            b.click("form[action$='/fakta'] button[type=submit]").await;
+            assert!(b.text(".notice").await.contains("perubahan tersimpan"), "[{name}]");
+            assert!(!b.exists("#perubahan").await, "[{name}] nothing waits any more");
         })
         .await;
     }

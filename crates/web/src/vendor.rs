@@ -70,6 +70,8 @@ pub struct FormPage<'a> {
     pub multipart: bool,
     pub groups: Vec<Group>,
     pub submit: String,
+    /// The curator's remarks to fix, each linking to its field.
+    pub remarks: Vec<RemarkLine>,
 }
 
 // --- registration -------------------------------------------------------------------------
@@ -120,6 +122,7 @@ fn register_page<'a>(ctx: &'a Ctx, errors: Errors, f: &Form) -> FormPage<'a> {
         multipart: false,
         groups: register_groups(ctx, f),
         submit: ctx.t("toko.register_submit"),
+        remarks: Vec::new(),
     }
 }
 
@@ -184,6 +187,8 @@ pub struct DocLine {
 pub struct RemarkLine {
     pub field: String,
     pub message: String,
+    /// Where it is put right (a field of the profile, or the documents page).
+    pub href: String,
 }
 
 #[derive(Template)]
@@ -232,6 +237,31 @@ fn doc_line(ctx: &Ctx, d: &DocumentView, today: NaiveDate) -> DocLine {
         expired: d.expired,
         expiring: !d.expired && until.is_some_and(|u| (u - today).num_days() <= 30),
     }
+}
+
+fn remark_line(ctx: &Ctx, r: &vendors::Remark) -> RemarkLine {
+    RemarkLine { field: field_label(ctx, &r.field), message: r.message.clone(), href: todo_href(&r.field) }
+}
+
+/// The remarks of the curator's last decision, while the vendor is asked to revise.
+async fn open_remarks(
+    ctx: &Ctx,
+    state: &web::Data<AppState>,
+    actor: &Actor,
+    id: &str,
+    v: &VendorView,
+) -> Result<Vec<RemarkLine>, PageError> {
+    if v.status != VendorStatus::RevisionRequested {
+        return Ok(Vec::new());
+    }
+    let (a, vid) = (actor.clone(), id.to_owned());
+    let history = state.run(move |conn| vendors::history(conn, &a, &vid)).await.map_err(|e| ctx.fail(e))?;
+    Ok(history
+        .iter()
+        .rev()
+        .find(|h| h.decision.is_some())
+        .map(|h| h.remarks.iter().map(|r| remark_line(ctx, r)).collect())
+        .unwrap_or_default())
 }
 
 fn status_class(status: VendorStatus) -> &'static str {
@@ -287,10 +317,7 @@ async fn dashboard_page<'a>(
         Some(h) => (
             h.decision.as_deref().map(|d| ctx.t(&format!("toko.decision.{d}"))).unwrap_or_default(),
             h.reason.clone().unwrap_or_default(),
-            h.remarks
-                .iter()
-                .map(|r| RemarkLine { field: field_label(ctx, &r.field), message: r.message.clone() })
-                .collect(),
+            h.remarks.iter().map(|r| remark_line(ctx, r)).collect(),
         ),
         None => (String::new(), String::new(), Vec::new()),
     };
@@ -429,8 +456,15 @@ fn stored(v: &VendorView, id: &str) -> String {
     }
 }
 
-fn profile_page<'a>(ctx: &'a Ctx, errors: Errors, groups: Vec<Group>, intro: String) -> FormPage<'a> {
+fn profile_page<'a>(
+    ctx: &'a Ctx,
+    errors: Errors,
+    groups: Vec<Group>,
+    intro: String,
+    remarks: Vec<RemarkLine>,
+) -> FormPage<'a> {
     FormPage {
+        remarks,
         ctx,
         errors,
         title: ctx.t("toko.profile_title"),
@@ -458,7 +492,8 @@ pub async fn profile_form(ctx: Ctx, state: web::Data<AppState>) -> PageResult {
     let groups = profile_groups(&ctx, &|id| stored(&v, id));
     let saved = ctx.here.contains("disimpan=1");
     let intro = if saved { ctx.t("toko.saved") } else { profile_intro(&ctx, &v) };
-    Ok(ctx.ok(&profile_page(&ctx, Errors::none(), groups, intro)))
+    let remarks = open_remarks(&ctx, &state, &actor, &id, &v).await?;
+    Ok(ctx.ok(&profile_page(&ctx, Errors::none(), groups, intro, remarks)))
 }
 
 /// The changes the form makes to `v`: only the fields whose value changed are sent, so
@@ -522,8 +557,10 @@ pub async fn save_profile(ctx: Ctx, state: web::Data<AppState>, body: web::Bytes
     let groups = profile_groups(&ctx, &|id| f.get(id));
     if !errors.is_empty() {
         let intro = profile_intro(&ctx, &v);
-        return Ok(ctx.page(StatusCode::UNPROCESSABLE_ENTITY, &profile_page(&ctx, errors, groups, intro)));
+        let remarks = open_remarks(&ctx, &state, &actor, &id, &v).await?;
+        return Ok(ctx.page(StatusCode::UNPROCESSABLE_ENTITY, &profile_page(&ctx, errors, groups, intro, remarks)));
     }
+    let remarks = open_remarks(&ctx, &state, &actor, &id, &v).await?;
     let (st, now) = (state.clone(), state.now());
     match state.run(move |conn| vendors::update_vendor(conn, &st.vendors, now, &actor, &id, changes)).await {
         Ok(_) => Ok(see_other("/toko/profil?disimpan=1")),
@@ -531,7 +568,7 @@ pub async fn save_profile(ctx: Ctx, state: web::Data<AppState>, body: web::Bytes
         Err(e) => {
             let errors = service_errors(&ctx, &e, &desk::labels(&groups));
             let intro = profile_intro(&ctx, &v);
-            Ok(ctx.page(refusal_status(&e), &profile_page(&ctx, errors, groups, intro)))
+            Ok(ctx.page(refusal_status(&e), &profile_page(&ctx, errors, groups, intro, remarks)))
         }
     }
 }
@@ -850,6 +887,7 @@ fn new_product_page<'a>(ctx: &'a Ctx, errors: Errors, groups: Vec<Group>) -> For
         multipart: false,
         groups,
         submit: ctx.t("toko.product_create"),
+        remarks: Vec::new(),
     }
 }
 
