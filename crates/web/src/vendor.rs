@@ -31,6 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/daftar").route(web::get().to(register_form)).route(web::post().to(register)))
         .service(resource("/toko").route(web::get().to(dashboard)))
         .service(resource("/toko/kirim").route(web::post().to(submit_vendor)))
+        .service(resource("/toko/verifikasi-ulang").route(web::post().to(resend_verification)))
         .service(resource("/toko/profil").route(web::get().to(profile_form)).route(web::post().to(save_profile)))
         .service(resource("/toko/dokumen").route(web::get().to(documents_page)).route(web::post().to(upload_document)))
         .service(resource("/toko/produk").route(web::get().to(products_page)))
@@ -202,6 +203,8 @@ pub struct DashboardPage<'a> {
     pub status_class: &'static str,
     pub status_help: String,
     pub can_submit: bool,
+    /// The user has not confirmed the email address yet (submitting needs it).
+    pub unverified: bool,
     pub todo: Vec<Todo>,
     pub expiring: Vec<DocLine>,
     pub decision: String,
@@ -292,8 +295,10 @@ async fn dashboard_page<'a>(
     let (st, now, zone) = (state.clone(), state.now(), state.vendors.time_zone);
     let today = zone.date(now);
     let (a, vid) = (actor.clone(), id.clone());
-    let (missing, docs, history) = state
+    let (missing, docs, history, verified) = state
         .run(move |conn| {
+            let verified =
+                pasar_auth::service::find_account(conn, &a.user_id.to_string())?.is_some_and(|acc| acc.email_verified);
             // What the submission would refuse, by the submission's own rule.
             let row = pasar_vendor_onboarding::store::find_vendor(conn, &vid)?
                 .ok_or(pasar_vendor_onboarding::error::VendorError::NotFound)?;
@@ -301,7 +306,7 @@ async fn dashboard_page<'a>(
             let missing = vendors::missing_for_submission(&st.vendors, &row, &held, today);
             let docs = documents::list(conn, now, zone, &a, &vid, false)?;
             let history = vendors::history(conn, &a, &vid)?;
-            Ok::<_, pasar_vendor_onboarding::error::VendorError>((missing, docs, history))
+            Ok::<_, pasar_vendor_onboarding::error::VendorError>((missing, docs, history, verified))
         })
         .await
         .map_err(|e| ctx.fail(e))?;
@@ -331,6 +336,7 @@ async fn dashboard_page<'a>(
         status_class: status_class(v.status),
         status_help: ctx.t(&format!("toko.status_help.{s}")),
         can_submit: editable,
+        unverified: !verified,
         todo,
         expiring,
         decision,
@@ -360,6 +366,28 @@ pub async fn submit_vendor(ctx: Ctx, state: web::Data<AppState>) -> PageResult {
             } else {
                 errors.add("", String::new(), ctx.t("toko.incomplete"));
             }
+            let status = refusal_status(&e);
+            let page = dashboard_page(&ctx, &state, errors).await?;
+            Ok(ctx.page(status, &page))
+        }
+    }
+}
+
+/// `POST /toko/verifikasi-ulang`: a new verification mail (the API's resend, with its
+/// limits).
+pub async fn resend_verification(ctx: Ctx, state: web::Data<AppState>) -> PageResult {
+    let (actor, _) = my_vendor(&ctx)?;
+    let (st, now) = (state.clone(), state.now());
+    match state.run(move |conn| pasar_auth::service::resend_verification(conn, &st.auth, now, &actor)).await {
+        Ok(()) => Ok(see_other("/toko?surel=1")),
+        Err(e) if is_failure(&e) => Err(ctx.fail(e)),
+        Err(e) => {
+            let errors = if e.code == pasar_core::Code::TooManyRequests {
+                let seconds = e.retry_after.unwrap_or(60).to_string();
+                Errors::general(ctx.t_with("toko.resend_throttled", &[("seconds", &seconds)]))
+            } else {
+                service_errors(&ctx, &e, &[])
+            };
             let status = refusal_status(&e);
             let page = dashboard_page(&ctx, &state, errors).await?;
             Ok(ctx.page(status, &page))
