@@ -104,8 +104,7 @@ async fn a_vendor_registers_and_lists_a_product_that_a_curator_approves() {
                     mail_sink.received().iter().filter(|m| m.to == vec![email.clone()]).count() == 2
                 })
                 .await;
-            let mail =
-                mail_sink.received().into_iter().filter(|m| m.to == vec![email.clone()]).next_back().unwrap().text();
+            let mail = mail_sink.received().into_iter().rfind(|m| m.to == vec![email.clone()]).unwrap().text();
             let link = mail.lines().map(str::trim).find(|l| l.contains("/verifikasi-email?token=")).unwrap().to_owned();
             b.go(&link[link.find("/verifikasi-email").unwrap()..]).await;
             b.click("main form button[type=submit]").await;
