@@ -21,7 +21,7 @@ fn required() -> bool {
 
 fn first_existing(env: &str, candidates: &[&str]) -> Option<PathBuf> {
     if let Some(p) = std::env::var_os(env).filter(|p| !p.is_empty()) {
-        return Some(PathBuf::from(p));
+        return Some(PathBuf::from(p)).filter(|p| p.is_file());
     }
     candidates.iter().map(PathBuf::from).find(|p| p.is_file())
 }
