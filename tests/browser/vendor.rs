@@ -515,7 +515,9 @@ async fn a_curator_reviews_changes_as_diffs_and_takes_a_product_down() {
             assert_eq!(b.text("#status-produk").await, "Diturunkan", "[{name}]");
 
             // The vendor's proposed capital, beside the one in force.
-            b.go("/kurasi/penyedia?status=approved").await;
+            b.go("/kurasi/penyedia").await;
+            b.click_link("Perubahan data P3DN").await;
+            b.axe("the queue of proposed changes").await;
             b.click_link("UD Tenun Ikat").await;
             let diff = b.text("#perubahan").await;
             assert!(diff.contains("Rp350.000.000") && diff.contains("Rp900.000.000"), "[{name}] {diff}");

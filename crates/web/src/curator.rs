@@ -93,6 +93,9 @@ fn next_link(base: &str, status: &str, cursor: Option<String>) -> Option<String>
 pub async fn vendor_queue(ctx: Ctx, state: web::Data<AppState>, q: web::Query<QueueQuery>) -> PageResult {
     let actor = actor(&ctx)?;
     let status_text = q.status.clone().unwrap_or_else(|| "submitted".into());
+    if status_text == "perubahan" {
+        return facts_queue(ctx, state, actor, q.lanjut.as_deref()).await;
+    }
     let status = match status_text.as_str() {
         "submitted" | "in_review" | "revision_requested" | "approved" | "rejected" => {
             VendorStatus::parse(&status_text).unwrap_or(VendorStatus::Submitted)
@@ -117,15 +120,53 @@ pub async fn vendor_queue(ctx: Ctx, state: web::Data<AppState>, q: web::Query<Qu
             claimed: if i.claimed_by.is_some() { ctx.t("kurasi.claimed") } else { String::new() },
         })
         .collect();
-    let tabs = ["submitted", "in_review", "revision_requested", "approved"]
+    let tabs = vendor_tabs(&ctx, &status_text);
+    let next = next_link("/kurasi/penyedia", &status_text, found.next_cursor);
+    Ok(ctx.ok(&QueuePage { ctx: &ctx, tab: "penyedia", title: ctx.t("kurasi.vendors_title"), tabs, lines, next }))
+}
+
+fn vendor_tabs(ctx: &Ctx, current: &str) -> Vec<QueueTab> {
+    let mut tabs: Vec<QueueTab> = ["submitted", "in_review", "revision_requested", "approved"]
         .iter()
         .map(|s| QueueTab {
             label: ctx.t(&format!("toko.status.{s}")),
             href: format!("/kurasi/penyedia?status={s}"),
-            current: *s == status_text,
+            current: *s == current,
         })
         .collect();
-    let next = next_link("/kurasi/penyedia", &status_text, found.next_cursor);
+    tabs.push(QueueTab {
+        label: ctx.t("kurasi.facts_tab"),
+        href: "/kurasi/penyedia?status=perubahan".into(),
+        current: current == "perubahan",
+    });
+    tabs
+}
+
+/// `GET /kurasi/penyedia?status=perubahan`: approved vendors' proposed changes of the
+/// facts P3DN counts, oldest first.
+async fn facts_queue(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    actor: pasar_auth::Actor,
+    cursor: Option<&str>,
+) -> PageResult {
+    let page = page_request(&ctx, cursor)?;
+    let now = state.now();
+    let found = state.run(move |conn| facts::queue(conn, now, &actor, &page)).await.map_err(|e| ctx.fail(e))?;
+    let lines = found
+        .items
+        .iter()
+        .map(|i| QueueLine {
+            href: format!("/kurasi/penyedia/{}", i.vendor_id),
+            name: i.legal_name.clone(),
+            detail: ctx.t("kurasi.facts_tab"),
+            since: ctx.date_time(&i.submitted_at),
+            waiting: waiting(&ctx, i.waiting_seconds),
+            claimed: String::new(),
+        })
+        .collect();
+    let tabs = vendor_tabs(&ctx, "perubahan");
+    let next = next_link("/kurasi/penyedia", "perubahan", found.next_cursor);
     Ok(ctx.ok(&QueuePage { ctx: &ctx, tab: "penyedia", title: ctx.t("kurasi.vendors_title"), tabs, lines, next }))
 }
 
