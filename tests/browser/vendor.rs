@@ -181,6 +181,7 @@ async fn a_vendor_registers_and_lists_a_product_that_a_curator_approves() {
             // The curator claims and approves it.
             b.login_as("curator@pasar.test", "/kurasi/penyedia").await;
             assert!(b.exists(".site-nav a[href='/kurasi/penyedia']").await);
+            assert!(!b.exists(".site-nav a[href='/toko']").await, "no shop for curators");
             b.axe("the vendor queue").await;
             b.screenshots("kurasi-penyedia").await;
             b.click_link("UD Batik Sri Rejeki").await;
