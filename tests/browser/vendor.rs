@@ -287,9 +287,11 @@ async fn a_vendor_cannot_open_another_vendors_product() {
     if !available() {
         return;
     }
+    let uploads = files();
     for backend in backends() {
         let app = TestApp::start(backend, Options::default()).await;
         let w = World::build(&app).await;
+        let pdf = uploads.pdf.clone();
         let curator = w.token("curator").to_owned();
         let (_, token_a) = app.approved_vendor(&curator, "a@batik-a.test", "UD Batik A", "9120001000011").await;
         app.approved_vendor(&curator, "b@batik-b.test", "UD Batik B", "9120001000022").await;
@@ -303,6 +305,23 @@ async fn a_vendor_cannot_open_another_vendors_product() {
             b.login_as("a@batik-a.test", "/toko").await;
             b.go(&format!("/toko/produk/{id}")).await;
             assert_eq!(b.h1().await, "Batik Cap A", "[{name}] the owner's own product");
+
+            // With JavaScript off: a field error beside its field, and an upload.
+            b.go("/toko/profil").await;
+            b.fill("#address_postal_code", "6131").await;
+            b.click("main form button[type=submit]").await;
+            assert!(b.exists(".error-summary a[href='#address_postal_code']").await, "[{name}]");
+            assert!(b.text("#address_postal_code-galat").await.ends_with("harus kode pos 5 angka"));
+            b.go("/toko/dokumen").await;
+            b.choose("#kind", "halal").await;
+            b.fill("#number", "ID35110000123").await;
+            b.attach("#file", &pdf).await;
+            b.click("main form button[type=submit]").await;
+            assert!(b.text("#daftar-dokumen").await.contains("Sertifikat halal"), "[{name}] uploaded");
+            // The same page in English.
+            b.click_link("English").await;
+            assert_eq!(b.h1().await, "Legal documents");
+            b.click_link("Bahasa Indonesia").await;
 
             b.login_as("b@batik-b.test", "/toko").await;
             b.go(&format!("/toko/produk/{id}")).await;
