@@ -293,7 +293,19 @@ async fn a_vendor_cannot_open_another_vendors_product() {
         let w = World::build(&app).await;
         let pdf = uploads.pdf.clone();
         let curator = w.token("curator").to_owned();
-        let (_, token_a) = app.approved_vendor(&curator, "a@batik-a.test", "UD Batik A", "9120001000011").await;
+        let (vendor_a, token_a) = app.approved_vendor(&curator, "a@batik-a.test", "UD Batik A", "9120001000011").await;
+        // A certificate that lapses in ten days: the dashboard warns of it.
+        let soon = (app.now() + chrono::TimeDelta::days(10)).format("%Y-%m-%d").to_string();
+        let fields = [("kind", "sni"), ("number", "SNI-8230"), ("valid_until", soon.as_str())];
+        app.multipart(
+            "POST",
+            &format!("/api/v1/vendors/{vendor_a}/documents"),
+            &token_a,
+            &fields,
+            Some(("sni.pdf", "application/pdf", pasar_tests::PDF)),
+        )
+        .await
+        .expect(201);
         app.approved_vendor(&curator, "b@batik-b.test", "UD Batik B", "9120001000022").await;
         let body = json!({ "name": "Batik Cap A", "category_id": BATIK, "unit": "pcs", "unit_price_idr": 150_000 });
         let p = app.post("/api/v1/products", Some(&token_a), body).await.expect(201);
@@ -303,6 +315,8 @@ async fn a_vendor_cannot_open_another_vendors_product() {
         let name = app.name();
         Browser::with(&app.base, Setup { javascript: false, ..Setup::default() }, |b| async move {
             b.login_as("a@batik-a.test", "/toko").await;
+            let warning = b.text("section[aria-labelledby='judul-kedaluwarsa']").await;
+            assert!(warning.contains("Sertifikat SNI: berlaku sampai"), "[{name}] {warning}");
             b.go(&format!("/toko/produk/{id}")).await;
             assert_eq!(b.h1().await, "Batik Cap A", "[{name}] the owner's own product");
 
