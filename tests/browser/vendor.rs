@@ -97,6 +97,8 @@ async fn a_vendor_registers_and_lists_a_product_that_a_curator_approves() {
             app_ref.advance_secs(61);
             b.click("#belum-verifikasi button").await;
             assert_eq!(b.text(".notice[role=status]").await, "Surel konfirmasi baru sedang dikirim.");
+            b.click("form[action='/toko/kirim'] button").await;
+            assert!(b.text(".error-summary").await.contains("belum dikonfirmasi"), "[{name}] submit needs it");
 
             // The link in the latest mail.
             app_ref

@@ -361,7 +361,10 @@ pub async fn submit_vendor(ctx: Ctx, state: web::Data<AppState>) -> PageResult {
         Err(e) if is_failure(&e) => Err(ctx.fail(e)),
         Err(e) => {
             let mut errors = Errors::none();
-            if e.errors.is_empty() {
+            if e.code == pasar_core::Code::EmailNotVerified {
+                // The API's words name its own resend call; the dashboard has a button.
+                errors.add("", String::new(), ctx.t("toko.unverified"));
+            } else if e.errors.is_empty() {
                 errors.add("", String::new(), ctx.service_message(&e.detail));
             } else {
                 errors.add("", String::new(), ctx.t("toko.incomplete"));
@@ -1004,7 +1007,6 @@ async fn load_product(
     Ok((id, p, images))
 }
 
-#[allow(clippy::too_many_arguments)]
 fn product_form_page<'a>(
     ctx: &'a Ctx,
     p: &ProductView,
