@@ -6,3 +6,4 @@ mod buying;
 mod harness;
 mod public;
 mod session;
+mod vendor;

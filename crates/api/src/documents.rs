@@ -47,7 +47,7 @@ const DOCUMENT_FIELDS: [&str; 3] = ["kind", "number", "valid_until"];
 
 /// Reads a multipart form: a `file` of at most `limit` bytes and the small text
 /// `fields` named (the document fields; none for a photo); anything else is refused.
-pub(crate) async fn read_upload(
+pub async fn read_upload(
     req: &HttpRequest,
     payload: web::Payload,
     limit: usize,
