@@ -7,3 +7,4 @@ mod buying;
 mod harness;
 mod public;
 mod session;
+mod vendor;

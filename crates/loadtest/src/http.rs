@@ -70,6 +70,7 @@ impl Conn {
         self.stream.read_line(&mut line).await?;
         let status: u16 = line.split_whitespace().nth(1).context("no status line")?.parse()?;
         let mut length = 0usize;
+        let mut chunked = false;
         loop {
             line.clear();
             if self.stream.read_line(&mut line).await? == 0 {
@@ -83,7 +84,27 @@ impl Conn {
                 if k.eq_ignore_ascii_case("content-length") {
                     length = v.trim().parse()?;
                 }
+                if k.eq_ignore_ascii_case("transfer-encoding") && v.trim().eq_ignore_ascii_case("chunked") {
+                    chunked = true;
+                }
             }
+        }
+        if chunked {
+            // A streamed (e.g. compressed) body: chunks until the empty one. The bytes are
+            // kept as sent, so a compressed body stays compressed.
+            let mut body = Vec::new();
+            loop {
+                line.clear();
+                self.stream.read_line(&mut line).await?;
+                let size = usize::from_str_radix(line.trim().split(';').next().unwrap_or("0"), 16)?;
+                let mut chunk = vec![0; size + 2];
+                self.stream.read_exact(&mut chunk).await?;
+                if size == 0 {
+                    break;
+                }
+                body.extend_from_slice(&chunk[..size]);
+            }
+            return Ok(Response { status, body });
         }
         let mut body = vec![0; length];
         self.stream.read_exact(&mut body).await?;

@@ -258,5 +258,43 @@ pub fn run(
     let many = rt.block_on(http::drive_with(&server.addr, None, connections, Duration::from_secs(seconds), make))?;
     println!("search (a query and two filters), {connections} connections, {seconds} s: {many}");
     println!("server resident memory after the search load: {:.1} MiB", rss_kib(pid)? as f64 / 1024.0);
+
+    // The same searches as people make them: the results page, rendered on the server.
+    let make: http::MakeRequest =
+        std::sync::Arc::new(|n| ("GET", format!("/produk?{}", QUERIES[n as usize % QUERIES.len()]), None));
+    let one = rt.block_on(http::drive_with(&server.addr, None, 1, Duration::from_secs(seconds), make.clone()))?;
+    println!("search results page (HTML), 1 connection, {seconds} s: {one}");
+    let many = rt.block_on(http::drive_with(&server.addr, None, connections, Duration::from_secs(seconds), make))?;
+    println!("search results page (HTML), {connections} connections, {seconds} s: {many}");
+    let (bytes, requests, foreign) = rt.block_on(first_load(&server.addr, "/produk?q=kursi%20kantor"))?;
+    println!(
+        "search page first load, gzip: {:.1} KB in {requests} requests ({})",
+        bytes as f64 / 1000.0,
+        if foreign.is_empty() { "none to another host".to_owned() } else { format!("to other hosts: {foreign:?}") }
+    );
     Ok(())
+}
+
+/// What a browser with an empty cache transfers to show `path`: the page and every
+/// stylesheet, script, icon or image it names (compressed as the server sends them), and
+/// any address it names on another host.
+async fn first_load(addr: &str, path: &str) -> anyhow::Result<(usize, usize, Vec<String>)> {
+    let gzip = [("Accept-Encoding", "gzip")];
+    let page = http::Conn::open(addr).await?.send_with("GET", path, None, &gzip, None).await?;
+    anyhow::ensure!(page.status == 200, "{path}: {}", page.status);
+    let html = String::from_utf8_lossy(&http::request(addr, "GET", path, None, None).await?.body).into_owned();
+    let (mut bytes, mut requests, mut foreign) = (page.body.len(), 1, Vec::new());
+    for attr in ["href=\"", "src=\""] {
+        for piece in html.split(attr).skip(1) {
+            let url = piece.split('"').next().unwrap_or_default();
+            if url.starts_with("http://") || url.starts_with("https://") || url.starts_with("//") {
+                foreign.push(url.to_owned());
+            } else if url.starts_with("/static/") {
+                let r = http::Conn::open(addr).await?.send_with("GET", url, None, &gzip, None).await?;
+                bytes += r.body.len();
+                requests += 1;
+            }
+        }
+    }
+    Ok((bytes, requests, foreign))
 }

@@ -1018,7 +1018,9 @@ pub fn nav_links(ctx: &Ctx) -> Vec<(&'static str, String)> {
     if has_role(ctx, Role::PejabatPengadaan) || has_role(ctx, Role::Ppk) {
         out.push(("/keranjang", ctx.t("buy_nav.cart")));
     }
-    if ctx.user.is_some() {
+    // Vendors follow their orders at /toko/pesanan; curators have none.
+    let sees_orders = [Role::PejabatPengadaan, Role::Ppk, Role::Bendahara, Role::Admin, Role::Auditor];
+    if sees_orders.iter().any(|r| has_role(ctx, *r)) {
         out.push(("/pesanan", ctx.t("buy_nav.orders")));
     }
     if has_role(ctx, Role::Ppk) {

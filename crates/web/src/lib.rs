@@ -9,11 +9,15 @@ pub mod assets;
 pub mod audit;
 pub mod buying;
 pub mod ctx;
+pub mod curator;
+pub mod desk;
 pub mod format;
 pub mod forms;
 pub mod i18n;
 pub mod pages;
 pub mod public;
+pub mod shop;
+pub mod vendor;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -41,6 +45,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(public::configure)
             .configure(account::configure)
             .configure(buying::configure)
+            .configure(vendor::configure)
+            .configure(shop::configure)
+            .configure(curator::configure)
             .configure(admin::configure)
             .configure(audit::configure)
             .default_service(web::to(not_found)),
