@@ -206,3 +206,44 @@ async fn an_administrator_keeps_the_organisations_and_the_auditor_reads_the_log(
         .await;
     }
 }
+
+#[actix_web::test]
+async fn on_a_phone_without_javascript_an_administrator_adds_a_category_and_deactivates_a_user() {
+    if !available() {
+        return;
+    }
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        let w = World::build(&app).await;
+        let staff = w.users.iter().find(|(role, _, _)| *role == "vendor_staff").unwrap().1.clone();
+        Browser::with(&app.base, Setup { javascript: false, width: 360 }, |b| async move {
+            login(&b, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+            b.go("/admin/kategori").await;
+            assert_eq!(b.h1().await, "Kategori");
+            // A slug with capitals and a space: the service's message beside the slug.
+            b.fill("#name", "Alat Kesehatan").await;
+            b.fill("#slug", "Alat Kesehatan").await;
+            b.fill("#kbli_prefixes", "4772").await;
+            b.click("form[method=post][action='/admin/kategori'] button[type=submit]").await;
+            assert!(b.exists(".error-summary a[href='#slug']").await, "{}", b.text("main").await);
+            assert!(b.exists("#slug-galat").await);
+            assert_eq!(b.value("#name").await, "Alat Kesehatan", "the input is kept");
+            b.fill("#slug", "alat-kesehatan").await;
+            b.click("form[method=post][action='/admin/kategori'] button[type=submit]").await;
+            assert_eq!(b.path().await, "/admin/kategori");
+            let table = b.text("main table").await;
+            assert!(table.contains("Alat Kesehatan") && table.contains("4772"), "{table}");
+
+            // The vendor's staff member leaves: deactivated, and shown so.
+            b.go("/admin/pengguna").await;
+            b.click(&format!("form[action='/admin/pengguna/{staff}/status'] button")).await;
+            assert!(b.text(".notice").await.contains("Status pengguna diubah"));
+            let line = b.client.find(Locator::XPath("//tr[contains(., 'staff@batik.test')]")).await.unwrap();
+            assert!(line.text().await.unwrap().contains("Nonaktif"));
+        })
+        .await;
+        let body = serde_json::json!({ "email": "staff@batik.test", "password": PASSWORD });
+        let refused = app.post("/api/v1/auth/login", None, body).await;
+        assert_ne!(refused.status, 200, "[{}] a deactivated user cannot log in", app.name());
+    }
+}
