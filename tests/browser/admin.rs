@@ -193,6 +193,17 @@ async fn an_administrator_keeps_the_organisations_and_the_auditor_reads_the_log(
             b.go(&format!("/admin/anggaran?satker={satker}")).await;
             assert!(b.text("main table").await.contains("Rp150.000.000"));
             assert!(!b.exists("main form[method=post]").await, "no budget form for the auditor");
+            // A form sent anyway (with the session's CSRF token): the service refuses it.
+            let script = r#"
+                const done = arguments[arguments.length - 1];
+                const csrf = document.querySelector('input[name=csrf]').value;
+                const body = new URLSearchParams({ csrf, date: arguments[0], name: 'Libur palsu', kind: 'cuti_bersama' });
+                fetch('/admin/hari-libur', { method: 'POST', body }).then(r => done(r.status));
+            "#;
+            let status = b.client.execute_async(script, vec![format!("{year}-11-04").into()]).await.unwrap();
+            assert_eq!(status.as_u64(), Some(403), "the auditor cannot add a holiday");
+            b.go(&format!("/admin/hari-libur?tahun={year}")).await;
+            assert!(!b.text("main").await.contains("Libur palsu"));
             logout(&b).await;
 
             // A PP: the 403 page.

@@ -209,9 +209,7 @@ async fn render_organisations(
 ) -> PageResult {
     let orgs = all_organisations(ctx, state).await?;
     let pemdas = tree(ctx, &orgs, None, &[OrgKind::Pemda]);
-    let mut others = tree(ctx, &orgs, None, &[OrgKind::Platform, OrgKind::Opd, OrgKind::Satker]);
-    // An OPD or satker whose parent is gone from the list would be lost: show it alone.
-    others.retain(|n| !n.id.is_empty());
+    let others = tree(ctx, &orgs, None, &[OrgKind::Platform, OrgKind::Opd, OrgKind::Satker]);
     let vendors = tree(ctx, &orgs, None, &[OrgKind::Vendor]);
     let kinds = choices(
         [OrgKind::Pemda, OrgKind::Opd, OrgKind::Satker, OrgKind::Vendor]
@@ -360,8 +358,7 @@ async fn render_users(
     status: StatusCode,
 ) -> PageResult {
     let actor = actor(ctx)?;
-    let organization_id = text(&q.organisasi);
-    let filter = UserFilter { organization_id: organization_id.clone() };
+    let filter = UserFilter { organization_id: text(&q.organisasi) };
     let req = page_request(&q.lanjut);
     let page = state.run(move |conn| service::list_users(conn, &actor, filter, &req)).await.map_err(|e| ctx.fail(e))?;
     let orgs = all_organisations(ctx, state).await?;
@@ -378,13 +375,7 @@ async fn render_users(
             active: u.active,
         })
         .collect();
-    let org_items = || {
-        orgs.iter()
-            .filter(|o| o.kind != OrgKind::Vendor || organization_id.is_some())
-            .map(|o| (o.id.to_string(), format!("{} — {}", o.name, kind_label(ctx, o.kind))))
-            .collect::<Vec<_>>()
-    };
-    let all_items = orgs
+    let org_items = orgs
         .iter()
         .map(|o| (o.id.to_string(), format!("{} — {}", o.name, kind_label(ctx, o.kind))))
         .collect::<Vec<_>>();
@@ -395,8 +386,8 @@ async fn render_users(
         admin: is_admin(ctx),
         errors,
         rows,
-        filter_orgs: choices(all_items, &q.organisasi),
-        orgs: choices(org_items(), &selected_org),
+        filter_orgs: choices(org_items.clone(), &q.organisasi),
+        orgs: choices(org_items, &selected_org),
         roles: ROLES
             .iter()
             .map(|r| RoleBox {
