@@ -8,6 +8,7 @@
 //! screenshots to `docs/screenshots/`.
 
 use fantoccini::{Client, ClientBuilder, Locator};
+use pasar_tests::PASSWORD;
 use serde_json::{json, Value};
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -336,4 +337,34 @@ fn axe_source() -> Option<&'static str> {
             }
         })
         .as_deref()
+}
+
+impl Browser {
+    /// Chooses `value` in the select `css`.
+    pub async fn choose(&self, css: &str, value: &str) {
+        let el = self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("no select {css}: {e}"));
+        el.select_by_value(value).await.unwrap_or_else(|e| panic!("choosing {value} in {css}: {e}"));
+    }
+
+    /// Puts the file at `path` into the file input `css`.
+    pub async fn attach(&self, css: &str, path: &str) {
+        let el = self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("no file input {css}: {e}"));
+        el.send_keys(path).await.expect("attach a file");
+    }
+
+    /// Logs out if someone is logged in, then logs in as `email` and lands on `back`.
+    pub async fn login_as(&self, email: &str, back: &str) {
+        // From a page without the header (a printed document), go where the logout is.
+        if !self.exists(".site-nav").await {
+            self.go("/").await;
+        }
+        if self.exists(".site-nav form button").await {
+            self.click(".site-nav form button").await;
+        }
+        self.go(&format!("/masuk?kembali={}", back.replace('/', "%2F"))).await;
+        self.fill("#email", email).await;
+        self.fill("#password", PASSWORD).await;
+        self.click("main form button[type=submit]").await;
+        assert_eq!(self.path().await, back, "logged in as {email}");
+    }
 }

@@ -1,11 +1,13 @@
 //! The vendor's and the curator's day: a vendor registers, verifies, completes the
 //! profile (a field error first), uploads documents and submits; a curator claims and
 //! approves it; the vendor lists a product with a photo and submits it; the curator
-//! approves it; buyers then find it. And one vendor cannot open another's product.
+//! approves it; buyers then find it, a PP buys it and the order is paid through the
+//! bank (the whole story, through the pages). And one vendor cannot open another's product.
 
 use crate::harness::{available, Browser, Setup};
 use fantoccini::Locator;
 use pasar_tests::smtp::SmtpSink;
+use pasar_tests::snap::TestBank;
 use pasar_tests::{backends, Options, TestApp, World, PASSWORD};
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -29,29 +31,6 @@ fn files() -> Files {
     Files { pdf: pdf.display().to_string(), png: png.display().to_string(), _dir: dir }
 }
 
-impl Browser {
-    async fn choose(&self, css: &str, value: &str) {
-        let el = self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("no select {css}: {e}"));
-        el.select_by_value(value).await.unwrap_or_else(|e| panic!("choosing {value} in {css}: {e}"));
-    }
-
-    async fn attach(&self, css: &str, path: &str) {
-        let el = self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("no file input {css}: {e}"));
-        el.send_keys(path).await.expect("attach a file");
-    }
-
-    async fn login_as(&self, email: &str, back: &str) {
-        if self.exists(".site-nav form button").await {
-            self.click(".site-nav form button").await;
-        }
-        self.go(&format!("/masuk?kembali={}", back.replace('/', "%2F"))).await;
-        self.fill("#email", email).await;
-        self.fill("#password", PASSWORD).await;
-        self.click("main form button[type=submit]").await;
-        assert_eq!(self.path().await, back, "logged in as {email}");
-    }
-}
-
 #[actix_web::test]
 async fn a_vendor_registers_and_lists_a_product_that_a_curator_approves() {
     if !available() {
@@ -60,8 +39,13 @@ async fn a_vendor_registers_and_lists_a_product_that_a_curator_approves() {
     let sink = SmtpSink::start();
     let uploads = files();
     for backend in backends() {
-        let app = TestApp::start(backend, Options { smtp_url: Some(sink.url()), ..Options::default() }).await;
-        World::build(&app).await;
+        let bank = TestBank::new();
+        let mut payments = pasar_tests::default_config().payments;
+        payments.banks = vec![bank.config("jatim", "8808")];
+        let options = Options { smtp_url: Some(sink.url()), payments: Some(payments), ..Options::default() };
+        let app = TestApp::start(backend, options).await;
+        let w = World::build(&app).await;
+        let (ppk, bendahara) = (w.user_id("ppk").to_owned(), w.token("bendahara").to_owned());
         let name = app.name();
         let email = format!("sri-{name}@batik-sri.test");
         let (pdf, png) = (uploads.pdf.clone(), uploads.png.clone());
@@ -279,6 +263,14 @@ async fn a_vendor_registers_and_lists_a_product_that_a_curator_approves() {
                 actix_web::rt::time::sleep(Duration::from_millis(200)).await;
             }
             assert_eq!(b.texts(".cards .card h3").await, vec!["Kain Batik Tulis Sri Rejeki"]);
+
+            // A PP of a satker buys it; the order goes through every step to the bank's payment.
+            let link = b.client.find(Locator::Css(".cards .card h3 a")).await.unwrap();
+            let href = link.attr("href").await.unwrap().unwrap_or_default();
+            let product = href.trim_start_matches("/produk/").to_owned();
+            let id = crate::buying::order_to_paid(&b, app_ref, &ppk, &bendahara, &email, &bank, &product).await;
+            b.login_as(&email, "/toko/pesanan").await;
+            assert!(b.text("main").await.contains("Selesai"), "[{name}] the vendor sees it paid: {id}");
         })
         .await;
     }
