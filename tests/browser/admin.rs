@@ -8,29 +8,6 @@ use chrono::Datelike;
 use fantoccini::Locator;
 use pasar_tests::{backends, Options, TestApp, World, ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD};
 
-async fn login(b: &Browser, email: &str, password: &str) {
-    b.go("/masuk").await;
-    b.fill("#email", email).await;
-    b.fill("#password", password).await;
-    b.click("main form button[type=submit]").await;
-    assert!(b.exists(".who").await, "{email} is logged in");
-}
-
-async fn logout(b: &Browser) {
-    b.click(".site-nav form button").await;
-}
-
-async fn choose(b: &Browser, css: &str, value: &str) {
-    let el = b.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("no {css}: {e}"));
-    el.select_by_value(value).await.unwrap_or_else(|e| panic!("{css} = {value}: {e}"));
-}
-
-/// Sets a date input (typing into one depends on the browser's locale).
-async fn set_date(b: &Browser, css: &str, date: &str) {
-    let script = "document.querySelector(arguments[0]).value = arguments[1];";
-    b.client.execute(script, vec![css.into(), date.into()]).await.unwrap_or_else(|e| panic!("{css} = {date}: {e}"));
-}
-
 /// The value of the option of select `id` whose text contains `text`.
 async fn option_value(b: &Browser, id: &str, text: &str) -> String {
     let xpath = format!("//select[@id='{id}']/option[contains(., '{text}')]");
@@ -56,7 +33,7 @@ async fn an_administrator_keeps_the_organisations_and_the_auditor_reads_the_log(
             b.go("/admin/pengguna").await;
             assert!(b.path().await.starts_with("/masuk?kembali=%2Fadmin%2Fpengguna"), "{}", b.path().await);
 
-            login(&b, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+            b.login_with(ADMIN_EMAIL, ADMIN_PASSWORD, "/").await;
             b.click_link("Administrasi").await;
             assert_eq!(b.h1().await, "Administrasi");
             b.axe("the admin index").await;
@@ -65,7 +42,7 @@ async fn an_administrator_keeps_the_organisations_and_the_auditor_reads_the_log(
             b.click_link("Organisasi").await;
             assert!(b.text(".org-tree").await.contains("Dinas Pendidikan"));
             b.axe("the organisation tree").await;
-            choose(&b, "#kind", "opd").await;
+            b.choose("#kind", "opd").await;
             b.fill("#name", "Dinas Kesehatan").await;
             b.fill("#region_code", "35.76").await;
             // No parent: the service's message beside the parent field.
@@ -74,13 +51,13 @@ async fn an_administrator_keeps_the_organisations_and_the_auditor_reads_the_log(
             assert!(b.exists("#parent_id-galat").await, "the message beside the parent");
             assert_eq!(b.value("#name").await, "Dinas Kesehatan", "the input is kept");
             b.axe("the organisation form with errors").await;
-            choose(&b, "#parent_id", &pemda).await;
+            b.choose("#parent_id", &pemda).await;
             b.click("form[action='/admin/organisasi'] button[type=submit]").await;
             assert_eq!(b.path().await, "/admin/organisasi?dibuat=1");
             let opd = option_value(&b, "parent_id", "Dinas Kesehatan").await;
-            choose(&b, "#kind", "satker").await;
+            b.choose("#kind", "satker").await;
             b.fill("#name", "Puskesmas Kranggan").await;
-            choose(&b, "#parent_id", &opd).await;
+            b.choose("#parent_id", &opd).await;
             b.fill("#region_code", "35.76").await;
             b.click("form[action='/admin/organisasi'] button[type=submit]").await;
             let tree = b.text(".org-tree").await;
@@ -90,7 +67,7 @@ async fn an_administrator_keeps_the_organisations_and_the_auditor_reads_the_log(
             // A user with two roles in the new satker: a short password first.
             b.go("/admin/pengguna").await;
             let satker = option_value(&b, "organization_id", "Puskesmas Kranggan").await;
-            choose(&b, "#organization_id", &satker).await;
+            b.choose("#organization_id", &satker).await;
             b.fill("#name", "Dewi Lestari").await;
             b.fill("#email", "dewi@puskesmas.test").await;
             b.tick("#role-pejabat_pengadaan").await;
@@ -117,9 +94,9 @@ async fn an_administrator_keeps_the_organisations_and_the_auditor_reads_the_log(
             // A holiday of this year.
             b.go("/admin/hari-libur").await;
             assert_eq!(b.h1().await, format!("Hari libur {year}"));
-            set_date(&b, "#date", &format!("{year}-11-03")).await;
+            b.set_date("#date", &format!("{year}-11-03")).await;
             b.fill("#name", "Hari Jadi Kota").await;
-            choose(&b, "#kind", "cuti_bersama").await;
+            b.choose("#kind", "cuti_bersama").await;
             b.click("form[action='/admin/hari-libur'] button[type=submit]").await;
             assert!(b.text("main table").await.contains("Hari Jadi Kota"), "{}", b.text("main").await);
             b.axe("the holiday calendar").await;
@@ -163,10 +140,9 @@ async fn an_administrator_keeps_the_organisations_and_the_auditor_reads_the_log(
                 b.go(path).await;
                 b.axe(what).await;
             }
-            logout(&b).await;
 
             // The auditor: every step in the log, the chain intact; no forms.
-            login(&b, "auditor@pasar.test", PASSWORD).await;
+            b.login_as("auditor@pasar.test", "/").await;
             b.click_link("Log audit").await;
             assert_eq!(b.h1().await, "Log audit");
             assert!(b.text("#rantai").await.contains("Rantai hash utuh"), "{}", b.text("#rantai").await);
@@ -181,8 +157,8 @@ async fn an_administrator_keeps_the_organisations_and_the_auditor_reads_the_log(
             let actions = b.texts("main table tbody td code").await;
             assert!(!actions.is_empty() && actions.iter().all(|a| a == "budget.set"), "{actions:?}");
             b.fill("#entity_type", "pesanan?").await;
-            set_date(&b, "#from", "2026-12-31").await;
-            set_date(&b, "#to", "2026-12-01").await;
+            b.set_date("#from", "2026-12-31").await;
+            b.set_date("#to", "2026-12-01").await;
             b.click("form[action='/audit'] button[type=submit]").await;
             assert!(b.exists("#to-galat").await, "the dates' error beside the field");
 
@@ -204,10 +180,9 @@ async fn an_administrator_keeps_the_organisations_and_the_auditor_reads_the_log(
             assert_eq!(status.as_u64(), Some(403), "the auditor cannot add a holiday");
             b.go(&format!("/admin/hari-libur?tahun={year}")).await;
             assert!(!b.text("main").await.contains("Libur palsu"));
-            logout(&b).await;
 
             // A PP: the 403 page.
-            login(&b, "pp@sdn1.test", PASSWORD).await;
+            b.login_as("pp@sdn1.test", "/").await;
             assert!(!b.exists(".site-nav a[href='/admin']").await, "no admin link for a PP");
             for path in ["/admin/pengguna", "/audit", "/admin"] {
                 b.go(path).await;
@@ -228,7 +203,7 @@ async fn on_a_phone_without_javascript_an_administrator_adds_a_category_and_deac
         let w = World::build(&app).await;
         let staff = w.users.iter().find(|(role, _, _)| *role == "vendor_staff").unwrap().1.clone();
         Browser::with(&app.base, Setup { javascript: false, width: 360 }, |b| async move {
-            login(&b, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+            b.login_with(ADMIN_EMAIL, ADMIN_PASSWORD, "/").await;
             b.go("/admin/kategori").await;
             assert_eq!(b.h1().await, "Kategori");
             // A slug with capitals and a space: the service's message beside the slug.

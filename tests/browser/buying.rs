@@ -86,7 +86,7 @@ pub async fn order_to_paid(
     b.fill("#budget_line", "5.1.02.01.01.0024").await;
     b.choose("#funding_source", "apbd").await;
     b.fill("#delivery_address", "SDN Kranggan 1, Jl. Kranggan 5, Mojokerto").await;
-    b.client.execute("document.getElementById('delivery_date').value = '2027-01-15';", vec![]).await.unwrap();
+    b.set_date("#delivery_date", "2027-01-15").await;
     b.choose("#ppk_id", ppk_id).await;
     b.screenshots("checkout").await;
     b.click("form[action='/checkout'] button[type=submit]").await;

@@ -346,14 +346,29 @@ impl Browser {
         el.select_by_value(value).await.unwrap_or_else(|e| panic!("choosing {value} in {css}: {e}"));
     }
 
+    /// Sets a date input (typing into one depends on the browser's locale).
+    pub async fn set_date(&self, css: &str, date: &str) {
+        let script = "document.querySelector(arguments[0]).value = arguments[1];";
+        self.client
+            .execute(script, vec![css.into(), date.into()])
+            .await
+            .unwrap_or_else(|e| panic!("{css} = {date}: {e}"));
+    }
+
     /// Puts the file at `path` into the file input `css`.
     pub async fn attach(&self, css: &str, path: &str) {
         let el = self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("no file input {css}: {e}"));
         el.send_keys(path).await.expect("attach a file");
     }
 
-    /// Logs out if someone is logged in, then logs in as `email` and lands on `back`.
+    /// Logs out if someone is logged in, then logs in as `email` (the tests' password)
+    /// and lands on `back`.
     pub async fn login_as(&self, email: &str, back: &str) {
+        self.login_with(email, PASSWORD, back).await;
+    }
+
+    /// [`Browser::login_as`] with another password.
+    pub async fn login_with(&self, email: &str, password: &str, back: &str) {
         // From a page without the header (a printed document), go where the logout is.
         if !self.exists(".site-nav").await {
             self.go("/").await;
@@ -363,7 +378,7 @@ impl Browser {
         }
         self.go(&format!("/masuk?kembali={}", back.replace('/', "%2F"))).await;
         self.fill("#email", email).await;
-        self.fill("#password", PASSWORD).await;
+        self.fill("#password", password).await;
         self.click("main form button[type=submit]").await;
         assert_eq!(self.path().await, back, "logged in as {email}");
     }

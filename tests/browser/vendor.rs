@@ -145,10 +145,7 @@ async fn a_vendor_registers_and_lists_a_product_that_a_curator_approves() {
                 b.choose("#kind", kind).await;
                 b.fill("#number", number).await;
                 if kind == "nib" {
-                    b.client
-                        .execute("document.getElementById('valid_until').value = '2099-12-31';", vec![])
-                        .await
-                        .unwrap();
+                    b.set_date("#valid_until", "2099-12-31").await;
                 }
                 b.attach("#file", &pdf).await;
                 b.click("main form button[type=submit]").await;
@@ -271,6 +268,26 @@ async fn a_vendor_registers_and_lists_a_product_that_a_curator_approves() {
             let id = crate::buying::order_to_paid(&b, app_ref, &ppk, &bendahara, &email, &bank, &product).await;
             b.login_as(&email, "/toko/pesanan").await;
             assert!(b.text("main").await.contains("Selesai"), "[{name}] the vendor sees it paid: {id}");
+
+            // The auditor finds every step of the order in the audit log, the chain intact.
+            b.login_as("auditor@pasar.test", "/").await;
+            b.go(&format!("/audit?entity_id={id}")).await;
+            assert!(b.text("#rantai").await.contains("Rantai hash utuh"), "[{name}] {}", b.text("#rantai").await);
+            let steps = b.texts("main table tbody td code").await;
+            for action in [
+                "order.checkout",
+                "order.approve",
+                "order.accept",
+                "order.ship",
+                "order.receive",
+                "order.sign_bast",
+                "order.countersign_bast",
+                "order.request_payment",
+                "order.pay",
+                "order.complete",
+            ] {
+                assert!(steps.iter().any(|s| s == action), "[{name}] {action} in the log: {steps:?}");
+            }
         })
         .await;
     }
