@@ -490,6 +490,8 @@ pub struct OrderPage<'a> {
     pub total: String,
     pub rounds: Vec<RoundRow>,
     pub documents: Vec<DocLink>,
+    /// The invoice's figures, once it is issued.
+    pub invoice: Vec<Figure>,
     pub history: Vec<HistoryRow>,
     pub steps: Steps,
     pub conditions: Vec<Choice>,
@@ -665,6 +667,7 @@ fn order_page_of<'a>(ctx: &'a Ctx, order: &OrderView, seat: Seat, errors: Errors
         total: ctx.money(&s.total_idr),
         rounds,
         documents,
+        invoice: order.invoice.as_ref().map(|i| invoice_figures(ctx, i)).unwrap_or_default(),
         history,
         steps: steps(seat, s.state, order),
         conditions: ["good", "damaged", "incomplete", "late"]

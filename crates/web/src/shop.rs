@@ -8,22 +8,17 @@ use crate::desk::{self, is_failure, refusal_status, service_errors, Field, Form,
 use crate::forms::Errors;
 use crate::resource;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest};
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use pasar_api::{ApiError, AppState};
 use pasar_auth::Actor;
 use pasar_core::page::PageRequest;
-use pasar_order::flow::{self, ReasonInput, ShipmentInput, ShippedLine};
 use pasar_order::model::OrderState;
-use pasar_order::view::{self, ListQuery, OrderSummary, OrderView};
+use pasar_order::view::{self, ListQuery, OrderSummary};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/toko/pesanan").route(web::get().to(orders_page)))
         .service(resource("/toko/pesanan/{id}").route(web::get().to(order_page)))
-        .service(resource("/toko/pesanan/{id}/terima").route(web::post().to(accept)))
-        .service(resource("/toko/pesanan/{id}/tolak").route(web::post().to(decline)))
-        .service(resource("/toko/pesanan/{id}/kirim").route(web::post().to(ship)))
-        .service(resource("/toko/pesanan/{id}/bast").route(web::post().to(countersign)))
         .service(resource("/toko/tagihan").route(web::get().to(invoices_page)))
         .service(resource("/toko/tim").route(web::get().to(team_page)).route(web::post().to(invite)))
         .service(resource("/toko/impor").route(web::get().to(import_form)).route(web::post().to(import)));
@@ -64,7 +59,7 @@ pub struct OrderLine {
 
 fn order_line(ctx: &Ctx, o: &OrderSummary) -> OrderLine {
     OrderLine {
-        href: format!("/toko/pesanan/{}", o.id),
+        href: format!("/pesanan/{}", o.id),
         number: o.sp_number.clone().unwrap_or_else(|| o.checkout_ref.clone()),
         created: ctx.date_time(&o.created_at),
         total: ctx.money(&o.total_idr),
@@ -151,229 +146,10 @@ pub async fn invoices_page(ctx: Ctx, state: web::Data<AppState>) -> PageResult {
     }))
 }
 
-/// A line of an order, with what may still be shipped.
-pub struct ItemLine {
-    pub line: i32,
-    pub input: String,
-    /// What the quantity field holds: what was typed, else what remains to ship.
-    pub value: String,
-    pub name: String,
-    pub quantity: i64,
-    pub unit: String,
-    pub price: String,
-    pub amount: String,
-    pub shipped: i64,
-    pub remaining: i64,
-}
-
-/// A shipment made.
-pub struct ShipmentLine {
-    pub when: String,
-    pub courier: String,
-    pub tracking: String,
-}
-
-/// A figure of the invoice.
-pub struct Figure {
-    pub label: String,
-    pub value: String,
-}
-
-#[derive(Template)]
-#[template(path = "toko_order.html")]
-pub struct OrderPage<'a> {
-    pub ctx: &'a Ctx,
-    pub errors: Errors,
-    pub tab: &'static str,
-    pub id: String,
-    pub number: String,
-    pub state: String,
-    pub state_class: &'static str,
-    pub notice: String,
-    pub due: String,
-    pub delivery_address: String,
-    pub delivery_date: String,
-    pub note: String,
-    pub total: String,
-    pub items: Vec<ItemLine>,
-    pub shipments: Vec<ShipmentLine>,
-    pub can_accept: bool,
-    pub can_ship: bool,
-    pub can_countersign: bool,
-    pub reason: String,
-    pub courier: String,
-    pub tracking: String,
-    pub invoice: Vec<Figure>,
-}
-
-async fn load_order(ctx: &Ctx, state: &web::Data<AppState>, raw: &str) -> Result<(Actor, OrderView), PageError> {
-    let (actor, _) = my_vendor(ctx)?;
-    let id = pasar_api::extract::path_id::<uuid::Uuid>(raw, "order").map_err(|e| ctx.fail(e))?.to_string();
-    let a = actor.clone();
-    let order = state.run(move |conn| view::get_order(conn, &a, &id)).await.map_err(|e| ctx.fail(e))?;
-    Ok((actor, order))
-}
-
-fn order_page_of<'a>(ctx: &'a Ctx, o: &OrderView, errors: Errors, form: Option<&Form>) -> OrderPage<'a> {
-    let s = &o.summary;
-    let typed = |name: &str| form.map(|f| f.get(name)).unwrap_or_default();
-    let items = o
-        .lines
-        .iter()
-        .map(|l| {
-            let remaining = (l.quantity - l.shipped_quantity).max(0);
-            let input = format!("qty_{}", l.line);
-            let value = match form {
-                Some(_) => typed(&input),
-                None => remaining.to_string(),
-            };
-            ItemLine {
-                value,
-                line: l.line,
-                input,
-                name: l.product_name.clone(),
-                quantity: l.quantity,
-                unit: ctx.t(&format!("toko.unit.{}", l.unit)),
-                price: ctx.money(&l.unit_price_idr),
-                amount: ctx.money(&l.amount_idr),
-                shipped: l.shipped_quantity,
-                remaining,
-            }
-        })
-        .collect();
-    let invoice = match &o.invoice {
-        Some(v) => {
-            let mut out = Vec::new();
-            if let Some(n) = v.get("number").and_then(|n| n.as_str()) {
-                out.push(Figure { label: ctx.t("toko.invoice_number"), value: n.to_owned() });
-            }
-            if let Some(n) = v.get("payable_idr").and_then(|n| n.as_i64()) {
-                out.push(Figure { label: ctx.t("toko.invoice_payable"), value: ctx.money(&n) });
-            }
-            out
-        }
-        None => Vec::new(),
-    };
-    let notice = ["diterima=1", "ditolak=1", "dikirim=1", "bast=1"]
-        .iter()
-        .find(|f| ctx.here.contains(*f))
-        .map(|f| ctx.t(&format!("toko.order_done.{}", f.trim_end_matches("=1"))))
-        .unwrap_or_default();
-    OrderPage {
-        ctx,
-        errors,
-        tab: "pesanan",
-        id: s.id.clone(),
-        number: s.sp_number.clone().unwrap_or_else(|| s.checkout_ref.clone()),
-        state: state_text(ctx, s.state),
-        state_class: state_class(s.state),
-        notice,
-        due: s.due_at.map(|at| ctx.date_time(&at)).unwrap_or_default(),
-        delivery_address: s.delivery_address.clone(),
-        delivery_date: crate::format::date(s.delivery_date, ctx.lang),
-        note: s.note.clone().unwrap_or_default(),
-        total: ctx.money(&s.total_idr),
-        items,
-        shipments: o
-            .shipments
-            .iter()
-            .map(|sh| ShipmentLine {
-                when: ctx.date_time(&sh.shipped_at),
-                courier: sh.courier.clone().unwrap_or_default(),
-                tracking: sh.tracking.clone().unwrap_or_default(),
-            })
-            .collect(),
-        can_accept: s.state == OrderState::SuratPesananSigned,
-        can_ship: matches!(s.state, OrderState::AcceptedByVendor | OrderState::Shipped)
-            && o.lines.iter().any(|l| l.shipped_quantity < l.quantity),
-        can_countersign: s.state == OrderState::BastSigned,
-        reason: typed("reason"),
-        courier: typed("courier"),
-        tracking: typed("tracking"),
-        invoice,
-    }
-}
-
-/// `GET /toko/pesanan/{id}`: the order, and what the vendor may do now.
-pub async fn order_page(ctx: Ctx, state: web::Data<AppState>, id: web::Path<String>) -> PageResult {
-    let (_, o) = load_order(&ctx, &state, &id).await?;
-    Ok(ctx.ok(&order_page_of(&ctx, &o, Errors::none(), None)))
-}
-
-/// Runs an order action; on a refusal, the order page with the service's messages.
-async fn act<F>(ctx: Ctx, state: web::Data<AppState>, raw: &str, form: Option<Form>, done: &str, f: F) -> PageResult
-where
-    F: FnOnce(&mut pasar_db::DbConn, &AppState, &Actor, &str) -> Result<OrderView, pasar_order::OrderError>
-        + Send
-        + 'static,
-{
-    let (actor, o) = load_order(&ctx, &state, raw).await?;
-    let (st, id) = (state.clone(), o.summary.id.clone());
-    match state.run(move |conn| f(conn, &st, &actor, &id)).await {
-        Ok(after) => Ok(see_other(&format!("/toko/pesanan/{}?{done}=1", after.summary.id))),
-        Err(e) if is_failure(&e) => Err(ctx.fail(e)),
-        Err(e) => {
-            let mut labels = vec![
-                ("reason", ctx.t("toko.decline_reason")),
-                ("courier", ctx.t("toko.courier")),
-                ("tracking", ctx.t("toko.tracking")),
-            ];
-            let qty: Vec<(String, String)> = o
-                .lines
-                .iter()
-                .map(|l| (format!("qty_{}", l.line), ctx.t_with("toko.ship_qty", &[("name", &l.product_name)])))
-                .collect();
-            labels.extend(qty.iter().map(|(a, b)| (a.as_str(), b.clone())));
-            let errors = service_errors(&ctx, &e, &labels);
-            let page = order_page_of(&ctx, &o, errors, form.as_ref());
-            Ok(ctx.page(refusal_status(&e), &page))
-        }
-    }
-}
-
-/// `POST /toko/pesanan/{id}/terima`: countersigns the Surat Pesanan.
-pub async fn accept(ctx: Ctx, state: web::Data<AppState>, id: web::Path<String>) -> PageResult {
-    act(ctx, state, &id, None, "diterima", |conn, st, actor, id| flow::accept(conn, st.now(), actor, id)).await
-}
-
-/// `POST /toko/pesanan/{id}/tolak`: declines the order, with a reason.
-pub async fn decline(ctx: Ctx, state: web::Data<AppState>, id: web::Path<String>, body: web::Bytes) -> PageResult {
-    let f = Form::parse(&body);
-    let input = ReasonInput { reason: f.get("reason") };
-    act(ctx, state, &id, Some(f), "ditolak", move |conn, st, actor, id| flow::decline(conn, st.now(), actor, id, input))
-        .await
-}
-
-/// `POST /toko/pesanan/{id}/kirim`: a shipment of the quantities given per line.
-pub async fn ship(ctx: Ctx, state: web::Data<AppState>, id: web::Path<String>, body: web::Bytes) -> PageResult {
-    let f = Form::parse(&body);
-    let mut lines = Vec::new();
-    let mut errors = Errors::none();
-    for (k, v) in &f.0 {
-        if let Some(n) = k.strip_prefix("qty_").and_then(|n| n.parse::<i32>().ok()) {
-            match desk::whole(v) {
-                Ok(Some(q)) if q > 0 => lines.push(ShippedLine { line: n, quantity: q }),
-                Ok(_) => {}
-                Err(m) => errors.add(k, ctx.t("toko.ship_qty_short"), ctx.service_message(&m)),
-            }
-        }
-    }
-    if !errors.is_empty() {
-        let (_, o) = load_order(&ctx, &state, &id).await?;
-        let page = order_page_of(&ctx, &o, errors, Some(&f));
-        return Ok(ctx.page(StatusCode::UNPROCESSABLE_ENTITY, &page));
-    }
-    let input = ShipmentInput { lines, courier: f.opt("courier"), tracking: f.opt("tracking") };
-    act(ctx, state, &id, Some(f), "dikirim", move |conn, st, actor, id| flow::ship(conn, st.now(), actor, id, input))
-        .await
-}
-
-/// `POST /toko/pesanan/{id}/bast`: countersigns the BAST, which issues the invoice.
-pub async fn countersign(ctx: Ctx, state: web::Data<AppState>, id: web::Path<String>) -> PageResult {
-    act(ctx, state, &id, None, "bast", |conn, st, actor, id| {
-        flow::countersign_bast(conn, &st.orders, st.now(), actor, id)
-    })
-    .await
+/// `GET /toko/pesanan/{id}`: the order page every party shares, where the vendor's steps
+/// (accept, decline, ship, countersign the BAST) are forms beside the buyer's.
+pub async fn order_page(id: web::Path<String>) -> HttpResponse {
+    see_other(&format!("/pesanan/{}", id.into_inner()))
 }
 
 // --- the team ------------------------------------------------------------------------------------

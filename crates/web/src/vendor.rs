@@ -300,10 +300,7 @@ async fn dashboard_page<'a>(
             let verified =
                 pasar_auth::service::find_account(conn, &a.user_id.to_string())?.is_some_and(|acc| acc.email_verified);
             // What the submission would refuse, by the submission's own rule.
-            let row = pasar_vendor_onboarding::store::find_vendor(conn, &vid)?
-                .ok_or(pasar_vendor_onboarding::error::VendorError::NotFound)?;
-            let held = pasar_vendor_onboarding::store::current_document_validity(conn, &vid)?;
-            let missing = vendors::missing_for_submission(&st.vendors, &row, &held, today);
+            let missing = vendors::missing_now(conn, &st.vendors, now, &a, &vid)?;
             let docs = documents::list(conn, now, zone, &a, &vid, false)?;
             let history = vendors::history(conn, &a, &vid)?;
             Ok::<_, pasar_vendor_onboarding::error::VendorError>((missing, docs, history, verified))

@@ -295,6 +295,21 @@ pub(super) fn save_checked(conn: &mut DbConn, row: &VendorRow) -> Result<(), Ven
     })
 }
 
+/// What the vendor still lacks for submission today (its own users, curators and
+/// readers of everything; others get "not found"): the submission's own rule, for a
+/// dashboard to list before the vendor tries.
+pub fn missing_now(
+    conn: &mut DbConn,
+    settings: &VendorSettings,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    id: &str,
+) -> Result<Vec<FieldError>, VendorError> {
+    let (row, _) = visible_vendor(conn, actor, id)?;
+    let documents = crate::store::current_document_validity(conn, id)?;
+    Ok(missing_for_submission(settings, &row, &documents, local_date(now, settings.time_zone)))
+}
+
 /// What is missing before a vendor may be submitted, as field errors.
 pub fn missing_for_submission(
     settings: &VendorSettings,
