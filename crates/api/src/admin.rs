@@ -141,6 +141,9 @@ pub async fn list_audit(
     let AuthUser(actor) = user;
     let q: AuditQuery = query(&req)?;
     let page = PageParams { limit: q.limit, cursor: q.cursor }.parse()?;
+    // The pages send an empty date for "no limit"; a client of the API sends none.
+    crate::extract::query_date(q.from.clone(), "from")?;
+    crate::extract::query_date(q.to.clone(), "to")?;
     let filter = AuditFilter {
         entity_type: q.entity_type,
         entity_id: q.entity_id,
