@@ -300,9 +300,14 @@ pub(crate) fn fresh(row: &OrderRow, lines: &[LineRow], actor_id: &str) -> Result
 
 /// The order, for whoever may see it (see [`access`]); "not found" for anyone else.
 pub fn get_order(conn: &mut DbConn, actor: &Actor, id: &str) -> Result<OrderView, OrderError> {
+    Ok(get_order_at_seat(conn, actor, id)?.0)
+}
+
+/// The order and the caller's seat at it (what the pages offer depends on the seat).
+pub fn get_order_at_seat(conn: &mut DbConn, actor: &Actor, id: &str) -> Result<(OrderView, access::Seat), OrderError> {
     let row = store::find_order(conn, id)?.ok_or(OrderError::NotFound("order"))?;
-    seat(actor, &row)?;
-    full(conn, &row)
+    let seat = seat(actor, &row)?;
+    Ok((full(conn, &row)?, seat))
 }
 
 /// Which orders to list.

@@ -340,15 +340,16 @@ pub struct ListParams {
     cursor: Option<String>,
 }
 
+/// One list of orders: its words (`<words>.title`, `<words>.intro`), its address, the
+/// states it offers as tabs (all of them: an "all" tab first) and where a row links.
 struct Listing {
-    title: String,
-    intro: String,
+    words: &'static str,
     base: &'static str,
     states: &'static [OrderState],
     link: &'static str,
 }
 
-async fn list(ctx: Ctx, state: web::Data<AppState>, q: ListParams, l: Listing) -> PageResult {
+async fn list(ctx: Ctx, state: web::Data<AppState>, q: ListParams, l: &Listing) -> PageResult {
     let user = ctx.require_user()?;
     let selected = q.status.as_deref().and_then(|s| OrderState::parse(s).ok()).filter(|s| l.states.contains(s));
     let selected = selected.or_else(|| (l.states.len() < OrderState::ALL.len()).then(|| l.states[0]));
@@ -379,44 +380,40 @@ async fn list(ctx: Ctx, state: web::Data<AppState>, q: ListParams, l: Listing) -
         format!("{}?{}", l.base, serde_urlencoded::to_string(q).unwrap_or_default())
     });
     let items = list.items.iter().map(|o| item(&ctx, o)).collect();
-    let page = OrdersPage { ctx: &ctx, title: l.title, intro: l.intro, base: l.base, tabs, items, next, link: l.link };
+    let (title, intro) = (ctx.t(&format!("{}.title", l.words)), ctx.t(&format!("{}.intro", l.words)));
+    let page = OrdersPage { ctx: &ctx, title, intro, base: l.base, tabs, items, next, link: l.link };
     Ok(ctx.ok(&page))
 }
 
 /// `GET /pesanan`: the orders the caller may see (a satker's, a vendor's, or all).
-pub async fn orders_page(ctx: Ctx, state: web::Data<AppState>, q: web::Query<ListParams>) -> PageResult {
-    let l = Listing {
-        title: ctx.t("orders.title"),
-        intro: ctx.t("orders.intro"),
-        base: "/pesanan",
-        states: OrderState::ALL,
-        link: "/pesanan",
-    };
-    list(ctx, state, q.into_inner(), l).await
-}
+const ORDERS: Listing = Listing { words: "orders", base: "/pesanan", states: OrderState::ALL, link: "/pesanan" };
 
 /// `GET /persetujuan`: the PPK's queue, each with the day it cancels itself.
-pub async fn approvals_page(ctx: Ctx, state: web::Data<AppState>, q: web::Query<ListParams>) -> PageResult {
-    let l = Listing {
-        title: ctx.t("approvals.title"),
-        intro: ctx.t("approvals.intro"),
-        base: "/persetujuan",
-        states: &[OrderState::AwaitingPpkApproval, OrderState::Negotiation, OrderState::Shipped, OrderState::Received],
-        link: "/pesanan",
-    };
-    list(ctx, state, q.into_inner(), l).await
-}
+const APPROVALS: Listing = Listing {
+    words: "approvals",
+    base: "/persetujuan",
+    states: &[OrderState::AwaitingPpkApproval, OrderState::Negotiation, OrderState::Shipped, OrderState::Received],
+    link: "/pesanan",
+};
 
 /// `GET /tagihan`: the bendahara's invoices, by where their payment stands.
+const INVOICES: Listing = Listing {
+    words: "invoices",
+    base: "/tagihan",
+    states: &[OrderState::Invoiced, OrderState::AwaitingPayment, OrderState::Paid, OrderState::Completed],
+    link: "/tagihan",
+};
+
+pub async fn orders_page(ctx: Ctx, state: web::Data<AppState>, q: web::Query<ListParams>) -> PageResult {
+    list(ctx, state, q.into_inner(), &ORDERS).await
+}
+
+pub async fn approvals_page(ctx: Ctx, state: web::Data<AppState>, q: web::Query<ListParams>) -> PageResult {
+    list(ctx, state, q.into_inner(), &APPROVALS).await
+}
+
 pub async fn invoices_page(ctx: Ctx, state: web::Data<AppState>, q: web::Query<ListParams>) -> PageResult {
-    let l = Listing {
-        title: ctx.t("invoices.title"),
-        intro: ctx.t("invoices.intro"),
-        base: "/tagihan",
-        states: &[OrderState::Invoiced, OrderState::AwaitingPayment, OrderState::Paid, OrderState::Completed],
-        link: "/tagihan",
-    };
-    list(ctx, state, q.into_inner(), l).await
+    list(ctx, state, q.into_inner(), &INVOICES).await
 }
 
 // ---- one order -----------------------------------------------------------------------
@@ -552,14 +549,8 @@ async fn load_order(
         return Err(ctx.error_page(StatusCode::NOT_FOUND, None));
     }
     let (actor, id) = (user.actor.clone(), id.to_owned());
-    let (order, seat) = state
-        .run(move |conn| {
-            let order = view::get_order(conn, &actor, &id)?;
-            let row = flow::find(conn, &id)?;
-            Ok::<_, pasar_order::OrderError>((order, pasar_order::access::seat(&actor, &row)?))
-        })
-        .await
-        .map_err(|e| ctx.fail(e))?;
+    let (order, seat) =
+        state.run(move |conn| view::get_order_at_seat(conn, &actor, &id)).await.map_err(|e| ctx.fail(e))?;
     let state = order.summary.state;
     Ok((order, seat, state))
 }
