@@ -18,6 +18,7 @@ pub mod middleware;
 pub mod orders;
 pub mod payments;
 pub mod problem;
+pub mod reports;
 pub mod state;
 pub mod vendors;
 
@@ -76,7 +77,8 @@ pub fn app_with_pages(
                 .configure(admin::configure)
                 .configure(calendar::configure)
                 .configure(orders::configure)
-                .configure(payments::configure),
+                .configure(payments::configure)
+                .configure(reports::configure),
         )
         .service(web::scope("/v1.0").configure(payments::configure_bank))
         .configure(pages)

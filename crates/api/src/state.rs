@@ -34,6 +34,8 @@ pub struct AppState {
     pub orders: Arc<pasar_order::OrderSettings>,
     /// Payment by virtual account: VA numbers and the bank's SNAP credentials.
     pub payments: Arc<pasar_payment_virtual_account::PaymentSettings>,
+    /// P3DN targets and the rest of `[reports]`.
+    pub reports: Arc<pasar_report::ReportSettings>,
     /// Uploaded files.
     pub files: Arc<dyn pasar_core::storage::FileStore>,
     pub clock: SharedClock,

@@ -549,6 +549,31 @@ diesel::table! {
 }
 
 diesel::joinable!(virtual_accounts -> orders (order_id));
+diesel::joinable!(p3dn_lines -> orders (order_id));
+
+diesel::table! {
+    p3dn_lines (order_id, line_no) {
+        order_id -> Text,
+        line_no -> Integer,
+        pemda_id -> Text,
+        opd_id -> Text,
+        satker_id -> Text,
+        vendor_id -> Text,
+        category_id -> Text,
+        budget_line -> Text,
+        funding_source -> Text,
+        committed_at -> Timestamp,
+        committed_idr -> BigInt,
+        realised_at -> Nullable<Timestamp>,
+        realised_idr -> BigInt,
+        tkdn_bp -> Integer,
+        pdn -> Bool,
+        umkk -> Bool,
+        local_vendor -> Bool,
+        order_first -> Bool,
+        category_first -> Bool,
+    }
+}
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
@@ -585,4 +610,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     virtual_accounts,
     snap_external_ids,
     reconciliations,
+    p3dn_lines,
 );

@@ -322,6 +322,7 @@ pub fn approve(
             row.sp_signed_at = Some(to_db(now));
             row.sp_signature = Some(signature.to_string());
             row.due_at = Some(vendor_due);
+            store::project_p3dn(conn, row, &lines, None)?;
             notify::send(
                 conn,
                 now,
@@ -894,6 +895,7 @@ pub fn decide_addendum(
                     row.delivery_date = d.to_owned();
                 }
                 row.version += 1;
+                store::project_p3dn(conn, row, &lines, None)?;
             }
             let verdict = if accept { "diterima / accepted" } else { "ditolak / rejected" };
             notify::send(
@@ -1044,6 +1046,8 @@ pub fn settle(
             Action::Pay,
             |_| Ok(()),
             |conn, row| {
+                let lines = store::lines(conn, &row.id)?;
+                store::project_p3dn(conn, row, &lines, Some(to_db(now)))?;
                 let number = row.invoice_number.clone().unwrap_or_default();
                 notify::send(
                 conn,

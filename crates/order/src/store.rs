@@ -4,7 +4,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use pasar_db::schema::{
-    addenda, budgets, cart_lines, negotiation_rounds, number_sequences, order_lines, orders, shipments,
+    addenda, budgets, cart_lines, negotiation_rounds, number_sequences, order_lines, orders, organizations, p3dn_lines,
+    shipments,
 };
 use pasar_db::DbConn;
 
@@ -333,6 +334,91 @@ pub fn lines(conn: &mut DbConn, order_id: &str) -> QueryResult<Vec<LineRow>> {
 
 pub fn save_line(conn: &mut DbConn, row: &LineRow) -> QueryResult<()> {
     diesel::update(order_lines::table.find((&row.order_id, row.line_no))).set(row).execute(conn)?;
+    Ok(())
+}
+
+/// One order line as P3DN reports count it (see the `p3dn_lines` migration).
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = p3dn_lines)]
+pub struct P3dnRow {
+    pub order_id: String,
+    pub line_no: i32,
+    pub pemda_id: String,
+    pub opd_id: String,
+    pub satker_id: String,
+    pub vendor_id: String,
+    pub category_id: String,
+    pub budget_line: String,
+    pub funding_source: String,
+    pub committed_at: NaiveDateTime,
+    pub committed_idr: i64,
+    pub realised_at: Option<NaiveDateTime>,
+    pub realised_idr: i64,
+    pub tkdn_bp: i32,
+    pub pdn: bool,
+    pub umkk: bool,
+    pub local_vendor: bool,
+    pub order_first: bool,
+    pub category_first: bool,
+}
+
+fn parent_of(conn: &mut DbConn, org_id: &str) -> QueryResult<Option<String>> {
+    organizations::table.find(org_id).select(organizations::parent_id).first(conn).optional().map(Option::flatten)
+}
+
+/// Rewrites the P3DN rows of a signed order from the order and its (frozen) lines: at
+/// the Surat Pesanan, after an accepted addendum, and at payment, when `paid_at` is
+/// given. An order without a Surat Pesanan has none. The caller's transaction holds the
+/// order's lock.
+pub fn project_p3dn(
+    conn: &mut DbConn,
+    row: &OrderRow,
+    lines: &[LineRow],
+    paid_at: Option<NaiveDateTime>,
+) -> QueryResult<()> {
+    let Some(committed_at) = row.sp_signed_at else { return Ok(()) };
+    let realised_at = match paid_at {
+        Some(at) => Some(at),
+        None => p3dn_lines::table
+            .filter(p3dn_lines::order_id.eq(&row.id))
+            .select(p3dn_lines::realised_at)
+            .first::<Option<NaiveDateTime>>(conn)
+            .optional()?
+            .flatten(),
+    };
+    let opd_id = parent_of(conn, &row.satker_id)?.unwrap_or_default();
+    let pemda_id = parent_of(conn, &opd_id)?.unwrap_or_default();
+    let first_line = lines.iter().map(|l| l.line_no).min();
+    let rows: Vec<P3dnRow> = lines
+        .iter()
+        .map(|l| P3dnRow {
+            order_id: row.id.clone(),
+            line_no: l.line_no,
+            pemda_id: pemda_id.clone(),
+            opd_id: opd_id.clone(),
+            satker_id: row.satker_id.clone(),
+            vendor_id: row.vendor_id.clone(),
+            category_id: l.category_id.clone(),
+            budget_line: row.budget_line.clone(),
+            funding_source: row.funding_source.clone(),
+            committed_at,
+            committed_idr: l.quantity * l.unit_price_idr,
+            realised_at,
+            realised_idr: match realised_at {
+                Some(_) => l.accepted_quantity.unwrap_or(0) * l.unit_price_idr,
+                None => 0,
+            },
+            tkdn_bp: l.tkdn_bp,
+            pdn: l.pdn_class != "import",
+            umkk: l.umkk,
+            local_vendor: l.local_vendor,
+            order_first: Some(l.line_no) == first_line,
+            category_first: lines.iter().filter(|o| o.category_id == l.category_id).map(|o| o.line_no).min()
+                == Some(l.line_no),
+        })
+        .collect();
+    diesel::delete(p3dn_lines::table.filter(p3dn_lines::order_id.eq(&row.id))).execute(conn)?;
+    pasar_db::per_backend!(conn, |c| diesel::insert_into(p3dn_lines::table).values(&rows).execute(c))?;
     Ok(())
 }
 

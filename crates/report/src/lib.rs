@@ -2,3 +2,15 @@
 //! for auditors, exports, and the open-contracting feed. Everything here reads the facts
 //! frozen on each order line at the Surat Pesanan and the payments recorded since, never
 //! today's product or vendor, and changes nothing.
+
+pub mod error;
+pub mod p3dn;
+
+pub use error::ReportError;
+
+/// What an operator configures for reports (`[reports]`).
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReportSettings {
+    pub targets: p3dn::Targets,
+}

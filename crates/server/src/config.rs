@@ -31,6 +31,7 @@ pub struct Config {
     pub calendar: CalendarConfig,
     pub orders: OrdersConfig,
     pub payments: PaymentsConfig,
+    pub reports: pasar_report::ReportSettings,
     pub log: LogConfig,
 }
 
@@ -397,6 +398,7 @@ impl Config {
         if self.server.idempotency_key_hours == 0 {
             return Err(invalid("server.idempotency_key_hours", "must be more than 0"));
         }
+        self.reports.targets.check().map_err(|e| invalid("reports.targets", &e))?;
         if self.server.json_limit_bytes < 1024 {
             return Err(invalid("server.json_limit_bytes", "must be at least 1024"));
         }

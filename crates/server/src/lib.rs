@@ -202,6 +202,7 @@ impl Application {
             vendors: vendors.clone(),
             orders: Arc::new(config.order_settings(vendors)),
             payments: Arc::new(config.payment_settings()?),
+            reports: Arc::new(config.reports.clone()),
             files,
             clock: clock.clone(),
             limits: Limits {

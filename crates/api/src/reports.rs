@@ -1,0 +1,154 @@
+//! `/api/v1/reports/*`: P3DN realisation for a pemda, an OPD or a satker over a period,
+//! and the order lines behind each figure (administrators and auditors).
+
+use crate::extract::{query, query_date, AuthUser, PageParams};
+use crate::problem::{ApiError, Problem};
+use crate::state::AppState;
+use actix_web::{web, HttpRequest, HttpResponse};
+use pasar_report::p3dn::{self, Dimension, Lines, LinesQuery, Part, Period, Point, Query, Report};
+use serde::Deserialize;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/reports/p3dn").route(web::get().to(p3dn_report)))
+        .service(web::resource("/reports/p3dn/lines").route(web::get().to(p3dn_lines)));
+}
+
+/// Whose spending, over which days, broken down how.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReportParams {
+    /// A pemda, OPD or satker id; absent: the whole marketplace.
+    pub org: Option<String>,
+    /// A fiscal year (`2026`), a quarter (`2026-Q3`) or a month (`2026-09`); absent with
+    /// `from`/`to` absent: this fiscal year.
+    pub period: Option<String>,
+    /// First day (marketplace time zone), with `to`, instead of `period`.
+    #[param(value_type = Option<chrono::NaiveDate>)]
+    pub from: Option<String>,
+    /// Last day, included.
+    #[param(value_type = Option<chrono::NaiveDate>)]
+    pub to: Option<String>,
+    /// `opd`, `satker`, `category`, `vendor`, `budget_line` or `funding_source`.
+    #[param(value_type = Option<Dimension>)]
+    pub group_by: Option<String>,
+}
+
+impl ReportParams {
+    fn parse(self, state: &AppState) -> Result<(Option<String>, Period, Option<Dimension>), ApiError> {
+        let from = query_date(self.from.filter(|s| !s.is_empty()), "from")?;
+        let to = query_date(self.to.filter(|s| !s.is_empty()), "to")?;
+        let today = state.orders.time_zone().date(state.now());
+        let period = Period::parse(self.period.as_deref().filter(|s| !s.is_empty()), from, to, today).map_err(|e| {
+            let invalid = ApiError::new(pasar_core::Code::InvalidQuery, "The report's period is invalid.");
+            e.0.into_iter().fold(invalid, |a, f| a.with_field(f.field, f.message))
+        })?;
+        let group_by = self
+            .group_by
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                Dimension::parse(&s).map_err(|_| {
+                    ApiError::invalid_query(
+                        "group_by",
+                        "must be opd, satker, category, vendor, budget_line or funding_source",
+                    )
+                })
+            })
+            .transpose()?;
+        Ok((self.org.filter(|s| !s.is_empty()), period, group_by))
+    }
+}
+
+/// P3DN realisation (administrators and auditors): total spend, PDN, UMKK and local
+/// spend and shares, weighted TKDN, orders and vendors, each against its target, at two
+/// points — committed (Surat Pesanan signed in the period) and realised (paid in the
+/// period) — with an optional breakdown. Read from the facts frozen on each order line.
+#[utoipa::path(get, path = "/api/v1/reports/p3dn", tag = "reports", security(("bearer" = [])), params(ReportParams),
+    responses(
+        (status = 200, body = Report),
+        (status = 400, description = "A malformed period, day or breakdown", body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`org` is not a pemda, OPD or satker", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn p3dn_report(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: AuthUser,
+) -> Result<HttpResponse, ApiError> {
+    let AuthUser(actor) = user;
+    let (org, period, group_by) = query::<ReportParams>(&req)?.parse(&state)?;
+    let (targets, zone) = (state.reports.targets, state.orders.time_zone());
+    let report = state
+        .run(move |conn| {
+            let scope = p3dn::scope(conn, org.as_deref())?;
+            p3dn::report(conn, &actor, &targets, zone, &Query { scope, period, group_by })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+/// Which lines of a report to list.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LinesParams {
+    /// As for the report.
+    pub org: Option<String>,
+    pub period: Option<String>,
+    #[param(value_type = Option<chrono::NaiveDate>)]
+    pub from: Option<String>,
+    #[param(value_type = Option<chrono::NaiveDate>)]
+    pub to: Option<String>,
+    #[param(value_type = Option<Dimension>)]
+    pub group_by: Option<String>,
+    /// `committed` (default) or `realised`.
+    #[param(value_type = Option<Point>)]
+    pub point: Option<String>,
+    /// `all` (default), `pdn`, `umkk` or `local`.
+    #[param(value_type = Option<Part>)]
+    pub part: Option<String>,
+    /// One group of the `group_by` breakdown (its `key`).
+    pub key: Option<String>,
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+}
+
+/// The order lines behind a figure of the P3DN report, with their sum (which equals the
+/// figure), oldest order first (administrators and auditors).
+#[utoipa::path(get, path = "/api/v1/reports/p3dn/lines", tag = "reports", security(("bearer" = [])), params(LinesParams),
+    responses(
+        (status = 200, body = Lines),
+        (status = 400, description = "A malformed parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`org` is not a pemda, OPD or satker", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn p3dn_lines(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: AuthUser,
+) -> Result<HttpResponse, ApiError> {
+    let AuthUser(actor) = user;
+    let q: LinesParams = query(&req)?;
+    let page = PageParams { limit: q.limit, cursor: q.cursor }.parse()?;
+    let point = match q.point.as_deref().filter(|s| !s.is_empty()) {
+        None => Point::Committed,
+        Some(s) => Point::parse(s).map_err(|_| ApiError::invalid_query("point", "must be committed or realised"))?,
+    };
+    let part = match q.part.as_deref().filter(|s| !s.is_empty()) {
+        None => Part::All,
+        Some(s) => Part::parse(s).map_err(|_| ApiError::invalid_query("part", "must be all, pdn, umkk or local"))?,
+    };
+    let key = q.key.filter(|s| !s.is_empty());
+    let report = ReportParams { org: q.org, period: q.period, from: q.from, to: q.to, group_by: q.group_by };
+    let (org, period, group_by) = report.parse(&state)?;
+    if key.is_some() && group_by.is_none() {
+        return Err(ApiError::invalid_query("key", "needs group_by"));
+    }
+    let zone = state.orders.time_zone();
+    let lines = state
+        .run(move |conn| {
+            let scope = p3dn::scope(conn, org.as_deref())?;
+            let lq = LinesQuery { query: Query { scope, period, group_by }, point, part, key };
+            p3dn::lines(conn, &actor, zone, &lq, &page)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(lines))
+}
