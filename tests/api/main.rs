@@ -16,5 +16,6 @@ mod orders;
 mod outbox;
 mod payments;
 mod races;
+mod reports;
 mod search;
 mod vendors;

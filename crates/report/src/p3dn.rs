@@ -436,17 +436,17 @@ impl Sums {
             let share_bp = ratio_bp(i128::from(part), i128::from(self.total));
             Share { idr: part, share_bp, target_bp: target, met: share_bp.zip(target).map(|(s, t)| s >= t) }
         };
-        let weighted_bp = ratio_bp(self.tkdn, i128::from(self.total));
+        // Σ(value × TKDN bp) / Σ value is already in basis points.
+        let weighted_bp = round_div(self.tkdn, i128::from(self.total));
         Figures {
             total_idr: self.total,
             pdn: share(self.pdn, Some(t.pdn_share_bp)),
             umkk: share(self.umkk, Some(t.umkk_share_bp)),
             local: share(self.local, t.local_share_bp),
             tkdn: Tkdn {
-                // Σ(value × TKDN bp) / Σ value is already in basis points.
-                weighted_bp: weighted_bp.map(|w| w / 10_000),
+                weighted_bp,
                 target_bp: t.tkdn_weighted_bp,
-                met: weighted_bp.map(|w| w / 10_000).zip(t.tkdn_weighted_bp).map(|(s, t)| s >= t),
+                met: weighted_bp.zip(t.tkdn_weighted_bp).map(|(s, t)| s >= t),
             },
             orders: self.orders,
             vendors: self.vendors,
@@ -456,7 +456,12 @@ impl Sums {
 
 /// `part / whole` in basis points, rounded half up; none when `whole` is 0.
 fn ratio_bp(part: i128, whole: i128) -> Option<u32> {
-    (whole > 0).then(|| ((part * 10_000 * 2 + whole) / (whole * 2)) as u32)
+    round_div(part * 10_000, whole)
+}
+
+/// `a / b` rounded half up, for `a, b ≥ 0`; none when `b` is 0.
+fn round_div(a: i128, b: i128) -> Option<u32> {
+    (b > 0).then(|| ((a * 2 + b) / (b * 2)) as u32)
 }
 
 /// Administrators and auditors read every report.
