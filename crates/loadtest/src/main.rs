@@ -15,6 +15,7 @@ mod bank;
 mod http;
 mod orders;
 mod payments;
+mod reports;
 mod search;
 
 use anyhow::{bail, Context};
@@ -171,6 +172,23 @@ enum Cmd {
         #[arg(long)]
         database_url: Option<String>,
     },
+    /// The P3DN report over many signed order lines, on a fresh server seeded with
+    /// generated orders over every demo work unit.
+    Reports {
+        #[arg(long, default_value = "target/release/pasar")]
+        bin: PathBuf,
+        /// Order lines the report counts.
+        #[arg(long, default_value_t = 1_000_000)]
+        lines: usize,
+        #[arg(long, default_value_t = 8)]
+        lines_per_order: usize,
+        /// Seconds per breakdown.
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+        /// Run on this (empty) database instead of a fresh SQLite file.
+        #[arg(long)]
+        database_url: Option<String>,
+    },
     /// Drive one endpoint of a running server.
     Http {
         /// e.g. 127.0.0.1:8080 (loopback only)
@@ -281,6 +299,13 @@ fn main() -> anyhow::Result<()> {
                 rt.block_on(bank::pay(&addr, &bank, &va))?
             }
         }
+        Cmd::Reports { bin, lines, lines_per_order, seconds, database_url } => reports::run(reports::Options {
+            bin: &bin,
+            lines,
+            lines_per_order,
+            seconds,
+            database_url: database_url.as_deref(),
+        })?,
         Cmd::Payments { bin, connections, seconds, invoices, database_url } => payments::run(payments::Options {
             bin: &bin,
             connections,

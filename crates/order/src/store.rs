@@ -366,36 +366,32 @@ fn parent_of(conn: &mut DbConn, org_id: &str) -> QueryResult<Option<String>> {
     organizations::table.find(org_id).select(organizations::parent_id).first(conn).optional().map(Option::flatten)
 }
 
-/// Rewrites the P3DN rows of a signed order from the order and its (frozen) lines: at
-/// the Surat Pesanan, after an accepted addendum, and at payment, when `paid_at` is
-/// given. An order without a Surat Pesanan has none. The caller's transaction holds the
-/// order's lock.
-pub fn project_p3dn(
-    conn: &mut DbConn,
-    row: &OrderRow,
-    lines: &[LineRow],
-    paid_at: Option<NaiveDateTime>,
-) -> QueryResult<()> {
-    let Some(committed_at) = row.sp_signed_at else { return Ok(()) };
-    let realised_at = match paid_at {
-        Some(at) => Some(at),
-        None => p3dn_lines::table
-            .filter(p3dn_lines::order_id.eq(&row.id))
-            .select(p3dn_lines::realised_at)
-            .first::<Option<NaiveDateTime>>(conn)
-            .optional()?
-            .flatten(),
-    };
-    let opd_id = parent_of(conn, &row.satker_id)?.unwrap_or_default();
+/// The OPD above a satker and the pemda above that ('' where there is none).
+pub fn opd_and_pemda(conn: &mut DbConn, satker_id: &str) -> QueryResult<(String, String)> {
+    let opd_id = parent_of(conn, satker_id)?.unwrap_or_default();
     let pemda_id = parent_of(conn, &opd_id)?.unwrap_or_default();
+    Ok((opd_id, pemda_id))
+}
+
+/// Where the money of a signed order went, for [`p3dn_rows`].
+pub struct P3dnPlace<'a> {
+    pub opd_id: &'a str,
+    pub pemda_id: &'a str,
+    /// When the invoice was paid, if it was.
+    pub paid_at: Option<NaiveDateTime>,
+}
+
+/// The P3DN rows of a signed order and its (frozen) lines; none without a Surat Pesanan.
+pub fn p3dn_rows(row: &OrderRow, lines: &[LineRow], place: &P3dnPlace<'_>) -> Vec<P3dnRow> {
+    let Some(committed_at) = row.sp_signed_at else { return Vec::new() };
     let first_line = lines.iter().map(|l| l.line_no).min();
-    let rows: Vec<P3dnRow> = lines
+    lines
         .iter()
         .map(|l| P3dnRow {
             order_id: row.id.clone(),
             line_no: l.line_no,
-            pemda_id: pemda_id.clone(),
-            opd_id: opd_id.clone(),
+            pemda_id: place.pemda_id.to_owned(),
+            opd_id: place.opd_id.to_owned(),
             satker_id: row.satker_id.clone(),
             vendor_id: row.vendor_id.clone(),
             category_id: l.category_id.clone(),
@@ -403,8 +399,8 @@ pub fn project_p3dn(
             funding_source: row.funding_source.clone(),
             committed_at,
             committed_idr: l.quantity * l.unit_price_idr,
-            realised_at,
-            realised_idr: match realised_at {
+            realised_at: place.paid_at,
+            realised_idr: match place.paid_at {
                 Some(_) => l.accepted_quantity.unwrap_or(0) * l.unit_price_idr,
                 None => 0,
             },
@@ -416,9 +412,53 @@ pub fn project_p3dn(
             category_first: lines.iter().filter(|o| o.category_id == l.category_id).map(|o| o.line_no).min()
                 == Some(l.line_no),
         })
-        .collect();
+        .collect()
+}
+
+/// Inserts P3DN rows, as many per statement as both engines take.
+pub fn insert_p3dn(conn: &mut DbConn, rows: &[P3dnRow]) -> QueryResult<()> {
+    for chunk in rows.chunks(1_000) {
+        pasar_db::per_backend!(conn, |c| diesel::insert_into(p3dn_lines::table).values(chunk).execute(c))?;
+    }
+    Ok(())
+}
+
+/// Rewrites the P3DN rows of a signed order from the order and its (frozen) lines: at
+/// the Surat Pesanan, after an accepted addendum, and at payment, when `paid_at` is
+/// given. An order without a Surat Pesanan has none. The caller's transaction holds the
+/// order's lock.
+pub fn project_p3dn(
+    conn: &mut DbConn,
+    row: &OrderRow,
+    lines: &[LineRow],
+    paid_at: Option<NaiveDateTime>,
+) -> QueryResult<()> {
+    if row.sp_signed_at.is_none() {
+        return Ok(());
+    }
+    let paid_at = match paid_at {
+        Some(at) => Some(at),
+        None => p3dn_lines::table
+            .filter(p3dn_lines::order_id.eq(&row.id))
+            .select(p3dn_lines::realised_at)
+            .first::<Option<NaiveDateTime>>(conn)
+            .optional()?
+            .flatten(),
+    };
+    let (opd_id, pemda_id) = opd_and_pemda(conn, &row.satker_id)?;
+    let rows = p3dn_rows(row, lines, &P3dnPlace { opd_id: &opd_id, pemda_id: &pemda_id, paid_at });
     diesel::delete(p3dn_lines::table.filter(p3dn_lines::order_id.eq(&row.id))).execute(conn)?;
-    pasar_db::per_backend!(conn, |c| diesel::insert_into(p3dn_lines::table).values(&rows).execute(c))?;
+    insert_p3dn(conn, &rows)
+}
+
+/// Inserts many orders and their lines at once (generated history: see [`crate::bulk`]).
+pub fn insert_orders(conn: &mut DbConn, rows: &[OrderRow], lines: &[LineRow]) -> QueryResult<()> {
+    for chunk in rows.chunks(500) {
+        pasar_db::per_backend!(conn, |c| diesel::insert_into(orders::table).values(chunk).execute(c))?;
+    }
+    for chunk in lines.chunks(1_000) {
+        pasar_db::per_backend!(conn, |c| diesel::insert_into(order_lines::table).values(chunk).execute(c))?;
+    }
     Ok(())
 }
 

@@ -1,7 +1,6 @@
 //! `pasar seed-demo`: a small, plausible marketplace for Kota Mojokerto, so that a
 //! newcomer can log in as every role and find something to look at.
 
-use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use pasar_auth::model::{Actor, Email, Role};
 use pasar_auth::service::{self as auth, NewOrganization, UserToInsert};
@@ -420,44 +419,63 @@ pub fn seed_bulk_vendors(
     Ok(())
 }
 
-/// `count` orders of the demo's first work unit (SDN Kranggan 1) for the first product
-/// published in the catalogue (for measuring order lists; see `pasar_order::bulk`).
+/// How `pasar seed-demo --bulk-orders` spreads its orders.
+#[derive(Debug, Clone, Copy)]
+pub struct BulkOrders {
+    pub count: usize,
+    pub lines_per_order: usize,
+    /// Over every demo work unit, rather than only the first (SDN Kranggan 1).
+    pub every_satker: bool,
+}
+
+/// Orders of the demo's work units from its vendors' published products (for measuring
+/// order lists and reports; see `pasar_order::bulk`).
 pub fn seed_bulk_orders(
     conn: &mut DbConn,
     orders: &pasar_order::OrderSettings,
     now: DateTime<Utc>,
-    count: usize,
+    bulk: BulkOrders,
 ) -> anyhow::Result<()> {
     let admin = system_admin(conn)?;
     let err = |e: &dyn std::fmt::Display| anyhow::anyhow!("{e}");
     let all = pasar_core::page::PageRequest { limit: 100, after: None };
     let satkers = auth::OrganizationFilter { kind: Some("satker".into()), ..Default::default() };
-    let satker = auth::list_organizations(conn, &admin, satkers, &all)
-        .map_err(|e| err(&e))?
-        .items
-        .into_iter()
-        .find(|o| o.name == data::OPDS[0].1[0].0)
-        .ok_or_else(|| anyhow::anyhow!("the demo marketplace is not there: run pasar seed-demo first"))?
-        .id
-        .to_string();
-    let users = auth::users_of_organization(conn, &satker).map_err(|e| err(&e))?;
-    let with = |role: Role| users.iter().find(|u| u.roles.contains(&role)).map(|u| u.id.to_string());
-    let (buyer, ppk) = with(Role::PejabatPengadaan).zip(with(Role::Ppk)).context("the demo satker has no PP or PPK")?;
+    let mut people = Vec::new();
+    for satker in auth::list_organizations(conn, &admin, satkers, &all).map_err(|e| err(&e))?.items {
+        if !bulk.every_satker && satker.name != data::OPDS[0].1[0].0 {
+            continue;
+        }
+        let satker = satker.id.to_string();
+        let users = auth::users_of_organization(conn, &satker).map_err(|e| err(&e))?;
+        let with = |role: Role| users.iter().find(|u| u.roles.contains(&role)).map(|u| u.id.to_string());
+        if let Some((buyer, ppk)) = with(Role::PejabatPengadaan).zip(with(Role::Ppk)) {
+            people.push((satker, buyer, ppk));
+        }
+    }
+    anyhow::ensure!(!people.is_empty(), "the demo marketplace is not there: run pasar seed-demo first");
     let vendors = auth::OrganizationFilter { kind: Some("vendor".into()), ..Default::default() };
-    let mut product = None;
+    let mut products = Vec::new();
     for v in auth::list_organizations(conn, &admin, vendors, &all).map_err(|e| err(&e))?.items {
         let page = pasar_catalog::service::vendor_products(conn, &orders.vendors, now, &admin, &v.id.to_string(), &all)
             .map_err(|e| err(&e))?;
-        if let Some(p) =
-            page.items.into_iter().find(|p| p.status == Some(pasar_catalog::model::ProductStatus::Published))
-        {
-            product = Some(p.id.to_string());
-            break;
+        let published: Vec<String> = page
+            .items
+            .into_iter()
+            .filter(|p| p.status == Some(pasar_catalog::model::ProductStatus::Published))
+            .map(|p| p.id.to_string())
+            .take(8)
+            .collect();
+        if !published.is_empty() {
+            products.push(published);
         }
     }
-    let product = product.context("no published product to order: publish one first")?;
-    let who = pasar_order::bulk::Buyers { satker_id: &satker, buyer_id: &buyer, ppk_id: &ppk };
-    pasar_order::bulk::seed_orders(conn, orders, now, &who, &product, count).map_err(|e| err(&e))?;
+    anyhow::ensure!(!products.is_empty(), "no published product to order: publish one first");
+    let who: Vec<pasar_order::bulk::Buyers<'_>> = people
+        .iter()
+        .map(|(satker_id, buyer_id, ppk_id)| pasar_order::bulk::Buyers { satker_id, buyer_id, ppk_id })
+        .collect();
+    pasar_order::bulk::seed_orders(conn, orders, now, &who, &products, bulk.count, bulk.lines_per_order)
+        .map_err(|e| err(&e))?;
     Ok(())
 }
 

@@ -47,6 +47,12 @@ enum Command {
         /// product (for measuring order lists).
         #[arg(long, default_value_t = 0)]
         bulk_orders: usize,
+        /// Lines of each bulk order (one vendor's products, cycled).
+        #[arg(long, default_value_t = 1)]
+        lines_per_order: usize,
+        /// Spread the bulk orders over every demo work unit and vendor (for reports).
+        #[arg(long)]
+        every_satker: bool,
         /// Seed even a database that holds other users or organisations (a test copy).
         #[arg(long)]
         force: bool,
@@ -173,7 +179,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             print_bootstrap(&outcome);
             Ok(std::process::ExitCode::SUCCESS)
         }
-        Command::SeedDemo { bulk_vendors, bulk_orders, force } => {
+        Command::SeedDemo { bulk_vendors, bulk_orders, lines_per_order, every_satker, force } => {
             let pool = open_database(&config)?;
             let clock: SharedClock = Arc::new(SystemClock);
             if !force {
@@ -212,7 +218,8 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             if bulk_orders > 0 {
                 let started = Instant::now();
                 let orders = config.order_settings(Arc::new(config.vendor_settings()));
-                pasar_server::demo::seed_bulk_orders(&mut conn, &orders, clock.now(), bulk_orders)?;
+                let bulk = pasar_server::demo::BulkOrders { count: bulk_orders, lines_per_order, every_satker };
+                pasar_server::demo::seed_bulk_orders(&mut conn, &orders, clock.now(), bulk)?;
                 println!("Added {bulk_orders} orders in {:.1} s.", started.elapsed().as_secs_f64());
             }
             Ok(std::process::ExitCode::SUCCESS)
