@@ -130,8 +130,8 @@ async fn random_order(
         }
     }
     let checkout = json!({
-        "method": "e_purchasing", "rup_code": format!("{}", 45_000_000 + n), "budget_line": if n % 2 == 0 { "5.1.02.01.01.0024" } else { "5.1.02.01.01.0026" },
-        "funding_source": if n % 3 == 0 { "dak" } else { "apbd" }, "delivery_address": "Jl. Kranggan 5, Mojokerto",
+        "method": "e_purchasing", "rup_code": format!("{}", 45_000_000 + n), "budget_line": if n.is_multiple_of(2) { "5.1.02.01.01.0024" } else { "5.1.02.01.01.0026" },
+        "funding_source": if n.is_multiple_of(3) { "dak" } else { "apbd" }, "delivery_address": "Jl. Kranggan 5, Mojokerto",
         "delivery_date": "2027-01-15", "ppk_id": b.ppk_id,
     });
     let key = uuid::Uuid::now_v7().to_string();
@@ -430,6 +430,119 @@ async fn the_p3dn_report_is_the_sum_of_its_frozen_lines() {
             [("point=paid", "point"), ("part=import", "part"), ("key=x", "key"), ("cursor=zz", "cursor")]
         {
             let r = app.get(&format!("/api/v1/reports/p3dn/lines?{query}"), Some(&auditor)).await;
+            assert_eq!(r.expect_problem(400, "invalid_query")["errors"][0]["field"], field, "[{}] {query}", app.name());
+        }
+    }
+}
+
+/// Checks out `qty` of `product` for the satker and has the PPK sign; the order id.
+async fn signed(app: &TestApp, b: &Buyers, product: &str, qty: i64) -> String {
+    app.request("PUT", &format!("/api/v1/cart/lines/{product}"), Some(&b.pp), Some(json!({ "quantity": qty })))
+        .await
+        .expect(200);
+    let checkout = json!({
+        "method": "e_purchasing", "rup_code": "45678912", "budget_line": "5.1.02.01.01.0024",
+        "funding_source": "apbd", "delivery_address": "Jl. Kranggan 5, Mojokerto",
+        "delivery_date": "2027-01-15", "ppk_id": b.ppk_id,
+    });
+    let key = uuid::Uuid::now_v7().to_string();
+    let out = app
+        .request_with("POST", "/api/v1/checkout", Some(&b.pp), &[("idempotency-key", key.as_bytes())], Some(checkout))
+        .await
+        .expect(201);
+    let id = out["orders"][0]["id"].as_str().unwrap().to_owned();
+    app.post(&format!("/api/v1/orders/{id}/approve"), Some(&b.ppk), json!({})).await.expect(200);
+    id
+}
+
+#[actix_web::test]
+async fn red_flags_name_split_purchases_dear_lines_and_concentration() {
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        let w = World::build(&app).await;
+        let curator = w.token("curator").to_owned();
+        let auditor = w.token("auditor").to_owned();
+        let a = buyers(&app, &w, &w.satker_a, "a").await;
+        let c = buyers(&app, &w, &w.satker_b, "b").await;
+        let v1 = vendor(&app, &curator, 1, true).await;
+        let v2 = vendor(&app, &curator, 2, false).await;
+        let (cheap, dear) = (&v1.products[0], &v2.products[0]);
+
+        // Three orders of one satker from one vendor, a day apart, each under the ceiling.
+        let mut split = Vec::new();
+        for _ in 0..3 {
+            split.push(signed(&app, &a, &cheap.id, 2).await);
+            app.advance_days(1);
+        }
+        // The second vendor raises its price fivefold just before the other satker buys.
+        let raised = dear.price * 5;
+        app.request(
+            "PATCH",
+            &format!("/api/v1/products/{}", dear.id),
+            Some(&v2.token),
+            Some(json!({ "unit_price_idr": raised })),
+        )
+        .await
+        .expect(200);
+        let dear_order = signed(&app, &c, &dear.id, 1).await;
+        signed(&app, &c, &cheap.id, 1).await;
+
+        let year = pasar_core::Zone::JAKARTA.date(app.now()).format("%Y").to_string();
+        let path = format!("/api/v1/reports/red-flags?period={year}&split_ceiling_idr=800000&split_window_days=7");
+        let flags = app.get(&path, Some(&auditor)).await.expect(200);
+        let splits = flags["split_purchases"].as_array().unwrap();
+        let by_vendor: Vec<&Value> = splits.iter().filter(|f| f["by"] == "vendor").collect();
+        assert_eq!(by_vendor.len(), 1, "[{}] {flags}", app.name());
+        assert_eq!(by_vendor[0]["orders"], json!(split));
+        assert_eq!(
+            (by_vendor[0]["satker_id"].clone(), by_vendor[0]["total_idr"].clone()),
+            (json!(w.satker_a), json!(6 * cheap.price))
+        );
+        assert!(splits.iter().any(|f| f["by"] == "category" && f["orders"] == json!(split)));
+        // Not flagged with the default ceiling.
+        let quiet = app.get(&format!("/api/v1/reports/red-flags?period={year}"), Some(&auditor)).await.expect(200);
+        assert!(quiet["split_purchases"].as_array().unwrap().is_empty());
+
+        // The dear line: over 3× its category's median, and 5× its own price last week.
+        let prices = flags["prices"].as_array().unwrap();
+        let of = |what: &str| prices.iter().find(|p| p["compared_with"] == what).cloned().unwrap_or_default();
+        assert_eq!(
+            (of("product_history")["order_id"].clone(), of("product_history")["ratio_bp"].clone()),
+            (json!(dear_order), json!(50_000)),
+            "[{}] {flags}",
+            app.name()
+        );
+        assert_eq!(
+            (of("category_median")["order_id"].clone(), of("category_median")["reference_idr"].clone()),
+            (json!(dear_order), json!(cheap.price))
+        );
+        assert_eq!(prices.len(), 2, "[{}] only the dear line: {flags}", app.name());
+
+        // Concentration, from the orders' own figures.
+        let (one, two) = (7 * cheap.price, raised);
+        let total = one + two;
+        let conc = &flags["concentration"];
+        let hhi =
+            (10_000 * 2 * (one * one + two * two) as i128 + (total * total) as i128) / (2 * (total * total) as i128);
+        assert_eq!(conc["total_idr"], total);
+        assert_eq!(
+            (conc["top_share_bp"].clone(), conc["hhi"].clone(), conc["hhi_flagged"].clone()),
+            (json!(10_000), json!(hhi), json!(true))
+        );
+        assert_eq!(conc["outside_idr"], two);
+        assert_eq!(conc["outside_orders"], json!([dear_order]));
+
+        // Auditors and administrators only; bad thresholds are named.
+        app.get(&path, Some(&w.admin)).await.expect(200);
+        for who in ["pejabat_pengadaan", "ppk", "vendor_owner", "curator"] {
+            app.get(&path, Some(w.token(who))).await.expect_problem(403, "forbidden");
+        }
+        for (query, field) in [
+            ("split_ceiling_idr=-5", "split_ceiling_idr"),
+            ("split_window_days=0", "split_window_days"),
+            ("period=20x6", "period"),
+        ] {
+            let r = app.get(&format!("/api/v1/reports/red-flags?{query}"), Some(&auditor)).await;
             assert_eq!(r.expect_problem(400, "invalid_query")["errors"][0]["field"], field, "[{}] {query}", app.name());
         }
     }

@@ -120,6 +120,7 @@ ending `_bp`; ids are UUID v7 strings; lists take `limit` and `cursor` and answe
         payments::get_reconciliation,
         reports::p3dn_report,
         reports::p3dn_lines,
+        reports::red_flags,
     ),
     components(schemas(problem::Problem, pasar_core::FieldError)),
     modifiers(&BearerAuth, &ProblemResponses, &PageParameters),
@@ -134,7 +135,7 @@ ending `_bp`; ids are UUID v7 strings; lists take `limit` and `cursor` and answe
         (name = "admin", description = "The operator's tools: the outbox and its dead letters"),
         (name = "calendar", description = "Working days: national holidays and cuti bersama"),
         (name = "orders", description = "E-purchasing: cart, checkout, budgets, orders from the PPK's approval to the invoice"),
-        (name = "reports", description = "P3DN realisation against its targets, and the order lines behind every figure"),
+        (name = "reports", description = "P3DN realisation against its targets, the order lines behind every figure, red flags"),
     )
 )]
 pub struct ApiDoc;

@@ -5,12 +5,14 @@ use crate::extract::{query, query_date, AuthUser, PageParams};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
+use pasar_report::flags::{self, RedFlags};
 use pasar_report::p3dn::{self, Dimension, Lines, LinesQuery, Part, Period, Point, Query, Report};
 use serde::Deserialize;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/reports/p3dn").route(web::get().to(p3dn_report)))
-        .service(web::resource("/reports/p3dn/lines").route(web::get().to(p3dn_lines)));
+        .service(web::resource("/reports/p3dn/lines").route(web::get().to(p3dn_lines)))
+        .service(web::resource("/reports/red-flags").route(web::get().to(red_flags)));
 }
 
 /// Whose spending, over which days, broken down how.
@@ -151,4 +153,63 @@ pub async fn p3dn_lines(
         })
         .await?;
     Ok(HttpResponse::Ok().json(lines))
+}
+
+/// Whose orders, over which days, and the thresholds to apply instead of the configured ones.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FlagParams {
+    /// As for the P3DN report.
+    pub org: Option<String>,
+    pub period: Option<String>,
+    #[param(value_type = Option<chrono::NaiveDate>)]
+    pub from: Option<String>,
+    #[param(value_type = Option<chrono::NaiveDate>)]
+    pub to: Option<String>,
+    /// The ceiling purchases may be split to stay under, whole rupiah.
+    #[param(value_type = Option<i64>)]
+    pub split_ceiling_idr: Option<String>,
+    /// Orders this many days apart or less count together (1–366).
+    #[param(value_type = Option<u32>)]
+    pub split_window_days: Option<String>,
+}
+
+/// Red flags over the Surat Pesanan signed in the period (administrators and auditors):
+/// possible split purchases, unit prices far above their category's median or the
+/// product's own recent price, and how concentrated spend is on few vendors and on
+/// vendors outside the marketplace's regions. Each flag names its orders.
+#[utoipa::path(get, path = "/api/v1/reports/red-flags", tag = "reports", security(("bearer" = [])), params(FlagParams),
+    responses(
+        (status = 200, body = RedFlags),
+        (status = 400, description = "A malformed parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`org` is not a pemda, OPD or satker", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn red_flags(state: web::Data<AppState>, req: HttpRequest, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    let AuthUser(actor) = user;
+    let q: FlagParams = query(&req)?;
+    let mut thresholds = state.reports.red_flags;
+    if let Some(s) = q.split_ceiling_idr.as_deref().filter(|s| !s.is_empty()) {
+        thresholds.split_ceiling_idr =
+            s.parse().ok().filter(|v: &i64| *v > 0).ok_or_else(|| {
+                ApiError::invalid_query("split_ceiling_idr", "must be a whole number of rupiah above 0")
+            })?;
+    }
+    if let Some(s) = q.split_window_days.as_deref().filter(|s| !s.is_empty()) {
+        thresholds.split_window_days = s
+            .parse()
+            .ok()
+            .filter(|v: &u32| (1..=366).contains(v))
+            .ok_or_else(|| ApiError::invalid_query("split_window_days", "must be a whole number from 1 to 366"))?;
+    }
+    let report = ReportParams { org: q.org, period: q.period, from: q.from, to: q.to, group_by: None };
+    let (org, period, _) = report.parse(&state)?;
+    let zone = state.orders.time_zone();
+    let flags = state
+        .run(move |conn| {
+            let scope = p3dn::scope(conn, org.as_deref())?;
+            flags::red_flags(conn, &actor, &thresholds, zone, &Query { scope, period, group_by: None })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(flags))
 }

@@ -4,6 +4,7 @@
 //! today's product or vendor, and changes nothing.
 
 pub mod error;
+pub mod flags;
 pub mod p3dn;
 
 pub use error::ReportError;
@@ -13,4 +14,5 @@ pub use error::ReportError;
 #[serde(default, deny_unknown_fields)]
 pub struct ReportSettings {
     pub targets: p3dn::Targets,
+    pub red_flags: flags::Thresholds,
 }

@@ -141,7 +141,7 @@ impl Period {
     }
 
     /// The period as instants `[start, end)` in the database's terms.
-    fn bounds(&self, zone: Zone) -> (NaiveDateTime, NaiveDateTime) {
+    pub(crate) fn bounds(&self, zone: Zone) -> (NaiveDateTime, NaiveDateTime) {
         let end = self.to.succ_opt().unwrap_or(self.to);
         (to_db(zone.start_of(self.from)), to_db(zone.start_of(end)))
     }
@@ -319,29 +319,37 @@ struct GroupRow {
 }
 
 /// A value bound to a placeholder of a hand-written query.
-enum Bind {
+pub(crate) enum Bind {
     At(NaiveDateTime),
     Text(String),
 }
 
 /// Builds SQL text with placeholders in each engine's form (`$n` or `?`), bound in order.
-struct Sql {
-    text: String,
-    binds: Vec<Bind>,
+pub(crate) struct Sql {
+    pub(crate) text: String,
+    pub(crate) binds: Vec<Bind>,
     pg: bool,
 }
 
 impl Sql {
-    fn new(conn: &DbConn) -> Sql {
+    pub(crate) fn new(conn: &DbConn) -> Sql {
         Sql { text: String::new(), binds: Vec::new(), pg: matches!(conn, DbConn::Pg(_)) }
     }
 
-    fn push(&mut self, s: &str) -> &mut Self {
+    pub(crate) fn push(&mut self, s: &str) -> &mut Self {
         self.text.push_str(s);
         self
     }
 
-    fn bind(&mut self, b: Bind) -> &mut Self {
+    /// `column = <id> AND ` for a scope narrower than the whole marketplace.
+    pub(crate) fn scope(&mut self, scope: &Scope) -> &mut Self {
+        if let (Some(column), Some(id)) = (scope.column(), &scope.id) {
+            self.push(&format!("{column} = ")).bind(Bind::Text(id.clone())).push(" AND ");
+        }
+        self
+    }
+
+    pub(crate) fn bind(&mut self, b: Bind) -> &mut Self {
         self.binds.push(b);
         if self.pg {
             let n = self.binds.len();
@@ -353,8 +361,9 @@ impl Sql {
     }
 }
 
+/// Loads the rows of type `$row` a [`Sql`] selects, on one engine's connection.
 macro_rules! load_sql {
-    ($c:expr, $sql:expr) => {{
+    ($c:expr, $sql:expr, $row:ty) => {{
         let mut q = diesel::sql_query($sql.text.as_str()).into_boxed();
         for b in &$sql.binds {
             q = match b {
@@ -362,9 +371,10 @@ macro_rules! load_sql {
                 Bind::Text(s) => q.bind::<Text, _>(s.clone()),
             };
         }
-        q.load::<GroupRow>($c)
+        q.load::<$row>($c)
     }};
 }
+pub(crate) use load_sql;
 
 /// `1` where the point's time lies in `[start, end)`, else `0`.
 fn within(sql: &mut Sql, column: &str, start: NaiveDateTime, end: NaiveDateTime) {
@@ -397,13 +407,11 @@ fn scan(conn: &mut DbConn, q: &Query, zone: Zone, by: Option<Dimension>) -> Resu
     sql.push(" AS c, ");
     within(&mut sql, "realised_at", start, end);
     sql.push(" AS r FROM p3dn_lines WHERE ");
-    if let (Some(column), Some(id)) = (q.scope.column(), &q.scope.id) {
-        sql.push(&format!("{column} = ")).bind(Bind::Text(id.clone())).push(" AND ");
-    }
+    sql.scope(&q.scope);
     sql.push("((committed_at >= ").bind(Bind::At(start)).push(" AND committed_at < ").bind(Bind::At(end));
     sql.push(") OR (realised_at >= ").bind(Bind::At(start)).push(" AND realised_at < ").bind(Bind::At(end));
     sql.push(")) ) lines GROUP BY k, vendor_id");
-    Ok(pasar_db::per_backend!(conn, |c| load_sql!(c, sql))?)
+    Ok(pasar_db::per_backend!(conn, |c| load_sql!(c, sql, GroupRow))?)
 }
 
 /// Sums of one point, folded from the scan's rows.
