@@ -6,5 +6,6 @@ mod admin;
 mod buying;
 mod harness;
 mod public;
+mod reports;
 mod session;
 mod vendor;

@@ -70,9 +70,12 @@ impl Default for Thresholds {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct SplitFlag {
     pub satker_id: String,
+    pub satker_name: String,
     /// `vendor` or `category`: what the orders share besides the satker.
     pub by: String,
     pub key: String,
+    /// The vendor's or the category's name.
+    pub key_name: String,
     pub orders: Vec<String>,
     pub total_idr: i64,
     pub first_at: chrono::DateTime<chrono::Utc>,
@@ -175,11 +178,18 @@ pub fn red_flags(
     .bind(Bind::At(end))
     .push(" GROUP BY order_id, satker_id, vendor_id, category_id, committed_at, local_vendor");
     let parts: Vec<Part> = pasar_db::per_backend!(conn, |c| load_sql!(c, sql, Part))?;
+    let mut split_purchases = splits(&parts, t);
+    let ids: Vec<&str> = split_purchases.iter().flat_map(|s| [s.satker_id.as_str(), s.key.as_str()]).collect();
+    let names = crate::p3dn::names_of(conn, &ids)?;
+    for s in &mut split_purchases {
+        s.satker_name = names.get(&s.satker_id).cloned().unwrap_or_default();
+        s.key_name = names.get(&s.key).cloned().unwrap_or_default();
+    }
     Ok(RedFlags {
         scope: q.scope.clone(),
         period: q.period.clone(),
         thresholds: *t,
-        split_purchases: splits(&parts, t),
+        split_purchases,
         prices: prices(conn, q, zone, t)?,
         concentration: concentration(&parts, t),
     })
@@ -215,8 +225,10 @@ fn splits(parts: &[Part], t: &Thresholds) -> Vec<SplitFlag> {
                 if run.len() >= 2 && total > t.split_ceiling_idr {
                     out.push(SplitFlag {
                         satker_id: satker.to_owned(),
+                        satker_name: String::new(),
                         by: by.into(),
                         key: key.to_owned(),
+                        key_name: String::new(),
                         orders: run.iter().map(|r| r.0.to_owned()).collect(),
                         total_idr: total,
                         first_at: run[0].1.and_utc(),

@@ -583,6 +583,44 @@ fn names(conn: &mut DbConn, by: Dimension, keys: Vec<&str>) -> Result<HashMap<St
     Ok(out)
 }
 
+/// An organisation a report may be about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ReportOrg {
+    pub id: String,
+    /// `pemda`, `opd` or `satker`.
+    pub kind: String,
+    pub name: String,
+}
+
+/// Every pemda, OPD and satker, by kind and name: what a report may be about.
+pub fn organisations(conn: &mut DbConn) -> Result<Vec<ReportOrg>, ReportError> {
+    let rows: Vec<(String, String, String)> = organizations::table
+        .filter(organizations::kind.eq_any(["pemda", "opd", "satker"]))
+        .order((organizations::kind.asc(), organizations::name.asc()))
+        .select((organizations::id, organizations::kind, organizations::name))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(id, kind, name)| ReportOrg { id, kind, name }).collect())
+}
+
+/// Names of organisations, vendors and categories by id.
+pub fn names_of(conn: &mut DbConn, ids: &[&str]) -> Result<HashMap<String, String>, ReportError> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let orgs: Vec<(String, String)> = organizations::table
+            .filter(organizations::id.eq_any(chunk))
+            .select((organizations::id, organizations::name))
+            .load(conn)?;
+        let vs: Vec<(String, String)> =
+            vendors::table.filter(vendors::id.eq_any(chunk)).select((vendors::id, vendors::legal_name)).load(conn)?;
+        let cs: Vec<(String, String)> = categories::table
+            .filter(categories::id.eq_any(chunk))
+            .select((categories::id, categories::name))
+            .load(conn)?;
+        out.extend(orgs.into_iter().chain(vs).chain(cs));
+    }
+    Ok(out)
+}
+
 // ---- drill-down ----
 
 pasar_core::string_enum!(

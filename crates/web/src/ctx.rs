@@ -173,6 +173,7 @@ impl Ctx {
     pub fn nav(&self) -> Vec<(&'static str, String)> {
         let mut links = crate::buying::nav_links(self);
         links.extend(crate::admin::nav_links(self));
+        links.extend(crate::reports::nav_links(self));
         links
     }
 

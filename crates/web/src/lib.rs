@@ -16,6 +16,7 @@ pub mod forms;
 pub mod i18n;
 pub mod pages;
 pub mod public;
+pub mod reports;
 pub mod shop;
 pub mod vendor;
 
@@ -50,6 +51,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(curator::configure)
             .configure(admin::configure)
             .configure(audit::configure)
+            .configure(reports::configure)
             .default_service(web::to(not_found)),
     );
 }
