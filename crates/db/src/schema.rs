@@ -426,6 +426,7 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        bast_content -> Nullable<Text>,
     }
 }
 
@@ -550,6 +551,19 @@ diesel::table! {
 
 diesel::joinable!(virtual_accounts -> orders (order_id));
 
+diesel::table! {
+    order_documents (sha256) {
+        sha256 -> Text,
+        order_id -> Text,
+        kind -> Text,
+        number -> Text,
+        issued_at -> Timestamp,
+        total_idr -> BigInt,
+    }
+}
+
+diesel::joinable!(order_documents -> orders (order_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     users,
@@ -585,4 +599,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     virtual_accounts,
     snap_external_ids,
     reconciliations,
+    order_documents,
 );

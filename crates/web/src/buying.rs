@@ -789,7 +789,7 @@ pub async fn order_step(
         }
         "bast" => {
             let input = flow::BastInput { bast_number: field(&f, "bast_number").to_owned() };
-            state.run(move |conn| flow::sign_bast(conn, now, &actor, &oid, input)).await
+            state.run(move |conn| flow::sign_bast(conn, &st.orders, now, &actor, &oid, input)).await
         }
         "bast-tandatangan" => state.run(move |conn| flow::countersign_bast(conn, &st.orders, now, &actor, &oid)).await,
         "nilai" => {
