@@ -534,9 +534,9 @@ pub fn render(doc: &Document) -> Vec<u8> {
         p.text(MARGIN, y, &l, 9.0, false);
         y -= 11.0;
     }
-    for l in wrap(&doc.verify_url, 8.0, false, text_w) {
-        p.text(MARGIN, y, &l, 8.0, false);
-        y -= 10.0;
+    for l in wrap(&doc.verify_url, 7.0, false, text_w) {
+        p.text(MARGIN, y, &l, 7.0, false);
+        y -= 9.0;
     }
     draw_qr(&mut p.current, &doc.verify_url, WIDTH - MARGIN - qr, MARGIN, qr);
 
