@@ -59,7 +59,8 @@ pub fn pdf_reply(file: PdfFile) -> HttpResponse {
 /// it (404 for anyone else); 404 too while the document is not issued yet.
 #[utoipa::path(get, path = "/api/v1/orders/{id}/documents/{file}", tag = "orders", security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "Order id"),
-        ("file" = String, Path, description = "`surat-pesanan.pdf`, `bast.pdf` or `invoice.pdf`")),
+        ("file" = String, Path, pattern = "^(surat-pesanan|bast|invoice)\\.pdf$",
+            description = "`surat-pesanan.pdf`, `bast.pdf` or `invoice.pdf`")),
     responses(
         (status = 200, description = "The PDF", content_type = "application/pdf", body = Vec<u8>),
         (status = 404, description = "No such order for the caller, no such document, or not issued yet", body = Problem, content_type = "application/problem+json"),
@@ -83,7 +84,7 @@ pub async fn pdf(
 /// vendor's names and the total of the document whose SHA-256 this is, and nothing
 /// else. No sign-in. A malformed hash is a 422 naming `hash`; an unknown one a 404.
 #[utoipa::path(get, path = "/api/v1/verify/{hash}", tag = "orders", security(()),
-    params(("hash" = String, Path, description = "The document's SHA-256: 64 hexadecimal digits")),
+    params(("hash" = String, Path, pattern = "^[0-9A-Fa-f]{64}$", description = "The document's SHA-256: 64 hexadecimal digits")),
     responses(
         (status = 200, body = VerifiedDocument),
         (status = 404, description = "No document has this hash", body = Problem, content_type = "application/problem+json"),

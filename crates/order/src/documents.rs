@@ -256,9 +256,23 @@ pub fn backfill(conn: &mut DbConn, settings: &OrderSettings) -> Result<usize, Or
                 let lines = store::lines(conn, &row.id)?;
                 let content = match row.bast_content.clone() {
                     Some(c) => c,
-                    None => bast(conn, &row, &lines, &number, pasar_core::clock::local_date(from_db(at), settings.time_zone()))?,
+                    None => bast(
+                        conn,
+                        &row,
+                        &lines,
+                        &number,
+                        pasar_core::clock::local_date(from_db(at), settings.time_zone()),
+                    )?,
                 };
-                register(conn, &row.id, DocumentKind::Bast, &sha256_hex(&content), &number, from_db(at), bast_total(&lines))?;
+                register(
+                    conn,
+                    &row.id,
+                    DocumentKind::Bast,
+                    &sha256_hex(&content),
+                    &number,
+                    from_db(at),
+                    bast_total(&lines),
+                )?;
                 row.bast_content = Some(content);
                 store::save_order(conn, &row)?;
                 n += 1;

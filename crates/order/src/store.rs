@@ -4,8 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use pasar_db::schema::{
-    addenda, budgets, cart_lines, negotiation_rounds, number_sequences, order_documents, order_lines, orders,
-    shipments,
+    addenda, budgets, cart_lines, negotiation_rounds, number_sequences, order_documents, order_lines, orders, shipments,
 };
 use pasar_db::DbConn;
 
@@ -464,10 +463,7 @@ pub fn insert_document(conn: &mut DbConn, row: &DocumentRow) -> QueryResult<()> 
 }
 
 pub fn documents_of(conn: &mut DbConn, order_id: &str) -> QueryResult<Vec<DocumentRow>> {
-    order_documents::table
-        .filter(order_documents::order_id.eq(order_id))
-        .select(DocumentRow::as_select())
-        .load(conn)
+    order_documents::table.filter(order_documents::order_id.eq(order_id)).select(DocumentRow::as_select()).load(conn)
 }
 
 pub fn find_document(conn: &mut DbConn, sha256: &str) -> QueryResult<Option<DocumentRow>> {

@@ -229,7 +229,9 @@ pub fn document(order: &OrderView, doc: &IssuedDocument, zone: Zone, public_url:
             let invoice = order.invoice.clone().unwrap_or_default();
             let totals = figures
                 .iter()
-                .filter_map(|(k, label)| invoice.get(*k).and_then(|v| v.as_i64()).map(|v| ((*label).to_owned(), money(v))))
+                .filter_map(|(k, label)| {
+                    invoice.get(*k).and_then(|v| v.as_i64()).map(|v| ((*label).to_owned(), money(v)))
+                })
                 .collect();
             signatures.push(("Diterbitkan".into(), at(&doc.issued_at)));
             (

@@ -35,9 +35,8 @@ pub async fn pdf(ctx: Ctx, state: web::Data<AppState>, path: web::Path<(String, 
     let Some(kind) = kind_of(&doc).filter(|_| uuid::Uuid::parse_str(&id).is_ok()) else {
         return Err(ctx.error_page(StatusCode::NOT_FOUND, None));
     };
-    let file = pasar_api::order_documents::order_pdf(&state, user.actor.clone(), id, kind)
-        .await
-        .map_err(|e| ctx.fail(e))?;
+    let file =
+        pasar_api::order_documents::order_pdf(&state, user.actor.clone(), id, kind).await.map_err(|e| ctx.fail(e))?;
     Ok(pasar_api::order_documents::pdf_reply(file))
 }
 
