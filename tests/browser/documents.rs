@@ -57,6 +57,7 @@ async fn a_document_is_checked_by_its_hash_without_signing_in() {
         app.post(&format!("{path}/bast"), Some(&ppk), json!({ "bast_number": "BAST/027/SDN1/2026" })).await.expect(200);
         let invoiced = app.post(&format!("{path}/bast/countersign"), Some(&vendor), json!({})).await.expect(200);
         let bast_hash = invoiced["bast"]["sha256"].as_str().unwrap().to_owned();
+        app.create_user(&w.admin, &w.satker_b, "pp@smpn2.test", &["pejabat_pengadaan"]).await;
         let app = &app;
 
         // The PP sees a PDF link beside each document and on its print page.
@@ -70,6 +71,21 @@ async fn a_document_is_checked_by_its_hash_without_signing_in() {
             b.go(&format!("/cetak/bast/{order_id}")).await;
             assert_eq!(b.text(".hash code").await, bast_hash);
             assert_eq!(b.text(&format!("a[href='/cetak/bast/{order_id}/pdf']")).await, "Unduh PDF");
+            // The link, with the session: a PDF carrying the hash.
+            let script = r#"
+                const done = arguments[arguments.length - 1];
+                fetch(arguments[0]).then(async r => done([r.status, r.headers.get('content-type'), await r.text()]));
+            "#;
+            let pdf = format!("/cetak/bast/{order_id}/pdf");
+            let got = b.client.execute_async(script, vec![pdf.into()]).await.unwrap();
+            assert_eq!(got[0].as_u64(), Some(200), "[{}]", app.name());
+            assert_eq!(got[1], "application/pdf");
+            let body = got[2].as_str().unwrap();
+            assert!(body.starts_with("%PDF-") && body.contains(&bast_hash), "[{}] the BAST's PDF", app.name());
+            // Not for a buyer of another satker: a 404, as for the order.
+            b.login_as("pp@smpn2.test", "/").await;
+            let got = b.client.execute_async(script, vec![format!("/cetak/bast/{order_id}/pdf").into()]).await.unwrap();
+            assert_eq!(got[0].as_u64(), Some(404), "[{}] a stranger", app.name());
         })
         .await;
 
