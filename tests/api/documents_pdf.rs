@@ -154,6 +154,10 @@ async fn documents_as_pdf_and_their_public_check() {
         for h in [&bast_hash, &invoice_hash] {
             app.get(&format!("/api/v1/verify/{h}"), None).await.expect(200);
         }
-        assert_eq!(app.get(&path, Some(&pp)).await.expect(200)["bast"]["content"], bast_text.as_str());
+        let after = app.get(&path, Some(&pp)).await.expect(200);
+        assert_eq!(after["bast"]["content"], bast_text.as_str());
+        let registered =
+            after["history"].as_array().unwrap().iter().filter(|h| h["action"] == "order.document_registered");
+        assert_eq!(registered.count(), 2, "[{}] each registration audited", app.name());
     }
 }

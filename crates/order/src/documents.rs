@@ -244,9 +244,14 @@ pub fn document_of(
 }
 
 /// Registers the BASTs and invoices issued before the register existed (their text
-/// composed and hashed now, from what the order kept), a batch at a time; returns how
-/// many it registered. Run at start-up; a second run finds nothing to do.
-pub fn backfill(conn: &mut DbConn, settings: &OrderSettings) -> Result<usize, OrderError> {
+/// composed and hashed now, from what the order kept), a batch at a time, each with an
+/// `order.document_registered` audit entry; returns how many it registered. Run at
+/// start-up; a second run finds nothing to do.
+pub fn backfill(conn: &mut DbConn, settings: &OrderSettings, now: DateTime<Utc>) -> Result<usize, OrderError> {
+    let audit = |conn: &mut DbConn, order_id: &str, kind: DocumentKind, sha256: &str| {
+        let after = serde_json::json!({ "kind": kind, "sha256": sha256, "registered_later": true });
+        view::audit_order(conn, now, None, order_id, "order.document_registered", after)
+    };
     let mut done = 0;
     loop {
         let n = pasar_db::write_tx(conn, |conn| -> Result<usize, OrderError> {
@@ -254,25 +259,14 @@ pub fn backfill(conn: &mut DbConn, settings: &OrderSettings) -> Result<usize, Or
             for mut row in store::unregistered(conn, "bast", 100)? {
                 let (Some(number), Some(at)) = (row.bast_number.clone(), row.bast_signed_at) else { continue };
                 let lines = store::lines(conn, &row.id)?;
+                let day = pasar_core::clock::local_date(from_db(at), settings.time_zone());
                 let content = match row.bast_content.clone() {
                     Some(c) => c,
-                    None => bast(
-                        conn,
-                        &row,
-                        &lines,
-                        &number,
-                        pasar_core::clock::local_date(from_db(at), settings.time_zone()),
-                    )?,
+                    None => bast(conn, &row, &lines, &number, day)?,
                 };
-                register(
-                    conn,
-                    &row.id,
-                    DocumentKind::Bast,
-                    &sha256_hex(&content),
-                    &number,
-                    from_db(at),
-                    bast_total(&lines),
-                )?;
+                let sha = sha256_hex(&content);
+                register(conn, &row.id, DocumentKind::Bast, &sha, &number, from_db(at), bast_total(&lines))?;
+                audit(conn, &row.id, DocumentKind::Bast, &sha)?;
                 row.bast_content = Some(content);
                 store::save_order(conn, &row)?;
                 n += 1;
@@ -281,7 +275,9 @@ pub fn backfill(conn: &mut DbConn, settings: &OrderSettings) -> Result<usize, Or
                 let (Some(json), Some(at)) = (row.invoice_json.as_deref(), row.invoiced_at) else { continue };
                 let number = row.invoice_number.clone().unwrap_or_default();
                 let total = invoice_total(&serde_json::from_str(json).unwrap_or_default());
-                register(conn, &row.id, DocumentKind::Invoice, &invoice_sha256(json), &number, from_db(at), total)?;
+                let sha = invoice_sha256(json);
+                register(conn, &row.id, DocumentKind::Invoice, &sha, &number, from_db(at), total)?;
+                audit(conn, &row.id, DocumentKind::Invoice, &sha)?;
                 n += 1;
             }
             Ok(n)
