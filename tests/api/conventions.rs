@@ -241,10 +241,11 @@ async fn every_operation_documents_its_problem_replies_and_typed_ids() {
             }
             for p in op["parameters"].as_array().into_iter().flatten() {
                 if p["in"] == "path" {
-                    // Ids are UUIDs; a calendar day is a date; an addendum's version a number.
+                    // Ids are UUIDs; a calendar day is a date; an addendum's version a number;
+                    // any other text says its shape (a document's file name, a SHA-256).
                     let format = p["schema"]["format"].as_str();
                     assert!(
-                        matches!(format, Some("uuid" | "date" | "int32")),
+                        matches!(format, Some("uuid" | "date" | "int32")) || p["schema"]["pattern"].is_string(),
                         "{method} {path}: {} is {format:?}",
                         p["name"]
                     );

@@ -8,21 +8,21 @@ use serde_json::{json, Value};
 const BATIK: &str = "0193a000-0000-7000-8000-000000000031";
 
 /// A satker's buyers, a selling vendor with products, and strangers.
-struct Market {
-    w: World,
+pub(crate) struct Market {
+    pub(crate) w: World,
     /// token of the approved selling vendor's owner
-    vendor: String,
-    vendor_id: String,
-    curator: String,
+    pub(crate) vendor: String,
+    pub(crate) vendor_id: String,
+    pub(crate) curator: String,
     /// a second PPK of satker A (not the order's)
-    ppk2: String,
+    pub(crate) ppk2: String,
     /// a PP and a PPK of satker B
-    pp_b: String,
+    pub(crate) pp_b: String,
     ppk_b: String,
     ppk_b_id: String,
 }
 
-async fn market(app: &TestApp, n: u32) -> Market {
+pub(crate) async fn market(app: &TestApp, n: u32) -> Market {
     let w = World::build(app).await;
     let curator = w.token("curator").to_owned();
     let (vendor_id, vendor) = app
@@ -38,7 +38,7 @@ async fn market(app: &TestApp, n: u32) -> Market {
 }
 
 /// A published product of the market's vendor.
-async fn product(app: &TestApp, m: &Market, name: &str, price: i64, stock: i64) -> String {
+pub(crate) async fn product(app: &TestApp, m: &Market, name: &str, price: i64, stock: i64) -> String {
     let body = json!({
         "name": name, "category_id": BATIK, "unit": "pcs", "unit_price_idr": price, "stock": stock,
         "local_content": { "certificate": "TKDN-77/2026", "tkdn_bp": 4500, "bmp_bp": 1000, "valid_until": "2030-01-01" },
@@ -71,7 +71,7 @@ async fn checkout_as(app: &TestApp, token: &str, body: Value) -> pasar_tests::Re
 }
 
 /// Puts `qty` of `product` in the cart of `token` and checks out; the new order.
-async fn order_of(app: &TestApp, ppk_id: &str, token: &str, product: &str, qty: i64) -> Value {
+pub(crate) async fn order_of(app: &TestApp, ppk_id: &str, token: &str, product: &str, qty: i64) -> Value {
     app.request("PUT", &format!("/api/v1/cart/lines/{product}"), Some(token), Some(json!({ "quantity": qty })))
         .await
         .expect(200);
@@ -369,7 +369,7 @@ async fn surat_pesanan_numbers_run_without_gaps_under_concurrency() {
 
 /// The tokens of everyone who may stand towards an order of satker A sold by the
 /// market's vendor: its buyers, its treasurer, the vendor, strangers and the platform.
-fn seats(m: &Market) -> Vec<(&'static str, String)> {
+pub(crate) fn seats(m: &Market) -> Vec<(&'static str, String)> {
     vec![
         ("pp", m.w.token("pejabat_pengadaan").to_owned()),
         ("ppk", m.w.token("ppk").to_owned()),
@@ -387,7 +387,7 @@ fn seats(m: &Market) -> Vec<(&'static str, String)> {
 const STRANGERS: [(&str, u16); 3] = [("pp_b", 404), ("vendor_b", 404), ("curator", 404)];
 
 /// Sends the same request as each seat in `cells`, in order, asserting each status.
-async fn probe(
+pub(crate) async fn probe(
     app: &TestApp,
     seats: &[(&'static str, String)],
     method: &str,

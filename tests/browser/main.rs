@@ -4,6 +4,7 @@
 
 mod admin;
 mod buying;
+mod documents;
 mod harness;
 mod public;
 mod reports;

@@ -1,7 +1,9 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations, at
 //! `/api/v1/openapi.json`, and a browsable page at `/api/docs/`.
 
-use crate::{accounts, admin, calendar, catalog, documents, health, orders, payments, problem, reports, vendors};
+use crate::{
+    accounts, admin, calendar, catalog, documents, health, order_documents, orders, payments, problem, reports, vendors,
+};
 use actix_web::{web, HttpResponse};
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{Operation, ParameterIn};
@@ -121,6 +123,8 @@ ending `_bp`; ids are UUID v7 strings; lists take `limit` and `cursor` and answe
         reports::p3dn_report,
         reports::p3dn_lines,
         reports::red_flags,
+        order_documents::pdf,
+        order_documents::verify,
     ),
     components(schemas(problem::Problem, pasar_core::FieldError)),
     modifiers(&BearerAuth, &ProblemResponses, &PageParameters),

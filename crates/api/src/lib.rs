@@ -15,6 +15,7 @@ pub mod extract;
 pub mod health;
 pub mod idempotency;
 pub mod middleware;
+pub mod order_documents;
 pub mod orders;
 pub mod payments;
 pub mod problem;
@@ -78,7 +79,8 @@ pub fn app_with_pages(
                 .configure(calendar::configure)
                 .configure(orders::configure)
                 .configure(payments::configure)
-                .configure(reports::configure),
+                .configure(reports::configure)
+                .configure(order_documents::configure),
         )
         .service(web::scope("/v1.0").configure(payments::configure_bank))
         .configure(pages)

@@ -350,7 +350,7 @@ order_action!(
 order_action!(
     /// The order's PPK signs the BAST with the satker's own BAST number.
     sign_bast, "/api/v1/orders/{id}/bast", BastInput,
-    |conn, st, actor, id, b| flow::sign_bast(conn, st.now(), &actor, id, b)
+    |conn, st, actor, id, b| flow::sign_bast(conn, &st.orders, st.now(), &actor, id, b)
 );
 order_action!(
     /// The vendor countersigns the BAST; the invoice is issued with its own number.

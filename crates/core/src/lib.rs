@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod clock;
 pub mod enums;
 pub mod error;
+pub mod format;
 pub mod id;
 pub mod money;
 pub mod page;

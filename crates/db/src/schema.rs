@@ -426,6 +426,7 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        bast_content -> Nullable<Text>,
     }
 }
 
@@ -575,6 +576,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    order_documents (sha256) {
+        sha256 -> Text,
+        order_id -> Text,
+        kind -> Text,
+        number -> Text,
+        issued_at -> Timestamp,
+        total_idr -> BigInt,
+    }
+}
+
+diesel::joinable!(order_documents -> orders (order_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     users,
@@ -611,4 +625,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     snap_external_ids,
     reconciliations,
     p3dn_lines,
+    order_documents,
 );

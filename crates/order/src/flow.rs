@@ -6,7 +6,7 @@
 
 use crate::access::{self, seat, Seat};
 use crate::cart::check_budget;
-use crate::documents;
+use crate::documents::{self, DocumentKind};
 use crate::error::OrderError;
 use crate::model::{Action, Condition, Party};
 use crate::notify::{self, To};
@@ -323,6 +323,7 @@ pub fn approve(
             row.sp_signature = Some(signature.to_string());
             row.due_at = Some(vendor_due);
             store::project_p3dn(conn, row, &lines, None)?;
+            documents::register(conn, &row.id, DocumentKind::SuratPesanan, &sha, &number, now, row.total_idr)?;
             notify::send(
                 conn,
                 now,
@@ -628,6 +629,7 @@ pub struct BastInput {
 /// The order's PPK signs the BAST with the satker's own number.
 pub fn sign_bast(
     conn: &mut DbConn,
+    settings: &OrderSettings,
     now: DateTime<Utc>,
     actor: &Actor,
     id: &str,
@@ -637,6 +639,7 @@ pub fn sign_bast(
     if number.is_empty() || number.chars().count() > 100 {
         return Err(OrderError::field("bast_number", "must be 1 to 100 characters"));
     }
+    let today = local_date(now, settings.time_zone());
     transition(
         conn,
         now,
@@ -645,8 +648,13 @@ pub fn sign_bast(
         Action::SignBast,
         |r| access::order_ppk(actor, r),
         |conn, row| {
+            let lines = store::lines(conn, &row.id)?;
+            let doc = documents::bast(conn, row, &lines, &number, today)?;
+            let sha = documents::sha256_hex(&doc);
+            documents::register(conn, &row.id, DocumentKind::Bast, &sha, &number, now, documents::bast_total(&lines))?;
             row.bast_number = Some(number.clone());
             row.bast_signed_at = Some(to_db(now));
+            row.bast_content = Some(doc);
             notify::send(
                 conn,
                 now,
@@ -655,7 +663,7 @@ pub fn sign_bast(
                 "BAST ditandatangani PPK / BAST signed",
                 &format!("BAST {number}: mohon ditandatangani.\nPlease countersign BAST {number}."),
             )?;
-            Ok(json!({ "bast_number": number }))
+            Ok(json!({ "bast_number": number, "bast_sha256": sha }))
         },
     )
 }
@@ -683,8 +691,12 @@ pub fn countersign_bast(
             let seq = store::next_number(conn, &format!("invoice/{}/{year}", row.vendor_id))?;
             let number = format!("INV-{year}-{seq:05}");
             let invoice = documents::invoice(conn, settings, row, &lines, &number, today)?;
+            let text = invoice.to_string();
+            let sha = documents::invoice_sha256(&text);
+            let total = documents::invoice_total(&invoice);
+            documents::register(conn, &row.id, DocumentKind::Invoice, &sha, &number, now, total)?;
             row.invoice_number = Some(number.clone());
-            row.invoice_json = Some(invoice.to_string());
+            row.invoice_json = Some(text);
             row.invoiced_at = Some(to_db(now));
             notify::send(
                 conn,
@@ -694,7 +706,7 @@ pub fn countersign_bast(
                 "Tagihan terbit / Invoice issued",
                 &format!("Tagihan {number} menunggu pembayaran.\nInvoice {number} awaits payment."),
             )?;
-            Ok(json!({ "invoice_number": number, "payable_idr": invoice.get("payable_idr") }))
+            Ok(json!({ "invoice_number": number, "payable_idr": invoice.get("payable_idr"), "invoice_sha256": sha }))
         },
     )
 }

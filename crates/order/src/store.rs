@@ -4,8 +4,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use pasar_db::schema::{
-    addenda, budgets, cart_lines, negotiation_rounds, number_sequences, order_lines, orders, organizations, p3dn_lines,
-    shipments,
+    addenda, budgets, cart_lines, negotiation_rounds, number_sequences, order_documents, order_lines, orders,
+    organizations, p3dn_lines, shipments,
 };
 use pasar_db::DbConn;
 
@@ -51,6 +51,8 @@ pub struct OrderRow {
     pub version: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The BAST as the PPK signed it (see [`crate::documents::bast`]).
+    pub bast_content: Option<String>,
 }
 
 /// What an order starts with; everything later steps fill in (documents, invoice,
@@ -117,6 +119,7 @@ impl From<Opening> for OrderRow {
             version: 1,
             created_at: o.at,
             updated_at: o.at,
+            bast_content: None,
         }
     }
 }
@@ -565,4 +568,43 @@ pub fn vendor_ratings(conn: &mut DbConn, vendor_id: &str) -> QueryResult<Vec<Rat
         .order(orders::rated_at.desc())
         .select((orders::rating, orders::rating_comment, orders::rated_at))
         .load(conn)
+}
+
+// ---- issued documents ----
+
+/// A document the order issued, found by its SHA-256.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = order_documents)]
+pub struct DocumentRow {
+    pub sha256: String,
+    pub order_id: String,
+    pub kind: String,
+    pub number: String,
+    pub issued_at: NaiveDateTime,
+    pub total_idr: i64,
+}
+
+pub fn insert_document(conn: &mut DbConn, row: &DocumentRow) -> QueryResult<()> {
+    diesel::insert_into(order_documents::table).values(row).execute(conn).map(|_| ())
+}
+
+pub fn documents_of(conn: &mut DbConn, order_id: &str) -> QueryResult<Vec<DocumentRow>> {
+    order_documents::table.filter(order_documents::order_id.eq(order_id)).select(DocumentRow::as_select()).load(conn)
+}
+
+pub fn find_document(conn: &mut DbConn, sha256: &str) -> QueryResult<Option<DocumentRow>> {
+    order_documents::table.find(sha256).select(DocumentRow::as_select()).first(conn).optional()
+}
+
+/// Orders with a BAST or an invoice that has no row in `order_documents` yet (issued
+/// before the register existed), at most `limit`.
+pub fn unregistered(conn: &mut DbConn, kind: &str, limit: i64) -> QueryResult<Vec<OrderRow>> {
+    let registered =
+        order_documents::table.filter(order_documents::kind.eq(kind.to_owned())).select(order_documents::order_id);
+    let mut q = orders::table.filter(orders::id.ne_all(registered)).select(OrderRow::as_select()).into_boxed();
+    q = match kind {
+        "bast" => q.filter(orders::bast_number.is_not_null()).filter(orders::bast_signed_at.is_not_null()),
+        _ => q.filter(orders::invoice_json.is_not_null()).filter(orders::invoiced_at.is_not_null()),
+    };
+    q.order(orders::id.asc()).limit(limit).load(conn)
 }

@@ -1,6 +1,7 @@
 //! Orders as callers see them, and the lists of them.
 
 use crate::access::{self, seat};
+use crate::documents::DocumentKind;
 use crate::error::{corrupt, OrderError};
 use crate::model::OrderState;
 use crate::store::{self, LineRow, OrderFilter, OrderRow};
@@ -58,9 +59,9 @@ pub struct RoundView {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DocumentView {
     pub number: String,
-    /// Lower-case hex SHA-256 of `content` (the Surat Pesanan only).
+    /// Lower-case hex SHA-256 of `content`: `GET /api/v1/verify/{sha256}` confirms it.
     pub sha256: Option<String>,
-    /// The document as signed (the Surat Pesanan only).
+    /// The document as signed, one fact per line.
     pub content: Option<String>,
     pub signed_at: Option<DateTime<Utc>>,
     /// How the signature was made (method, signer, provider reference).
@@ -147,6 +148,8 @@ pub struct OrderView {
     /// The invoice's figures once the BAST is countersigned.
     #[schema(value_type = Option<Object>)]
     pub invoice: Option<serde_json::Value>,
+    /// Lower-case hex SHA-256 of the invoice's figures as issued.
+    pub invoice_sha256: Option<String>,
     pub addenda: Vec<AddendumView>,
     pub history: Vec<HistoryEntry>,
 }
@@ -224,6 +227,8 @@ pub(crate) fn full(conn: &mut DbConn, row: &OrderRow) -> Result<OrderView, Order
             at: from_db(r.created_at),
         })
         .collect();
+    let registered = store::documents_of(conn, &row.id)?;
+    let hash_of = |kind: DocumentKind| registered.iter().find(|d| d.kind == kind.as_str()).map(|d| d.sha256.clone());
     let surat_pesanan = row.sp_number.as_ref().map(|n| DocumentView {
         number: n.clone(),
         sha256: row.sp_sha256.clone(),
@@ -234,8 +239,8 @@ pub(crate) fn full(conn: &mut DbConn, row: &OrderRow) -> Result<OrderView, Order
     });
     let bast = row.bast_number.as_ref().map(|n| DocumentView {
         number: n.clone(),
-        sha256: None,
-        content: None,
+        sha256: hash_of(DocumentKind::Bast),
+        content: row.bast_content.clone(),
         signed_at: row.bast_signed_at.map(from_db),
         signature: None,
         vendor_signed_at: row.bast_vendor_signed_at.map(from_db),
@@ -274,6 +279,7 @@ pub(crate) fn full(conn: &mut DbConn, row: &OrderRow) -> Result<OrderView, Order
         shipments,
         bast,
         invoice: row.invoice_json.as_deref().map(json),
+        invoice_sha256: hash_of(DocumentKind::Invoice),
         addenda,
         history,
     })
@@ -289,6 +295,7 @@ pub(crate) fn fresh(row: &OrderRow, lines: &[LineRow], actor_id: &str) -> Result
         shipments: vec![],
         bast: None,
         invoice: None,
+        invoice_sha256: None,
         addenda: vec![],
         history: vec![HistoryEntry {
             at: from_db(row.created_at),

@@ -6,6 +6,7 @@
 pub mod error;
 pub mod flags;
 pub mod p3dn;
+pub mod pdf;
 
 pub use error::ReportError;
 

@@ -50,6 +50,14 @@ pub fn open_database(config: &Config) -> anyhow::Result<DbPool> {
     for name in applied {
         tracing::info!(migration = %name, "applied migration");
     }
+    // Documents issued before their register existed get their hash now (see
+    // migration 2026-12-02-000020): once, and a restart finds nothing left to do.
+    let orders = config.order_settings(std::sync::Arc::new(config.vendor_settings()));
+    let registered = pasar_order::documents::backfill(&mut conn, &orders, chrono::Utc::now())
+        .map_err(|e| anyhow::anyhow!("registering the documents of earlier orders: {e}"))?;
+    if registered > 0 {
+        tracing::info!(documents = registered, "registered the hashes of earlier documents");
+    }
     Ok(pool)
 }
 

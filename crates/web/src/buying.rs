@@ -451,6 +451,18 @@ pub struct HistoryRow {
 pub struct DocLink {
     pub href: String,
     pub label: String,
+    /// The same document as a PDF.
+    pub pdf_href: String,
+    pub pdf_label: String,
+}
+
+fn doc_link(ctx: &Ctx, doc: &str, id: &str, label: String) -> DocLink {
+    DocLink {
+        href: format!("/cetak/{doc}/{id}"),
+        pdf_href: format!("/cetak/{doc}/{id}/pdf"),
+        pdf_label: ctx.t_with("document_pdf.download_of", &[("document", &label)]),
+        label,
+    }
 }
 
 /// What the caller may do next, each a form on the page.
@@ -630,13 +642,13 @@ fn order_page_of<'a>(ctx: &'a Ctx, order: &OrderView, seat: Seat, errors: Errors
         .collect();
     let mut documents = Vec::new();
     if order.surat_pesanan.is_some() {
-        documents.push(DocLink { href: format!("/cetak/surat-pesanan/{}", s.id), label: ctx.t("print.sp") });
+        documents.push(doc_link(ctx, "surat-pesanan", &s.id, ctx.t("print.sp")));
     }
     if order.bast.is_some() {
-        documents.push(DocLink { href: format!("/cetak/bast/{}", s.id), label: ctx.t("print.bast") });
+        documents.push(doc_link(ctx, "bast", &s.id, ctx.t("print.bast")));
     }
     if order.invoice.is_some() {
-        documents.push(DocLink { href: format!("/cetak/tagihan/{}", s.id), label: ctx.t("print.invoice") });
+        documents.push(doc_link(ctx, "tagihan", &s.id, ctx.t("print.invoice")));
     }
     let history = order
         .history
@@ -789,7 +801,7 @@ pub async fn order_step(
         }
         "bast" => {
             let input = flow::BastInput { bast_number: field(&f, "bast_number").to_owned() };
-            state.run(move |conn| flow::sign_bast(conn, now, &actor, &oid, input)).await
+            state.run(move |conn| flow::sign_bast(conn, &st.orders, now, &actor, &oid, input)).await
         }
         "bast-tandatangan" => state.run(move |conn| flow::countersign_bast(conn, &st.orders, now, &actor, &oid)).await,
         "nilai" => {
@@ -952,16 +964,12 @@ pub struct PrintPage<'a> {
     pub facts: Vec<Figure>,
     pub lines: Vec<LineRow>,
     pub figures: Vec<Figure>,
-    /// The document's text as signed (the Surat Pesanan), shown verbatim.
+    /// The document's text as signed (the Surat Pesanan, the BAST), shown verbatim.
     pub content: Option<String>,
+    /// The hash the order recorded when the document was issued.
     pub sha256: Option<String>,
-}
-
-/// SHA-256 of a document's figures as JSON (keys sorted), so that a printed BAST or
-/// invoice can be told from an altered one.
-fn digest(v: &serde_json::Value) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(serde_json::to_string(v).unwrap_or_default().as_bytes()))
+    /// The same document as a PDF.
+    pub pdf_href: String,
 }
 
 /// `GET /cetak/{surat-pesanan|bast|tagihan}/{id}`: an A4 page to print, with the
@@ -989,20 +997,18 @@ pub async fn print_page(ctx: Ctx, state: web::Data<AppState>, path: web::Path<(S
             if let Some(at) = bast.vendor_signed_at {
                 signed.push(Figure { label: ctx.t("print.signed_by_vendor"), value: ctx.date_time(&at) });
             }
-            let text = serde_json::json!({
-                "bast": bast.number, "order": s.id, "signed_at": bast.signed_at, "vendor_signed_at": bast.vendor_signed_at,
-                "lines": order.lines.iter().map(|l| (l.line, l.accepted_quantity)).collect::<Vec<_>>(),
-            });
-            (ctx.t("print.bast"), bast.number.clone(), None, Some(digest(&text)), signed)
+            (ctx.t("print.bast"), bast.number.clone(), bast.content.clone(), bast.sha256.clone(), signed)
         }
         "tagihan" => {
             let invoice = order.invoice.as_ref().ok_or_else(not_found)?;
             let number = s.invoice_number.clone().unwrap_or_default();
-            (ctx.t("print.invoice"), number, None, Some(digest(invoice)), invoice_figures(&ctx, invoice))
+            (ctx.t("print.invoice"), number, None, order.invoice_sha256.clone(), invoice_figures(&ctx, invoice))
         }
         _ => return Err(not_found()),
     };
-    let page = PrintPage { ctx: &ctx, title, number, facts, lines: order_page.lines, figures, content, sha256 };
+    let pdf_href = format!("/cetak/{doc}/{}/pdf", s.id);
+    let page =
+        PrintPage { ctx: &ctx, title, number, facts, lines: order_page.lines, figures, content, sha256, pdf_href };
     Ok(ctx.ok(&page))
 }
 

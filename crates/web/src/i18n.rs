@@ -6,46 +6,12 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-/// A language the pages speak.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    #[default]
-    Id,
-    En,
-}
+pub use pasar_core::format::Lang;
 
-impl Lang {
-    pub const ALL: [Lang; 2] = [Lang::Id, Lang::En];
-
-    /// The code used in the cookie, the switch and `<html lang>`.
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Id => "id",
-            Lang::En => "en",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Lang> {
-        match code {
-            "id" => Some(Lang::Id),
-            "en" => Some(Lang::En),
-            _ => None,
-        }
-    }
-
-    /// The other language, which the switch offers.
-    pub fn other(self) -> Lang {
-        match self {
-            Lang::Id => Lang::En,
-            Lang::En => Lang::Id,
-        }
-    }
-
-    fn source(self) -> &'static str {
-        match self {
-            Lang::Id => include_str!("../messages/id.toml"),
-            Lang::En => include_str!("../messages/en.toml"),
-        }
+fn source(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Id => include_str!("../messages/id.toml"),
+        Lang::En => include_str!("../messages/en.toml"),
     }
 }
 
@@ -92,7 +58,7 @@ pub fn catalogue(lang: Lang) -> &'static Catalogue {
         Lang::Id => &ID,
         Lang::En => &EN,
     };
-    cell.get_or_init(|| Catalogue::parse(lang.source()))
+    cell.get_or_init(|| Catalogue::parse(source(lang)))
 }
 
 /// The message `key` in `lang` (the key itself if it is missing, which tests forbid).

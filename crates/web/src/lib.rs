@@ -11,6 +11,7 @@ pub mod buying;
 pub mod ctx;
 pub mod curator;
 pub mod desk;
+pub mod documents;
 pub mod format;
 pub mod forms;
 pub mod i18n;
@@ -52,6 +53,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(admin::configure)
             .configure(audit::configure)
             .configure(reports::configure)
+            .configure(documents::configure)
             .default_service(web::to(not_found)),
     );
 }
