@@ -499,7 +499,9 @@ async fn documents_about_to_expire_are_reminded_once_at_30_and_7_days() {
     for backend in backends() {
         let app = TestApp::start(backend, Options { reminder_interval_secs: Some(1), ..Options::default() }).await;
         let (v, t) = app.register_vendor("remind@vendor.test", "UD Ingat", "ud").await;
-        let today = chrono::Utc::now().date_naive();
+        // Days are the marketplace's (Jakarta), as the reminder worker counts them: from
+        // 17:00 UTC Jakarta is already on the next day.
+        let today = pasar_core::Zone::JAKARTA.date(app.now());
         let in_20 = (today + chrono::Days::new(20)).to_string();
         let in_5 = (today + chrono::Days::new(5)).to_string();
         let in_90 = (today + chrono::Days::new(90)).to_string();

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 /// The demo's first work unit and its PPK (see `pasar seed-demo`).
 const PP_EMAIL: &str = "pp.sdn-kranggan1@mojokerto.test";
 const PPK_EMAIL: &str = "ppk.sdn-kranggan1@mojokerto.test";
-const DEMO_PASSWORD: &str = "pasar-demo-2026";
+pub(crate) const DEMO_PASSWORD: &str = "pasar-demo-2026";
 const STOCK: i64 = 1_000_000_000;
 
 pub struct Options<'a> {
@@ -39,7 +39,7 @@ async fn get(addr: &str, path: &str, token: &str) -> anyhow::Result<Value> {
 }
 
 /// Three published products with plenty of stock; their ids.
-async fn products(addr: &str, vendor: &str, curator: &str) -> anyhow::Result<Vec<String>> {
+pub(crate) async fn products(addr: &str, vendor: &str, curator: &str) -> anyhow::Result<Vec<String>> {
     let mut ids = Vec::new();
     for (n, price) in [(1, 125_000), (2, 48_500), (3, 310_000)] {
         let body = json!({

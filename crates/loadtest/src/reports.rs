@@ -4,6 +4,7 @@
 //! for it: the whole pemda over the past year, without and with each breakdown.
 
 use crate::http;
+use crate::orders::{products, DEMO_PASSWORD};
 use crate::{pasar, start, ADMIN_EMAIL, ADMIN_PASSWORD};
 use anyhow::{ensure, Context};
 use std::path::PathBuf;
@@ -30,6 +31,16 @@ pub fn run(o: Options<'_>) -> anyhow::Result<()> {
     let engine = if o.database_url.is_some() { "PostgreSQL" } else { "SQLite" };
     let out = with_db(pasar(o.bin, dir.path())).arg("seed-demo").output()?;
     ensure!(out.status.success(), "seed-demo failed: {}", String::from_utf8_lossy(&out.stderr));
+    // Products to buy: the demo's batik vendor publishes three.
+    {
+        let (server, _) = start(o.bin, dir.path(), o.database_url)?;
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        rt.block_on(async {
+            let vendor = http::login(&server.addr, "batik@vendor.test", DEMO_PASSWORD).await?;
+            let curator = http::login(&server.addr, "kurator@mojokerto.test", DEMO_PASSWORD).await?;
+            products(&server.addr, &vendor, &curator).await
+        })?;
+    }
     // Completed and invoiced orders are signed: half of what is generated.
     let orders = (2 * o.lines).div_ceil(o.lines_per_order.max(1));
     let seeded = Instant::now();
