@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations, at
 //! `/api/v1/openapi.json`, and a browsable page at `/api/docs/`.
 
-use crate::{accounts, admin, calendar, catalog, documents, health, orders, payments, problem, vendors};
+use crate::{accounts, admin, calendar, catalog, documents, health, orders, payments, problem, vendors, webhooks};
 use actix_web::{web, HttpResponse};
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{Operation, ParameterIn};
@@ -118,6 +118,14 @@ ending `_bp`; ids are UUID v7 strings; lists take `limit` and `cursor` and answe
         payments::create_reconciliation,
         payments::list_reconciliations,
         payments::get_reconciliation,
+        webhooks::event_types,
+        webhooks::create,
+        webhooks::list_subscriptions,
+        webhooks::get_subscription,
+        webhooks::update,
+        webhooks::delete,
+        webhooks::rotate_secret,
+        webhooks::ping,
     ),
     components(schemas(problem::Problem, pasar_core::FieldError)),
     modifiers(&BearerAuth, &ProblemResponses, &PageParameters),
@@ -129,7 +137,7 @@ ending `_bp`; ids are UUID v7 strings; lists take `limit` and `cursor` and answe
         (name = "vendors", description = "UMKM vendors: registration, profile, directory"),
         (name = "catalog", description = "Categories and products with their local content"),
         (name = "curation", description = "The curation desk: queue, claim, decisions, suspension"),
-        (name = "admin", description = "The operator's tools: the outbox and its dead letters"),
+        (name = "admin", description = "The operator's tools: the outbox and its dead letters, the audit log, webhook subscriptions"),
         (name = "calendar", description = "Working days: national holidays and cuti bersama"),
         (name = "orders", description = "E-purchasing: cart, checkout, budgets, orders from the PPK's approval to the invoice"),
     )

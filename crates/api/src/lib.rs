@@ -20,6 +20,7 @@ pub mod payments;
 pub mod problem;
 pub mod state;
 pub mod vendors;
+pub mod webhooks;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -76,7 +77,8 @@ pub fn app_with_pages(
                 .configure(admin::configure)
                 .configure(calendar::configure)
                 .configure(orders::configure)
-                .configure(payments::configure),
+                .configure(payments::configure)
+                .configure(webhooks::configure),
         )
         .service(web::scope("/v1.0").configure(payments::configure_bank))
         .configure(pages)

@@ -550,6 +550,24 @@ diesel::table! {
 
 diesel::joinable!(virtual_accounts -> orders (order_id));
 
+diesel::table! {
+    webhook_subscriptions (id) {
+        id -> Text,
+        url -> Text,
+        description -> Text,
+        events -> Text,
+        secret -> Text,
+        active -> Bool,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        secret_rotated_at -> Timestamp,
+        last_attempt_at -> Nullable<Timestamp>,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     users,
@@ -585,4 +603,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     virtual_accounts,
     snap_external_ids,
     reconciliations,
+    webhook_subscriptions,
 );
