@@ -18,3 +18,4 @@ mod payments;
 mod races;
 mod search;
 mod vendors;
+mod webhooks;
