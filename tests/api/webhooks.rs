@@ -124,7 +124,7 @@ fn verify(r: &Received, secret: &str) -> Result<i64, String> {
     mac.update(format!("{t}.").as_bytes());
     mac.update(&r.body);
     let expected = hex::encode(mac.finalize().into_bytes());
-    if sigs.iter().any(|s| *s == expected) {
+    if sigs.contains(&expected) {
         Ok(t)
     } else {
         Err(format!("no v1 matches: {header}"))
