@@ -20,3 +20,4 @@ mod races;
 mod reports;
 mod search;
 mod vendors;
+mod webhooks;

@@ -37,7 +37,7 @@ const OTHER_SECRET: &str = "another-bank-secret-for-tests-0123456";
 const OTHER_PARTNER: &str = "BBRI0002";
 
 /// Two banks: `jatim` (the first, so the default) and `bri`.
-fn options() -> Options {
+pub(crate) fn options() -> Options {
     let mut p = pasar_tests::default_config().payments;
     let pem = |k: &RsaPrivateKey| k.to_public_key().to_public_key_pem(LineEnding::LF).expect("PEM");
     p.banks = vec![
@@ -90,7 +90,7 @@ async fn token_reply(app: &TestApp, key: &RsaPrivateKey, client_id: &str) -> Rep
     send(app, "/v1.0/access-token/b2b", &headers, br#"{"grantType":"client_credentials"}"#).await
 }
 
-async fn token(app: &TestApp) -> String {
+pub(crate) async fn token(app: &TestApp) -> String {
     let r = token_reply(app, &keys().0, CLIENT_ID).await;
     assert_eq!(r.body["responseCode"], "2007300", "[{}] {}", app.name(), r.body);
     assert_eq!(r.body["expiresIn"], "900");
@@ -177,14 +177,14 @@ fn rupiah(va: &Value) -> String {
     format!("{}.00", va["amount_idr"])
 }
 
-struct Market {
-    w: World,
-    vendor: String,
-    curator: String,
-    pp_b: String,
+pub(crate) struct Market {
+    pub(crate) w: World,
+    pub(crate) vendor: String,
+    pub(crate) curator: String,
+    pub(crate) pp_b: String,
 }
 
-async fn market(app: &TestApp) -> Market {
+pub(crate) async fn market(app: &TestApp) -> Market {
     let w = World::build(app).await;
     let curator = w.token("curator").to_owned();
     let (_, vendor) = app.approved_vendor(&curator, "jual@toko.test", "UD Tenun Ikat", "9120002000101").await;
@@ -194,7 +194,7 @@ async fn market(app: &TestApp) -> Market {
 }
 
 /// An order of satker A for `qty` of a product at `price`, taken all the way to its invoice.
-async fn invoiced(app: &TestApp, m: &Market, name: &str, price: i64, qty: i64) -> String {
+pub(crate) async fn invoiced(app: &TestApp, m: &Market, name: &str, price: i64, qty: i64) -> String {
     let body = json!({
         "name": name, "category_id": BATIK, "unit": "pcs", "unit_price_idr": price, "stock": 100,
         "local_content": { "certificate": "TKDN-77/2026", "tkdn_bp": 4500, "bmp_bp": 1000, "valid_until": "2030-01-01" },
@@ -477,7 +477,7 @@ async fn forged_stale_replayed_and_wrong_calls_get_their_codes_and_change_nothin
 }
 
 /// Pays `va` through the first bank.
-async fn pay(app: &TestApp, token: &str, va: &Value, request_id: &str) {
+pub(crate) async fn pay(app: &TestApp, token: &str, va: &Value, request_id: &str) {
     let r = call(app, PAYMENT, &honest(token), &pay_body(va, request_id, &rupiah(va))).await;
     assert_eq!(r.body["responseCode"], "2002500", "[{}] {}", app.name(), r.body);
 }

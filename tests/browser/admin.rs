@@ -233,3 +233,69 @@ async fn on_a_phone_without_javascript_an_administrator_adds_a_category_and_deac
         assert_ne!(refused.status, 200, "[{}] a deactivated user cannot log in", app.name());
     }
 }
+
+#[actix_web::test]
+async fn an_administrator_subscribes_a_system_to_webhooks_and_sees_its_secret_once() {
+    if !available() {
+        return;
+    }
+    for backend in backends() {
+        let app = TestApp::start(backend, Options::default()).await;
+        World::build(&app).await;
+
+        Browser::with(&app.base, Setup::default(), |b| async move {
+            b.login_with(ADMIN_EMAIL, ADMIN_PASSWORD, "/admin").await;
+            b.click_link("Webhook").await;
+            assert_eq!(b.h1().await, "Webhook");
+            assert!(b.text("main").await.contains("Belum ada langganan webhook."));
+            b.axe("the webhook page").await;
+
+            // A URL with a password in it: the message beside the field, the input kept.
+            b.fill("#url", "https://pengguna:rahasia@simda.test/pasar").await;
+            b.fill("#description", "SIMDA Keuangan").await;
+            b.click("form[action='/admin/webhook'] button[type=submit]").await;
+            assert!(b.exists(".error-summary a[href='#url']").await, "{}", b.text("main").await);
+            assert!(b.text("#url-galat").await.contains("tidak boleh memuat nama pengguna atau sandi"));
+            assert_eq!(b.value("#description").await, "SIMDA Keuangan", "the input is kept");
+            b.axe("the webhook form with errors").await;
+            // An unknown event: beside the events field.
+            b.fill("#url", "https://simda.test/pasar").await;
+            b.fill("#events", "order.*, pesanan.baru").await;
+            b.click("form[action='/admin/webhook'] button[type=submit]").await;
+            assert!(b.exists("#events-galat").await, "{}", b.text("main").await);
+
+            b.fill("#events", "order.*, payment.*").await;
+            b.click("form[action='/admin/webhook'] button[type=submit]").await;
+            assert_eq!(b.h1().await, "Langganan dibuat");
+            let secret = b.value("#rahasia").await;
+            assert!(secret.starts_with("whsec_") && secret.len() == 70, "{secret}");
+            assert!(b.text(".notice").await.contains("hanya ditampilkan sekali"));
+            b.axe("the webhook secret page").await;
+            b.screenshots("admin-webhook-rahasia").await;
+
+            b.click_link("Kembali ke daftar webhook").await;
+            let list = b.text("main table").await;
+            assert!(list.contains("https://simda.test/pasar") && list.contains("order.*, payment.*"), "{list}");
+            assert!(list.contains("Aktif") && list.contains("Belum pernah"), "{list}");
+            assert!(!b.text("main").await.contains(&secret), "the secret is not shown again");
+            b.screenshots("admin-webhook").await;
+
+            // Deactivated, then a new secret, shown once again.
+            b.click("form[action$='/status'] button[type=submit]").await;
+            assert!(b.text("main table").await.contains("Nonaktif"));
+            b.click("form[action$='/rahasia'] button[type=submit]").await;
+            assert_eq!(b.h1().await, "Rahasia baru");
+            assert_ne!(b.value("#rahasia").await, secret);
+
+            // The auditor reads the list, without forms; a PP gets the 403 page.
+            b.login_as("auditor@pasar.test", "/admin/webhook").await;
+            b.go("/admin/webhook").await;
+            assert!(b.text("main table").await.contains("https://simda.test/pasar"));
+            assert!(!b.exists("main form[method=post]").await, "no form for the auditor");
+            b.login_as("pp@sdn1.test", "/").await;
+            b.go("/admin/webhook").await;
+            assert_eq!(b.h1().await, "Akses ditolak");
+        })
+        .await;
+    }
+}

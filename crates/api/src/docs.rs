@@ -3,6 +3,7 @@
 
 use crate::{
     accounts, admin, calendar, catalog, documents, health, order_documents, orders, payments, problem, reports, vendors,
+    webhooks,
 };
 use actix_web::{web, HttpResponse};
 use utoipa::openapi::header::HeaderBuilder;
@@ -125,6 +126,14 @@ ending `_bp`; ids are UUID v7 strings; lists take `limit` and `cursor` and answe
         reports::red_flags,
         order_documents::pdf,
         order_documents::verify,
+        webhooks::event_types,
+        webhooks::create,
+        webhooks::list_subscriptions,
+        webhooks::get_subscription,
+        webhooks::update,
+        webhooks::delete,
+        webhooks::rotate_secret,
+        webhooks::ping,
     ),
     components(schemas(problem::Problem, pasar_core::FieldError)),
     modifiers(&BearerAuth, &ProblemResponses, &PageParameters),
@@ -136,7 +145,7 @@ ending `_bp`; ids are UUID v7 strings; lists take `limit` and `cursor` and answe
         (name = "vendors", description = "UMKM vendors: registration, profile, directory"),
         (name = "catalog", description = "Categories and products with their local content"),
         (name = "curation", description = "The curation desk: queue, claim, decisions, suspension"),
-        (name = "admin", description = "The operator's tools: the outbox and its dead letters"),
+        (name = "admin", description = "The operator's tools: the outbox and its dead letters, the audit log, webhook subscriptions"),
         (name = "calendar", description = "Working days: national holidays and cuti bersama"),
         (name = "orders", description = "E-purchasing: cart, checkout, budgets, orders from the PPK's approval to the invoice"),
         (name = "reports", description = "P3DN realisation against its targets, the order lines behind every figure, red flags"),

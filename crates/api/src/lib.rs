@@ -22,6 +22,7 @@ pub mod problem;
 pub mod reports;
 pub mod state;
 pub mod vendors;
+pub mod webhooks;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -80,7 +81,8 @@ pub fn app_with_pages(
                 .configure(orders::configure)
                 .configure(payments::configure)
                 .configure(reports::configure)
-                .configure(order_documents::configure),
+                .configure(order_documents::configure)
+                .configure(webhooks::configure),
         )
         .service(web::scope("/v1.0").configure(payments::configure_bank))
         .configure(pages)

@@ -18,6 +18,7 @@ pub mod password;
 pub mod service;
 pub mod store;
 pub mod token;
+pub mod webhooks;
 
 pub use error::AuthError;
 pub use jwt::JwtKeys;

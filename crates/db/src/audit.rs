@@ -169,7 +169,11 @@ fn head(conn: &mut DbConn) -> QueryResult<(i64, String)> {
 
 /// Appends an entry. Must run inside a write transaction (see the module's note on
 /// sealing: on SQLite the entry is sealed here, on PostgreSQL right after the commit).
+///
+/// An entry whose action is a webhook event also queues that event for its
+/// subscribers, in the same transaction ([`crate::webhook::fan_out`]).
 pub fn append(conn: &mut DbConn, now: DateTime<Utc>, entry: AuditEntry<'_>) -> QueryResult<()> {
+    crate::webhook::fan_out(conn, now, &entry)?;
     // Personal numbers are masked here, for every caller (see `crate::personal`).
     let before_json = personal::masked_json(entry.before, entry.entity_type, entry.entity_id);
     let after_json = personal::masked_json(entry.after, entry.entity_type, entry.entity_id);

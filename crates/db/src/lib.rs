@@ -22,6 +22,7 @@ pub mod search_queue;
 pub mod testing;
 pub mod time;
 pub mod tx;
+pub mod webhook;
 
 pub use conn::{Backend, DbConn, DbPool, DbUrl, MultiBackend, PooledConn};
 pub use error::DbError;

@@ -35,6 +35,8 @@ use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use diesel::prelude::*;
 
 pub const KIND_MAIL: &str = "mail";
+/// A signed HTTP POST to a webhook subscription (see [`crate::webhook`]).
+pub const KIND_WEBHOOK: &str = "webhook";
 
 /// Where a message is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

@@ -589,6 +589,24 @@ diesel::table! {
 
 diesel::joinable!(order_documents -> orders (order_id));
 
+diesel::table! {
+    webhook_subscriptions (id) {
+        id -> Text,
+        url -> Text,
+        description -> Text,
+        events -> Text,
+        secret -> Text,
+        active -> Bool,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        secret_rotated_at -> Timestamp,
+        last_attempt_at -> Nullable<Timestamp>,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     users,
@@ -626,4 +644,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     reconciliations,
     p3dn_lines,
     order_documents,
+    webhook_subscriptions,
 );

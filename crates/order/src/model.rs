@@ -211,4 +211,24 @@ mod tests {
             }
         }
     }
+
+    /// Every step of an order is a webhook event, and every `order.*` event is a step
+    /// (or checkout, or a re-issued virtual account): `docs/WEBHOOKS.md` lists them.
+    #[test]
+    fn every_order_action_is_a_webhook_event_type() {
+        use pasar_db::webhook::{is_event, EVENT_TYPES};
+        for a in Action::ALL {
+            assert!(is_event(&format!("order.{a}")), "order.{a} is missing from pasar_db::webhook::EVENT_TYPES");
+        }
+        let doc = include_str!("../../../docs/WEBHOOKS.md");
+        for (name, _) in EVENT_TYPES {
+            assert!(doc.contains(&format!("`{name}`")), "docs/WEBHOOKS.md lacks `{name}`");
+            if let Some(action) = name.strip_prefix("order.") {
+                assert!(
+                    Action::parse(action).is_ok() || ["checkout", "reissue_virtual_account"].contains(&action),
+                    "{name} is not an order action"
+                );
+            }
+        }
+    }
 }

@@ -10,6 +10,7 @@ pub mod files;
 pub mod mail;
 pub mod outbox;
 pub mod search;
+pub mod webhook;
 pub mod worker;
 
 use anyhow::Context;
@@ -242,8 +243,10 @@ impl Application {
             vendors: state.vendors.clone(),
             reminder_interval: Duration::from_secs(config.vendors.reminder_interval_secs),
         };
-        // Each kind of message has its deliverer here: webhooks and bank calls join mail.
-        let deliverers = outbox::Deliverers::default().with(mail::Mailer { transport, from });
+        // Each kind of message has its deliverer here: bank calls join mail and webhooks.
+        let deliverers = outbox::Deliverers::default()
+            .with(mail::Mailer { transport, from })
+            .with(webhook::WebhookDeliverer::new(pool.clone(), clock.clone())?);
         let outbox = outbox::start(pool.clone(), clock.clone(), deliverers, config.outbox_settings(), chores);
         let audit_sealer = audit_sealer(pool.clone());
         let search_worker = search::start(

@@ -1,5 +1,6 @@
 //! The administrator's pages: the organisation tree, users and their roles, categories,
-//! the holiday calendar, a satker's budgets, the outbox and the bank reconciliations.
+//! the holiday calendar, a satker's budgets, the outbox, the bank reconciliations and
+//! the webhook subscriptions.
 //! Auditors read the same pages without their forms. Every list and every form calls the
 //! same service function as the API; the services decide who may read and who may
 //! change, and their refusals become the 403/404 pages.
@@ -15,6 +16,7 @@ use pasar_auth::model::{OrgKind, Role};
 use pasar_auth::outbox::{self, Operator, OutboxFilter, OutboxStatus};
 use pasar_auth::service::{self, NewOrganization, NewUser, OrganizationFilter, OrganizationView, UserFilter};
 use pasar_auth::service::{SessionUser, UserChanges};
+use pasar_auth::webhooks;
 use pasar_catalog::service::CategoryInput;
 use pasar_core::page::PageRequest;
 use pasar_order::cart::{self, BudgetInput, BudgetLineInput};
@@ -40,7 +42,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(reconciliations))
                 .route(web::post().to(upload_statement)),
         )
-        .service(resource("/admin/rekonsiliasi/{id}").route(web::get().to(reconciliation)));
+        .service(resource("/admin/rekonsiliasi/{id}").route(web::get().to(reconciliation)))
+        .service(resource("/admin/webhook").route(web::get().to(webhooks)).route(web::post().to(add_webhook)))
+        .service(resource("/admin/webhook/{id}/status").route(web::post().to(webhook_status)))
+        .service(resource("/admin/webhook/{id}/rahasia").route(web::post().to(rotate_webhook_secret)))
+        .service(resource("/admin/webhook/{id}/uji").route(web::post().to(ping_webhook)))
+        .service(resource("/admin/webhook/{id}/hapus").route(web::post().to(remove_webhook)));
 }
 
 /// The header's links for administrators and auditors.
@@ -1208,6 +1215,197 @@ pub async fn reconciliation(ctx: Ctx, state: web::Data<AppState>, id: web::Path<
         days,
     };
     Ok(ctx.ok(&page))
+}
+
+// ---- webhooks ------------------------------------------------------------------------
+
+pub struct WebhookRow {
+    pub id: String,
+    pub url: String,
+    pub description: String,
+    pub events: String,
+    pub active: bool,
+    pub last_attempt: String,
+    pub last_outcome: String,
+    pub failing: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin_webhooks.html")]
+pub struct WebhooksPage<'a> {
+    pub ctx: &'a Ctx,
+    pub admin: bool,
+    pub errors: Errors,
+    pub rows: Vec<WebhookRow>,
+    pub event_types: Vec<(&'static str, &'static str)>,
+    pub url: String,
+    pub description: String,
+    pub events: String,
+    pub next: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin_webhook_secret.html")]
+pub struct WebhookSecretPage<'a> {
+    pub ctx: &'a Ctx,
+    pub url: String,
+    pub secret: String,
+    pub rotated: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct WebhookForm {
+    pub url: String,
+    pub description: String,
+    pub events: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ListQuery {
+    pub lanjut: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ActiveForm {
+    pub active: String,
+}
+
+/// The event types or prefixes typed in one box, separated by commas or spaces.
+fn event_list(raw: &str) -> Vec<String> {
+    raw.split(|c: char| c == ',' || c.is_whitespace()).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}
+
+async fn render_webhooks(
+    ctx: &Ctx,
+    state: &web::Data<AppState>,
+    cursor: &str,
+    form: WebhookForm,
+    errors: Errors,
+    status: StatusCode,
+) -> PageResult {
+    let actor = actor(ctx)?;
+    let req = page_request(cursor);
+    let page = state.run(move |conn| webhooks::list(conn, &actor, &req)).await.map_err(|e| ctx.fail(e))?;
+    let rows = page
+        .items
+        .iter()
+        .map(|s| WebhookRow {
+            id: s.id.clone(),
+            url: s.url.clone(),
+            description: s.description.clone(),
+            events: s.events.join(", "),
+            active: s.active,
+            last_attempt: s.last_attempt_at.as_ref().map(|t| ctx.date_time(t)).unwrap_or_default(),
+            last_outcome: match (&s.last_error, s.last_status) {
+                (Some(e), _) => e.clone(),
+                (None, Some(code)) => format!("HTTP {code}"),
+                (None, None) => String::new(),
+            },
+            failing: s.last_error.is_some(),
+        })
+        .collect();
+    let events =
+        if form.events.is_empty() && errors.is_empty() { "order.*, payment.*".to_owned() } else { form.events };
+    let view = WebhooksPage {
+        ctx,
+        admin: is_admin(ctx),
+        errors,
+        rows,
+        event_types: pasar_db::webhook::EVENT_TYPES.to_vec(),
+        url: form.url,
+        description: form.description,
+        events,
+        next: next_link("/admin/webhook", vec![], page.next_cursor),
+    };
+    Ok(ctx.page(status, &view))
+}
+
+/// `GET /admin/webhook`: the subscriptions of the pemda's other systems, how their
+/// latest delivery went, and (administrators) a form for a new one.
+pub async fn webhooks(ctx: Ctx, state: web::Data<AppState>, q: web::Query<ListQuery>) -> PageResult {
+    render_webhooks(&ctx, &state, &q.lanjut, WebhookForm::default(), Errors::none(), StatusCode::OK).await
+}
+
+/// `POST /admin/webhook`: subscribes a URL; the next page shows its secret, once.
+pub async fn add_webhook(ctx: Ctx, state: web::Data<AppState>, body: web::Bytes) -> PageResult {
+    let actor = actor(&ctx)?;
+    let form: WebhookForm = read_form(&body);
+    let input = webhooks::NewSubscription {
+        url: form.url.clone(),
+        events: event_list(&form.events),
+        description: Some(form.description.clone()),
+        active: Some(true),
+    };
+    let now = state.now();
+    match state.run(move |conn| webhooks::create(conn, now, &actor, input)).await {
+        Ok(made) => Ok(ctx.ok(&WebhookSecretPage {
+            ctx: &ctx,
+            url: made.subscription.url,
+            secret: made.secret,
+            rotated: false,
+        })),
+        Err(mut e) if is_form_error(&e) => {
+            // `events[2]` is the one box `events` here.
+            for fe in &mut e.errors {
+                if fe.field.starts_with("events[") {
+                    fe.field = "events".into();
+                }
+            }
+            let errors = Errors::from_service(
+                &ctx,
+                &e,
+                &[
+                    ("url", ctx.t("admin_webhook.url")),
+                    ("events", ctx.t("admin_webhook.events")),
+                    ("description", ctx.t("admin_webhook.description")),
+                ],
+            );
+            render_webhooks(&ctx, &state, "", form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(ctx.fail(e)),
+    }
+}
+
+/// `POST /admin/webhook/{id}/status`: `active=1` starts, `active=0` stops new events.
+pub async fn webhook_status(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> PageResult {
+    let actor = actor(&ctx)?;
+    let form: ActiveForm = read_form(&body);
+    let changes = webhooks::SubscriptionChanges { active: Some(form.active == "1"), ..Default::default() };
+    let (id, now) = (id.into_inner(), state.now());
+    state.run(move |conn| webhooks::update(conn, now, &actor, &id, changes)).await.map_err(|e| ctx.fail(e))?;
+    Ok(see_other("/admin/webhook"))
+}
+
+/// `POST /admin/webhook/{id}/rahasia`: a new secret, shown on the next page once.
+pub async fn rotate_webhook_secret(ctx: Ctx, state: web::Data<AppState>, id: web::Path<String>) -> PageResult {
+    let actor = actor(&ctx)?;
+    let (id, now) = (id.into_inner(), state.now());
+    let made = state.run(move |conn| webhooks::rotate_secret(conn, now, &actor, &id)).await.map_err(|e| ctx.fail(e))?;
+    Ok(ctx.ok(&WebhookSecretPage { ctx: &ctx, url: made.subscription.url, secret: made.secret, rotated: true }))
+}
+
+/// `POST /admin/webhook/{id}/uji`: queues a test event for this subscription.
+pub async fn ping_webhook(ctx: Ctx, state: web::Data<AppState>, id: web::Path<String>) -> PageResult {
+    let actor = actor(&ctx)?;
+    let (id, now) = (id.into_inner(), state.now());
+    state.run(move |conn| webhooks::ping(conn, now, &actor, &id)).await.map_err(|e| ctx.fail(e))?;
+    Ok(see_other("/admin/webhook"))
+}
+
+/// `POST /admin/webhook/{id}/hapus`: deletes the subscription.
+pub async fn remove_webhook(ctx: Ctx, state: web::Data<AppState>, id: web::Path<String>) -> PageResult {
+    let actor = actor(&ctx)?;
+    let (id, now) = (id.into_inner(), state.now());
+    state.run(move |conn| webhooks::delete(conn, now, &actor, &id)).await.map_err(|e| ctx.fail(e))?;
+    Ok(see_other("/admin/webhook"))
 }
 
 #[cfg(test)]
