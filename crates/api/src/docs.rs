@@ -2,8 +2,8 @@
 //! `/api/v1/openapi.json`, and a browsable page at `/api/docs/`.
 
 use crate::{
-    accounts, admin, calendar, catalog, documents, health, order_documents, orders, payments, problem, reports, vendors,
-    webhooks,
+    accounts, admin, calendar, catalog, documents, health, order_documents, orders, payments, problem, reports,
+    vendors, webhooks,
 };
 use actix_web::{web, HttpResponse};
 use utoipa::openapi::header::HeaderBuilder;

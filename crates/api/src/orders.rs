@@ -407,7 +407,10 @@ async fn decide_addendum(
         .ok()
         .filter(|v| (2..=10_000).contains(v))
         .ok_or_else(|| ApiError::not_found("No such addendum."))?;
-    act(state, &id, move |conn, st, id| flow::decide_addendum(conn, st.now(), &actor, id, version, accept)).await
+    act(state, &id, move |conn, st, id| {
+        flow::decide_addendum(conn, st.now(), st.orders.time_zone(), &actor, id, version, accept)
+    })
+    .await
 }
 
 /// The order's invoice: lines × agreed prices, PPN, PPh 22, what the bendahara pays and

@@ -78,11 +78,11 @@ pub async fn p3dn_report(
 ) -> Result<HttpResponse, ApiError> {
     let AuthUser(actor) = user;
     let (org, period, group_by) = query::<ReportParams>(&req)?.parse(&state)?;
-    let (targets, zone) = (state.reports.targets, state.orders.time_zone());
+    let targets = state.reports.targets;
     let report = state
         .run(move |conn| {
             let scope = p3dn::scope(conn, org.as_deref())?;
-            p3dn::report(conn, &actor, &targets, zone, &Query { scope, period, group_by })
+            p3dn::report(conn, &actor, &targets, &Query { scope, period, group_by })
         })
         .await?;
     Ok(HttpResponse::Ok().json(report))

@@ -607,6 +607,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    p3dn_daily (day, point, satker_id, vendor_id, category_id, budget_line, funding_source) {
+        day -> Integer,
+        point -> Integer,
+        satker_id -> Text,
+        vendor_id -> Text,
+        category_id -> Text,
+        budget_line -> Text,
+        funding_source -> Text,
+        pemda_id -> Text,
+        opd_id -> Text,
+        total_idr -> BigInt,
+        pdn_idr -> BigInt,
+        umkk_idr -> BigInt,
+        local_idr -> BigInt,
+        tkdn_idr_bp -> BigInt,
+        orders -> BigInt,
+        category_orders -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     users,
@@ -643,6 +664,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     snap_external_ids,
     reconciliations,
     p3dn_lines,
+    p3dn_daily,
     order_documents,
     webhook_subscriptions,
 );

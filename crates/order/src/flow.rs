@@ -322,7 +322,7 @@ pub fn approve(
             row.sp_signed_at = Some(to_db(now));
             row.sp_signature = Some(signature.to_string());
             row.due_at = Some(vendor_due);
-            store::project_p3dn(conn, row, &lines, None)?;
+            store::project_p3dn(conn, settings.time_zone(), row, &lines, None)?;
             documents::register(conn, &row.id, DocumentKind::SuratPesanan, &sha, &number, now, row.total_idr)?;
             notify::send(
                 conn,
@@ -840,6 +840,7 @@ pub fn propose_addendum(
 pub fn decide_addendum(
     conn: &mut DbConn,
     now: DateTime<Utc>,
+    zone: pasar_core::Zone,
     actor: &Actor,
     id: &str,
     version: i32,
@@ -907,7 +908,7 @@ pub fn decide_addendum(
                     row.delivery_date = d.to_owned();
                 }
                 row.version += 1;
-                store::project_p3dn(conn, row, &lines, None)?;
+                store::project_p3dn(conn, zone, row, &lines, None)?;
             }
             let verdict = if accept { "diterima / accepted" } else { "ditolak / rejected" };
             notify::send(
@@ -1046,6 +1047,7 @@ pub fn request_payment(
 pub fn settle(
     conn: &mut DbConn,
     now: DateTime<Utc>,
+    zone: pasar_core::Zone,
     id: &str,
     detail: serde_json::Value,
 ) -> Result<OrderView, OrderError> {
@@ -1059,7 +1061,7 @@ pub fn settle(
             |_| Ok(()),
             |conn, row| {
                 let lines = store::lines(conn, &row.id)?;
-                store::project_p3dn(conn, row, &lines, Some(to_db(now)))?;
+                store::project_p3dn(conn, zone, row, &lines, Some(to_db(now)))?;
                 let number = row.invoice_number.clone().unwrap_or_default();
                 notify::send(
                 conn,

@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use pasar_db::schema::{
     addenda, budgets, cart_lines, negotiation_rounds, number_sequences, order_documents, order_lines, orders,
-    organizations, p3dn_lines, shipments,
+    organizations, p3dn_daily, p3dn_lines, shipments,
 };
 use pasar_db::DbConn;
 
@@ -426,12 +426,158 @@ pub fn insert_p3dn(conn: &mut DbConn, rows: &[P3dnRow]) -> QueryResult<()> {
     Ok(())
 }
 
-/// Rewrites the P3DN rows of a signed order from the order and its (frozen) lines: at
-/// the Surat Pesanan, after an accepted addendum, and at payment, when `paid_at` is
-/// given. An order without a Surat Pesanan has none. The caller's transaction holds the
-/// order's lock.
+/// A day's sums of P3DN lines at one point and place (see the `p3dn_daily` migration).
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = p3dn_daily)]
+pub struct DailyRow {
+    pub day: i32,
+    pub point: i32,
+    pub satker_id: String,
+    pub vendor_id: String,
+    pub category_id: String,
+    pub budget_line: String,
+    pub funding_source: String,
+    pub pemda_id: String,
+    pub opd_id: String,
+    pub total_idr: i64,
+    pub pdn_idr: i64,
+    pub umkk_idr: i64,
+    pub local_idr: i64,
+    pub tkdn_idr_bp: i64,
+    pub orders: i64,
+    pub category_orders: i64,
+}
+
+/// Points of [`DailyRow::point`].
+pub const COMMITTED: i32 = 0;
+pub const REALISED: i32 = 1;
+
+/// The local day of `at` as days since 1970-01-01, the key of [`DailyRow::day`].
+pub fn day_number(zone: pasar_core::Zone, at: NaiveDateTime) -> i32 {
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    (zone.date(at.and_utc()) - epoch).num_days() as i32
+}
+
+/// What `rows` add to the daily sums, `sign` = -1 to take them away.
+pub fn daily_of(zone: pasar_core::Zone, rows: &[P3dnRow], sign: i64) -> Vec<DailyRow> {
+    let mut out: std::collections::BTreeMap<(i32, i32, &str, &str, &str, &str, &str), DailyRow> =
+        std::collections::BTreeMap::new();
+    for r in rows {
+        let points = [(COMMITTED, Some(r.committed_at), r.committed_idr), (REALISED, r.realised_at, r.realised_idr)];
+        for (point, at, value) in points {
+            let Some(at) = at else { continue };
+            let day = day_number(zone, at);
+            let key = (day, point, &*r.satker_id, &*r.vendor_id, &*r.category_id, &*r.budget_line, &*r.funding_source);
+            let d = out.entry(key).or_insert_with(|| DailyRow {
+                day,
+                point,
+                satker_id: r.satker_id.clone(),
+                vendor_id: r.vendor_id.clone(),
+                category_id: r.category_id.clone(),
+                budget_line: r.budget_line.clone(),
+                funding_source: r.funding_source.clone(),
+                pemda_id: r.pemda_id.clone(),
+                opd_id: r.opd_id.clone(),
+                total_idr: 0,
+                pdn_idr: 0,
+                umkk_idr: 0,
+                local_idr: 0,
+                tkdn_idr_bp: 0,
+                orders: 0,
+                category_orders: 0,
+            });
+            let v = sign * value;
+            d.total_idr += v;
+            d.pdn_idr += if r.pdn { v } else { 0 };
+            d.umkk_idr += if r.umkk { v } else { 0 };
+            d.local_idr += if r.local_vendor { v } else { 0 };
+            d.tkdn_idr_bp += v * i64::from(r.tkdn_bp);
+            d.orders += sign * i64::from(r.order_first);
+            d.category_orders += sign * i64::from(r.category_first);
+        }
+    }
+    out.into_values().collect()
+}
+
+/// Adds `rows` to the daily sums (a row not there yet is inserted).
+pub fn add_daily(conn: &mut DbConn, rows: &[DailyRow]) -> QueryResult<()> {
+    use diesel::upsert::excluded;
+    use p3dn_daily::dsl as d;
+    macro_rules! upsert {
+        ($c:expr, $values:expr) => {
+            diesel::insert_into(d::p3dn_daily)
+                .values($values)
+                .on_conflict((
+                    d::day,
+                    d::point,
+                    d::satker_id,
+                    d::vendor_id,
+                    d::category_id,
+                    d::budget_line,
+                    d::funding_source,
+                ))
+                .do_update()
+                .set((
+                    d::total_idr.eq(d::total_idr + excluded(d::total_idr)),
+                    d::pdn_idr.eq(d::pdn_idr + excluded(d::pdn_idr)),
+                    d::umkk_idr.eq(d::umkk_idr + excluded(d::umkk_idr)),
+                    d::local_idr.eq(d::local_idr + excluded(d::local_idr)),
+                    d::tkdn_idr_bp.eq(d::tkdn_idr_bp + excluded(d::tkdn_idr_bp)),
+                    d::orders.eq(d::orders + excluded(d::orders)),
+                    d::category_orders.eq(d::category_orders + excluded(d::category_orders)),
+                ))
+                .execute($c)
+        };
+    }
+    match conn {
+        // PostgreSQL takes many rows per statement; diesel builds SQLite's upserts a row
+        // at a time (cheap inside the caller's transaction).
+        DbConn::Pg(c) => {
+            for chunk in rows.chunks(1_000) {
+                upsert!(c, chunk)?;
+            }
+        }
+        DbConn::Sqlite(c) => {
+            for row in rows {
+                upsert!(c, row)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Sums every P3DN line into the daily table when it is empty and lines exist: orders
+/// signed before the daily sums existed. Gives how many lines were summed.
+pub fn rebuild_p3dn_daily(conn: &mut DbConn, zone: pasar_core::Zone) -> QueryResult<usize> {
+    if p3dn_daily::table.select(p3dn_daily::day).first::<i32>(conn).optional()?.is_some() {
+        return Ok(0);
+    }
+    let (mut after, mut summed) = ((String::new(), 0), 0);
+    loop {
+        let rows: Vec<P3dnRow> = p3dn_lines::table
+            .filter(
+                p3dn_lines::order_id
+                    .gt(after.0.clone())
+                    .or(p3dn_lines::order_id.eq(after.0.clone()).and(p3dn_lines::line_no.gt(after.1))),
+            )
+            .order((p3dn_lines::order_id.asc(), p3dn_lines::line_no.asc()))
+            .limit(10_000)
+            .select(P3dnRow::as_select())
+            .load(conn)?;
+        let Some(last) = rows.last() else { return Ok(summed) };
+        after = (last.order_id.clone(), last.line_no);
+        summed += rows.len();
+        add_daily(conn, &daily_of(zone, &rows, 1))?;
+    }
+}
+
+/// Rewrites the P3DN rows of a signed order from the order and its (frozen) lines, and
+/// moves the daily sums with them: at the Surat Pesanan, after an accepted addendum, and
+/// at payment, when `paid_at` is given. An order without a Surat Pesanan has none. The
+/// caller's transaction holds the order's lock.
 pub fn project_p3dn(
     conn: &mut DbConn,
+    zone: pasar_core::Zone,
     row: &OrderRow,
     lines: &[LineRow],
     paid_at: Option<NaiveDateTime>,
@@ -439,19 +585,16 @@ pub fn project_p3dn(
     if row.sp_signed_at.is_none() {
         return Ok(());
     }
-    let paid_at = match paid_at {
-        Some(at) => Some(at),
-        None => p3dn_lines::table
-            .filter(p3dn_lines::order_id.eq(&row.id))
-            .select(p3dn_lines::realised_at)
-            .first::<Option<NaiveDateTime>>(conn)
-            .optional()?
-            .flatten(),
-    };
+    let old: Vec<P3dnRow> =
+        p3dn_lines::table.filter(p3dn_lines::order_id.eq(&row.id)).select(P3dnRow::as_select()).load(conn)?;
+    let paid_at = paid_at.or_else(|| old.first().and_then(|r| r.realised_at));
     let (opd_id, pemda_id) = opd_and_pemda(conn, &row.satker_id)?;
     let rows = p3dn_rows(row, lines, &P3dnPlace { opd_id: &opd_id, pemda_id: &pemda_id, paid_at });
     diesel::delete(p3dn_lines::table.filter(p3dn_lines::order_id.eq(&row.id))).execute(conn)?;
-    insert_p3dn(conn, &rows)
+    insert_p3dn(conn, &rows)?;
+    let mut change = daily_of(zone, &old, -1);
+    change.extend(daily_of(zone, &rows, 1));
+    add_daily(conn, &change)
 }
 
 /// Inserts many orders and their lines at once (generated history: see [`crate::bulk`]).

@@ -399,7 +399,7 @@ pub fn handle(
         }
         let reply = match service {
             INQUIRY => inquiry(conn, now, &prefix, &request)?,
-            PAYMENT => payment(conn, now, &prefix, &request)?,
+            PAYMENT => payment(conn, now, settings.zone, &prefix, &request)?,
             _ => status(conn, &prefix, &request)?,
         };
         store::answer_external_id(
@@ -525,7 +525,13 @@ fn already_paid(va: &VaRow, payment_id: &str) -> SnapReply {
     SnapReply::error(404, PAYMENT, 14, "Paid Bill")
 }
 
-fn payment(conn: &mut DbConn, now: DateTime<Utc>, prefix: &str, request: &Value) -> Result<SnapReply, PaymentError> {
+fn payment(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    zone: pasar_core::Zone,
+    prefix: &str,
+    request: &Value,
+) -> Result<SnapReply, PaymentError> {
     let parsed = va_of(request, PAYMENT).and_then(|n| {
         let id = request_id(request, PAYMENT, "paymentRequestId")?;
         let paid = amount_of(request, PAYMENT, "paidAmount")?;
@@ -580,6 +586,7 @@ fn payment(conn: &mut DbConn, now: DateTime<Utc>, prefix: &str, request: &Value)
     pasar_order::flow::settle(
         conn,
         now,
+        zone,
         &va.order_id,
         json!({
             "virtual_account_no": va.va_number, "amount_idr": paid, "payment_request_id": payment_id,

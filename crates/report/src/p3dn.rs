@@ -322,6 +322,8 @@ struct GroupRow {
 pub(crate) enum Bind {
     At(NaiveDateTime),
     Text(String),
+    /// A local day as days since 1970-01-01.
+    Day(i32),
 }
 
 /// Builds SQL text with placeholders in each engine's form (`$n` or `?`), bound in order.
@@ -369,6 +371,7 @@ macro_rules! load_sql {
             q = match b {
                 Bind::At(t) => q.bind::<Timestamp, _>(*t),
                 Bind::Text(s) => q.bind::<Text, _>(s.clone()),
+                Bind::Day(d) => q.bind::<diesel::sql_types::Integer, _>(*d),
             };
         }
         q.load::<$row>($c)
@@ -376,41 +379,33 @@ macro_rules! load_sql {
 }
 pub(crate) use load_sql;
 
-/// `1` where the point's time lies in `[start, end)`, else `0`.
-fn within(sql: &mut Sql, column: &str, start: NaiveDateTime, end: NaiveDateTime) {
-    sql.push(&format!("CASE WHEN {column} >= ")).bind(Bind::At(start));
-    sql.push(&format!(" AND {column} < ")).bind(Bind::At(end)).push(" THEN 1 ELSE 0 END");
-}
-
-fn scan(conn: &mut DbConn, q: &Query, zone: Zone, by: Option<Dimension>) -> Result<Vec<GroupRow>, ReportError> {
-    let (start, end) = q.period.bounds(zone);
+fn scan(conn: &mut DbConn, q: &Query, by: Option<Dimension>) -> Result<Vec<GroupRow>, ReportError> {
     let key = by.map(Dimension::column).unwrap_or("''");
-    let first = if by == Some(Dimension::Category) { "category_first" } else { "order_first" };
-    let mut sql = Sql::new(conn);
-    let sums = |p: &str, v: &str| {
+    let orders = if by == Some(Dimension::Category) { "category_orders" } else { "orders" };
+    let sums = |p: &str, point: i32| {
+        let at = |column: &str| format!("CAST(SUM(CASE WHEN point = {point} THEN {column} ELSE 0 END) AS BIGINT)");
         format!(
-            "CAST(SUM({p} * {v}) AS BIGINT) AS {p}_total, \
-             CAST(SUM(CASE WHEN pdn THEN {p} * {v} ELSE 0 END) AS BIGINT) AS {p}_pdn, \
-             CAST(SUM(CASE WHEN umkk THEN {p} * {v} ELSE 0 END) AS BIGINT) AS {p}_umkk, \
-             CAST(SUM(CASE WHEN local_vendor THEN {p} * {v} ELSE 0 END) AS BIGINT) AS {p}_local, \
-             CAST(SUM({p} * {v} * tkdn_bp) AS BIGINT) AS {p}_tkdn, \
-             CAST(SUM(CASE WHEN {first} THEN {p} ELSE 0 END) AS BIGINT) AS {p}_orders"
+            "{} AS {p}_total, {} AS {p}_pdn, {} AS {p}_umkk, {} AS {p}_local, {} AS {p}_tkdn, {} AS {p}_orders",
+            at("total_idr"),
+            at("pdn_idr"),
+            at("umkk_idr"),
+            at("local_idr"),
+            at("tkdn_idr_bp"),
+            at(orders),
         )
     };
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    let day = |d: NaiveDate| (d - epoch).num_days() as i32;
+    let mut sql = Sql::new(conn);
     sql.push(&format!(
-        "SELECT k AS key, vendor_id, {}, {} FROM (SELECT {key} AS k, vendor_id, committed_idr, realised_idr, \
-         tkdn_bp, pdn, umkk, local_vendor, {first}, ",
-        sums("c", "committed_idr"),
-        sums("r", "realised_idr"),
+        "SELECT {key} AS key, vendor_id, {}, {} FROM p3dn_daily WHERE ",
+        sums("c", pasar_order::store::COMMITTED),
+        sums("r", pasar_order::store::REALISED),
     ));
-    within(&mut sql, "committed_at", start, end);
-    sql.push(" AS c, ");
-    within(&mut sql, "realised_at", start, end);
-    sql.push(" AS r FROM p3dn_lines WHERE ");
     sql.scope(&q.scope);
-    sql.push("((committed_at >= ").bind(Bind::At(start)).push(" AND committed_at < ").bind(Bind::At(end));
-    sql.push(") OR (realised_at >= ").bind(Bind::At(start)).push(" AND realised_at < ").bind(Bind::At(end));
-    sql.push(")) ) lines GROUP BY k, vendor_id");
+    sql.push("day >= ").bind(Bind::Day(day(q.period.from)));
+    sql.push(" AND day <= ").bind(Bind::Day(day(q.period.to)));
+    sql.push(&format!(" GROUP BY {key}, vendor_id"));
     Ok(pasar_db::per_backend!(conn, |c| load_sql!(c, sql, GroupRow))?)
 }
 
@@ -482,21 +477,15 @@ fn may_read(actor: &Actor) -> Result<(), ReportError> {
 }
 
 /// The report `q` asks for, read by `actor`.
-pub fn report(
-    conn: &mut DbConn,
-    actor: &Actor,
-    targets: &Targets,
-    zone: Zone,
-    q: &Query,
-) -> Result<Report, ReportError> {
+pub fn report(conn: &mut DbConn, actor: &Actor, targets: &Targets, q: &Query) -> Result<Report, ReportError> {
     may_read(actor)?;
-    compute(conn, targets, zone, q)
+    compute(conn, targets, q)
 }
 
 /// The report without a reader's rights: for the public dashboard, which shows only
 /// what [`report`] would, by pemda and OPD.
-pub fn compute(conn: &mut DbConn, targets: &Targets, zone: Zone, q: &Query) -> Result<Report, ReportError> {
-    let rows = scan(conn, q, zone, q.group_by)?;
+pub fn compute(conn: &mut DbConn, targets: &Targets, q: &Query) -> Result<Report, ReportError> {
+    let rows = scan(conn, q, q.group_by)?;
     let (mut committed, mut realised) = (Sums::default(), Sums::default());
     let (mut c_vendors, mut r_vendors) = (BTreeSet::new(), BTreeSet::new());
     let mut groups: BTreeMap<String, (Sums, Sums)> = BTreeMap::new();
@@ -518,7 +507,7 @@ pub fn compute(conn: &mut DbConn, targets: &Targets, zone: Zone, q: &Query) -> R
     committed.vendors = c_vendors.len() as i64;
     realised.vendors = r_vendors.len() as i64;
     (committed.orders, realised.orders) = if q.group_by == Some(Dimension::Category) {
-        order_counts(conn, q, zone)?
+        order_counts(conn, q)?
     } else {
         (groups.values().map(|g| g.0.orders).sum(), groups.values().map(|g| g.1.orders).sum())
     };
@@ -554,8 +543,8 @@ pub fn compute(conn: &mut DbConn, targets: &Targets, zone: Zone, q: &Query) -> R
 
 /// Orders at each point, counted by their first lines (for a breakdown by category,
 /// whose groups count an order once per category).
-fn order_counts(conn: &mut DbConn, q: &Query, zone: Zone) -> Result<(i64, i64), ReportError> {
-    let rows = scan(conn, q, zone, None)?;
+fn order_counts(conn: &mut DbConn, q: &Query) -> Result<(i64, i64), ReportError> {
+    let rows = scan(conn, q, None)?;
     Ok((rows.iter().map(|r| r.c_orders).sum(), rows.iter().map(|r| r.r_orders).sum()))
 }
 

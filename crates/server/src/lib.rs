@@ -204,6 +204,14 @@ impl Application {
             );
         }
         let vendors = Arc::new(config.vendor_settings());
+        // Orders signed before the daily P3DN sums existed are summed once, in the
+        // marketplace's time zone, all or nothing.
+        let summed = pasar_db::write_tx(&mut *pool.get()?, |conn| {
+            pasar_order::store::rebuild_p3dn_daily(conn, vendors.time_zone)
+        })?;
+        if summed > 0 {
+            tracing::info!(lines = summed, "summed earlier P3DN lines by day");
+        }
         let state = AppState {
             pool: pool.clone(),
             keys,

@@ -331,14 +331,14 @@ async fn public_report(
         Ok(p) => p,
         Err(errors) => return Ok((errors, None)),
     };
-    let (targets, zone) = (state.reports.targets, state.orders.time_zone());
+    let targets = state.reports.targets;
     let report = state
         .run(move |conn| {
             let scope = p3dn::scope(conn, org.as_deref())?;
             if scope.kind == "satker" {
                 return Err(ReportError::NotFound("OPD"));
             }
-            p3dn::compute(conn, &targets, zone, &Query { scope, period, group_by: Some(group_by) })
+            p3dn::compute(conn, &targets, &Query { scope, period, group_by: Some(group_by) })
         })
         .await;
     match report {
@@ -432,12 +432,12 @@ pub async fn report_page(ctx: Ctx, state: web::Data<AppState>, q: web::Query<Rep
         Err(e) => errors = e,
         Ok(period) => {
             let actor = ctx.require_user()?.actor.clone();
-            let (targets, zone) = (state.reports.targets, state.orders.time_zone());
+            let targets = state.reports.targets;
             let (org, group_by) = ((!form.org.is_empty()).then(|| form.org.clone()), form.group_by());
             let got = state
                 .run(move |conn| {
                     let scope = p3dn::scope(conn, org.as_deref())?;
-                    p3dn::report(conn, &actor, &targets, zone, &Query { scope, period, group_by })
+                    p3dn::report(conn, &actor, &targets, &Query { scope, period, group_by })
                 })
                 .await;
             match got {

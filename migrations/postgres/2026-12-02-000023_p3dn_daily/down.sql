@@ -1,0 +1,1 @@
+DROP TABLE p3dn_daily;
