@@ -116,7 +116,7 @@ pub fn seed_orders(
             }
             store::insert_orders(conn, &rows, &lines)?;
             store::insert_p3dn(conn, &p3dn)?;
-            store::add_daily(conn, &store::daily_of(zone, &p3dn, 1))?;
+            store::add_daily(conn, &store::daily_of(zone, &[(&p3dn, 1)]))?;
             audit::append(
                 conn,
                 now,

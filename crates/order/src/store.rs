@@ -458,11 +458,12 @@ pub fn day_number(zone: pasar_core::Zone, at: NaiveDateTime) -> i32 {
     (zone.date(at.and_utc()) - epoch).num_days() as i32
 }
 
-/// What `rows` add to the daily sums, `sign` = -1 to take them away.
-pub fn daily_of(zone: pasar_core::Zone, rows: &[P3dnRow], sign: i64) -> Vec<DailyRow> {
+/// What sets of rows add to the daily sums, each with its sign (-1 to take it away),
+/// one row per key (PostgreSQL refuses an upsert that meets one key twice).
+pub fn daily_of(zone: pasar_core::Zone, sets: &[(&[P3dnRow], i64)]) -> Vec<DailyRow> {
     let mut out: std::collections::BTreeMap<(i32, i32, &str, &str, &str, &str, &str), DailyRow> =
         std::collections::BTreeMap::new();
-    for r in rows {
+    for (r, sign) in sets.iter().flat_map(|(rows, sign)| rows.iter().map(move |r| (r, *sign))) {
         let points = [(COMMITTED, Some(r.committed_at), r.committed_idr), (REALISED, r.realised_at, r.realised_idr)];
         for (point, at, value) in points {
             let Some(at) = at else { continue };
@@ -567,7 +568,7 @@ pub fn rebuild_p3dn_daily(conn: &mut DbConn, zone: pasar_core::Zone) -> QueryRes
         let Some(last) = rows.last() else { return Ok(summed) };
         after = (last.order_id.clone(), last.line_no);
         summed += rows.len();
-        add_daily(conn, &daily_of(zone, &rows, 1))?;
+        add_daily(conn, &daily_of(zone, &[(&rows, 1)]))?;
     }
 }
 
@@ -592,9 +593,7 @@ pub fn project_p3dn(
     let rows = p3dn_rows(row, lines, &P3dnPlace { opd_id: &opd_id, pemda_id: &pemda_id, paid_at });
     diesel::delete(p3dn_lines::table.filter(p3dn_lines::order_id.eq(&row.id))).execute(conn)?;
     insert_p3dn(conn, &rows)?;
-    let mut change = daily_of(zone, &old, -1);
-    change.extend(daily_of(zone, &rows, 1));
-    add_daily(conn, &change)
+    add_daily(conn, &daily_of(zone, &[(&old, -1), (&rows, 1)]))
 }
 
 /// Inserts many orders and their lines at once (generated history: see [`crate::bulk`]).

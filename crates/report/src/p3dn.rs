@@ -405,7 +405,11 @@ fn scan(conn: &mut DbConn, q: &Query, by: Option<Dimension>) -> Result<Vec<Group
     sql.scope(&q.scope);
     sql.push("day >= ").bind(Bind::Day(day(q.period.from)));
     sql.push(" AND day <= ").bind(Bind::Day(day(q.period.to)));
-    sql.push(&format!(" GROUP BY {key}, vendor_id"));
+    // (PostgreSQL refuses a constant in GROUP BY.)
+    match by {
+        Some(_) => sql.push(&format!(" GROUP BY {key}, vendor_id")),
+        None => sql.push(" GROUP BY vendor_id"),
+    };
     Ok(pasar_db::per_backend!(conn, |c| load_sql!(c, sql, GroupRow))?)
 }
 
