@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations, at
 //! `/api/v1/openapi.json`, and a browsable page at `/api/docs/`.
 
-use crate::{accounts, admin, calendar, catalog, documents, health, orders, payments, problem, vendors};
+use crate::{accounts, admin, calendar, catalog, documents, health, ocds, orders, payments, problem, vendors};
 use actix_web::{web, HttpResponse};
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{Operation, ParameterIn};
@@ -118,6 +118,9 @@ ending `_bp`; ids are UUID v7 strings; lists take `limit` and `cursor` and answe
         payments::create_reconciliation,
         payments::list_reconciliations,
         payments::get_reconciliation,
+        ocds::releases,
+        ocds::record,
+        ocds::extension_file,
     ),
     components(schemas(problem::Problem, pasar_core::FieldError)),
     modifiers(&BearerAuth, &ProblemResponses, &PageParameters),
@@ -132,6 +135,7 @@ ending `_bp`; ids are UUID v7 strings; lists take `limit` and `cursor` and answe
         (name = "admin", description = "The operator's tools: the outbox and its dead letters"),
         (name = "calendar", description = "Working days: national holidays and cuti bersama"),
         (name = "orders", description = "E-purchasing: cart, checkout, budgets, orders from the PPK's approval to the invoice"),
+        (name = "ocds", description = "Open contracting (OCDS 1.1): the public feed of releases and records, and Pasar's extension"),
     )
 )]
 pub struct ApiDoc;

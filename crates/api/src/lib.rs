@@ -15,6 +15,7 @@ pub mod extract;
 pub mod health;
 pub mod idempotency;
 pub mod middleware;
+pub mod ocds;
 pub mod orders;
 pub mod payments;
 pub mod problem;
@@ -76,7 +77,8 @@ pub fn app_with_pages(
                 .configure(admin::configure)
                 .configure(calendar::configure)
                 .configure(orders::configure)
-                .configure(payments::configure),
+                .configure(payments::configure)
+                .configure(ocds::configure),
         )
         .service(web::scope("/v1.0").configure(payments::configure_bank))
         .configure(pages)
