@@ -41,14 +41,16 @@ pub mod extension {
     pub const README: &str = include_str!("../../../ocds/extension/README.md");
     pub const PDN_CLASS_CSV: &str = include_str!("../../../ocds/extension/codelists/pdnClass.csv");
     pub const VENDOR_SCALE_CSV: &str = include_str!("../../../ocds/extension/codelists/vendorScale.csv");
+    pub const PARTY_SCALE_CSV: &str = include_str!("../../../ocds/extension/codelists/partyScale.csv");
 
     /// `(path under the extension's folder, content type, content)`.
-    pub const FILES: [(&str, &str, &str); 5] = [
+    pub const FILES: [(&str, &str, &str); 6] = [
         ("extension.json", "application/json", EXTENSION_JSON),
         ("release-schema.json", "application/json", RELEASE_SCHEMA),
         ("README.md", "text/markdown; charset=utf-8", README),
         ("codelists/pdnClass.csv", "text/csv; charset=utf-8", PDN_CLASS_CSV),
         ("codelists/vendorScale.csv", "text/csv; charset=utf-8", VENDOR_SCALE_CSV),
+        ("codelists/partyScale.csv", "text/csv; charset=utf-8", PARTY_SCALE_CSV),
     ];
 
     /// Where the extension is served, below the public URL.
