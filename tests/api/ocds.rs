@@ -157,10 +157,7 @@ async fn each_event_of_an_order_is_a_release_and_the_record_compiles() {
         app.post(&format!("{o}/receipt"), Some(&ppk), receipt).await.expect(200);
         app.post(&format!("{o}/bast"), Some(&ppk), json!({ "bast_number": "BAST-RAHASIA-1" })).await.expect(200);
         app.post(&format!("{o}/bast/countersign"), Some(&vendor), json!({})).await.expect(200);
-        let va = app
-            .post(&format!("{o}/virtual-account"), Some(m.w.token("bendahara")), json!({}))
-            .await
-            .expect(201);
+        let va = app.post(&format!("{o}/virtual-account"), Some(m.w.token("bendahara")), json!({})).await.expect(201);
         let number = va["virtual_account_no"].as_str().unwrap().to_owned();
         let amount = va["amount_idr"].as_i64().unwrap();
         assert_eq!(bank.pay(&app, &number, amount).await["responseCode"], "2002500");
@@ -287,8 +284,11 @@ async fn bad_parameters_are_named_and_the_extension_is_served() {
             assert_eq!(body["errors"][0]["field"], field, "[{}] {query}: {body}", app.name());
         }
         app.get(&format!("{feed}?since=2026-12-01T00:00:00Z&limit=5"), None).await.expect(200);
-        for ocid in ["nope", "ocds-pasar0-0193a000-0000-7000-8000-000000000031", "ocds-zzzzzz-0193a000-0000-7000-8000-000000000031"]
-        {
+        for ocid in [
+            "nope",
+            "ocds-pasar0-0193a000-0000-7000-8000-000000000031",
+            "ocds-zzzzzz-0193a000-0000-7000-8000-000000000031",
+        ] {
             app.get(&format!("/api/v1/ocds/records/{ocid}"), None).await.expect_problem(404, "not_found");
         }
 

@@ -313,13 +313,7 @@ const STAMP: &str = "%Y-%m-%dT%H:%M:%S%.f";
 
 impl Position {
     fn encode(&self) -> String {
-        encode_cursor(&format!(
-            "{}|{}|{}|{}",
-            self.at.format(STAMP),
-            self.order_id,
-            self.kind as u8,
-            self.seq
-        ))
+        encode_cursor(&format!("{}|{}|{}|{}", self.at.format(STAMP), self.order_id, self.kind as u8, self.seq))
     }
 
     fn decode(key: &str) -> Option<Position> {
@@ -407,7 +401,9 @@ fn contracts_after(conn: &mut DbConn, b: &Bounds<'_>) -> QueryResult<Vec<Event>>
     .load(conn)?;
     Ok(rows
         .into_iter()
-        .filter_map(|(at, id)| Some(Event { at: at?, order_id: id, kind: Kind::Contract, seq: String::new(), amount: 0 }))
+        .filter_map(|(at, id)| {
+            Some(Event { at: at?, order_id: id, kind: Kind::Contract, seq: String::new(), amount: 0 })
+        })
         .collect())
 }
 
@@ -618,8 +614,7 @@ struct Loaded {
 
 fn load(conn: &mut DbConn, ids: &BTreeSet<String>) -> QueryResult<Loaded> {
     let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-    let order_rows: Vec<OrderLite> =
-        orders::table.filter(orders::id.eq_any(&ids)).select(ORDER_COLUMNS).load(conn)?;
+    let order_rows: Vec<OrderLite> = orders::table.filter(orders::id.eq_any(&ids)).select(ORDER_COLUMNS).load(conn)?;
     let mut lines: HashMap<String, Vec<LineLite>> = HashMap::new();
     let line_rows: Vec<LineLite> = order_lines::table
         .filter(order_lines::order_id.eq_any(&ids))
@@ -659,10 +654,8 @@ fn load(conn: &mut DbConn, ids: &BTreeSet<String>) -> QueryResult<Loaded> {
             addenda_of.entry(a.order_id.clone()).or_default().push(a);
         }
         // The values an addendum replaced are those of the signed Surat Pesanan.
-        let texts: Vec<(String, Option<String>)> = orders::table
-            .filter(orders::id.eq_any(&amended))
-            .select((orders::id, orders::sp_content))
-            .load(conn)?;
+        let texts: Vec<(String, Option<String>)> =
+            orders::table.filter(orders::id.eq_any(&amended)).select((orders::id, orders::sp_content)).load(conn)?;
         signed_text.extend(texts.into_iter().filter_map(|(id, t)| Some((id, t?))));
     }
     // The satkers with their OPD and pemda, and the vendors.
@@ -830,7 +823,8 @@ fn items(f: &OrderFacts, stage: &Stage) -> Value {
                 "umkk": l.umkk,
                 "localVendor": l.local_vendor,
             });
-            let certificate = serde_json::from_str::<CertificateOnly>(&l.facts_json).ok().and_then(|c| c.tkdn_certificate);
+            let certificate =
+                serde_json::from_str::<CertificateOnly>(&l.facts_json).ok().and_then(|c| c.tkdn_certificate);
             if let Some(c) = certificate.filter(|c| !c.is_empty()) {
                 local["tkdnCertificateNumber"] = c.into();
             }
@@ -964,7 +958,8 @@ impl Loaded {
                 r.id = format!("{ocid}-signed");
                 r.tag = vec!["contractUpdate"];
                 r.awards = Some(json!([{ "id": o.id, "status": "active" }]));
-                r.contracts = Some(json!([{ "id": contract_id, "status": "active", "dateSigned": r.date }]));
+                r.contracts =
+                    Some(json!([{ "id": contract_id, "awardID": o.id, "status": "active", "dateSigned": r.date }]));
             }
             Kind::Amendment => {
                 let version: i32 = e.seq.parse().ok()?;
@@ -979,6 +974,7 @@ impl Loaded {
                 r.tag = vec!["contractAmendment"];
                 let mut contract = json!({
                     "id": contract_id,
+                    "awardID": o.id,
                     "value": value(stage.total),
                     "items": items(f, stage),
                     "amendments": [{
@@ -1002,6 +998,7 @@ impl Loaded {
                 r.tag = vec!["implementation"];
                 r.contracts = Some(json!([{
                     "id": contract_id,
+                    "awardID": o.id,
                     "implementation": { "transactions": [{
                         "id": e.seq,
                         "date": r.date,
@@ -1015,12 +1012,12 @@ impl Loaded {
                 if o.state == "completed" {
                     r.id = format!("{ocid}-completed");
                     r.tag = vec!["contractTermination"];
-                    r.contracts = Some(json!([{ "id": contract_id, "status": "terminated" }]));
+                    r.contracts = Some(json!([{ "id": contract_id, "awardID": o.id, "status": "terminated" }]));
                 } else {
                     r.id = format!("{ocid}-cancelled");
                     r.tag = vec!["awardCancellation", "contractUpdate"];
                     r.awards = Some(json!([{ "id": o.id, "status": "cancelled" }]));
-                    r.contracts = Some(json!([{ "id": contract_id, "status": "cancelled" }]));
+                    r.contracts = Some(json!([{ "id": contract_id, "awardID": o.id, "status": "cancelled" }]));
                 }
             }
         }
@@ -1049,9 +1046,10 @@ pub fn releases(
     q: &FeedQuery,
 ) -> Result<(Vec<Release>, Option<String>), OcdsError> {
     let after = match q.after.as_deref() {
-        Some(key) => {
-            Some(Position::decode(key).ok_or_else(|| OcdsError::Query("cursor", "is not a cursor this server issued".into()))?)
-        }
+        Some(key) => Some(
+            Position::decode(key)
+                .ok_or_else(|| OcdsError::Query("cursor", "is not a cursor this server issued".into()))?,
+        ),
         None => None,
     };
     let since = q.since.map(to_db);
@@ -1075,7 +1073,12 @@ pub fn releases(
 }
 
 /// Every release of one order, in date order.
-fn releases_of(conn: &mut DbConn, s: &OcdsSettings, now: DateTime<Utc>, order_id: &str) -> Result<Vec<Release>, OcdsError> {
+fn releases_of(
+    conn: &mut DbConn,
+    s: &OcdsSettings,
+    now: DateTime<Utc>,
+    order_id: &str,
+) -> Result<Vec<Release>, OcdsError> {
     let until = cutoff(s, now);
     let ids: BTreeSet<String> = [order_id.to_owned()].into();
     let loaded = load(conn, &ids)?;
@@ -1122,7 +1125,13 @@ pub fn record(conn: &mut DbConn, s: &OcdsSettings, now: DateTime<Utc>, ocid: &st
     Ok(Record { ocid: ocid.to_owned(), releases, compiled_release: compiled })
 }
 
-pub fn release_package(s: &OcdsSettings, uri: String, now: DateTime<Utc>, releases: Vec<Release>, next: Option<String>) -> ReleasePackage {
+pub fn release_package(
+    s: &OcdsSettings,
+    uri: String,
+    now: DateTime<Utc>,
+    releases: Vec<Release>,
+    next: Option<String>,
+) -> ReleasePackage {
     ReleasePackage {
         uri,
         version: "1.1",
@@ -1227,7 +1236,9 @@ mod tests {
         for good in ["ocds-pasar0", "ocds-abc123", "ocds-abc123-mojokerto", "ocds-abc123-35-76"] {
             assert!(OcdsSettings::valid_prefix(good), "{good}");
         }
-        for bad in ["", "ocds-", "ocds-ABC123", "ocds-abc12", "abc-abc123", "ocds-abc123-", "ocds-abc123x", "ocds-abc123-a b"] {
+        for bad in
+            ["", "ocds-", "ocds-ABC123", "ocds-abc12", "abc-abc123", "ocds-abc123-", "ocds-abc123x", "ocds-abc123-a b"]
+        {
             assert!(!OcdsSettings::valid_prefix(bad), "{bad}");
         }
         let s = OcdsSettings { ocid_prefix: "ocds-abc123-kota".into(), ..Default::default() };
