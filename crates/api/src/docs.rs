@@ -121,6 +121,7 @@ ending `_bp`; ids are UUID v7 strings; lists take `limit` and `cursor` and answe
         ocds::releases,
         ocds::record,
         ocds::extension_file,
+        ocds::extension_codelist,
     ),
     components(schemas(problem::Problem, pasar_core::FieldError)),
     modifiers(&BearerAuth, &ProblemResponses, &PageParameters),

@@ -15,7 +15,8 @@ use utoipa::IntoParams;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/ocds/releases").route(web::get().to(releases)))
         .service(web::resource("/ocds/records/{ocid}").route(web::get().to(record)))
-        .service(web::resource("/ocds/extension/{file:.+}").route(web::get().to(extension_file)));
+        .service(web::resource("/ocds/extension/codelists/{name}").route(web::get().to(extension_codelist)))
+        .service(web::resource("/ocds/extension/{file}").route(web::get().to(extension_file)));
 }
 
 /// The feed's query: a page (`limit`, `cursor`) and where to start (`since`).
@@ -100,7 +101,8 @@ fn url_escape(s: &str) -> String {
 /// merge rules). An ocid this server did not issue, or an order without a signed Surat
 /// Pesanan, is 404.
 #[utoipa::path(get, path = "/api/v1/ocds/records/{ocid}", tag = "ocds",
-    params(("ocid" = String, Path, description = "`{ocds.ocid_prefix}-{order id}`")),
+    params(("ocid" = String, Path, description = "`{ocds.ocid_prefix}-{order id}`",
+        pattern = r"^ocds-[a-z0-9]{6}(-[A-Za-z0-9-]+)?-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")),
     responses(
         (status = 200, description = "An OCDS 1.1 record package", body = Object, content_type = "application/json"),
         (status = 404, description = "No such contracting process", body = Problem, content_type = "application/problem+json"),
@@ -120,18 +122,36 @@ pub async fn record(
     Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, CACHE)).json(package))
 }
 
-/// A file of Pasar's OCDS extension (public): `extension.json`, `release-schema.json`,
-/// `README.md`, `codelists/pdnClass.csv`, `codelists/vendorScale.csv`,
-/// `codelists/partyScale.csv`. Served by the binary itself, so that the `extensions`
-/// URL of a package resolves on a closed network.
+/// A file of Pasar's OCDS extension (public): `extension.json`, `release-schema.json`
+/// (the JSON Merge Patch of the release schema) or `README.md` (every field described).
+/// Served by the binary itself, so that the `extensions` URL of a package resolves on a
+/// closed network.
 #[utoipa::path(get, path = "/api/v1/ocds/extension/{file}", tag = "ocds",
-    params(("file" = String, Path, description = "e.g. `extension.json`")),
+    params(("file" = String, Path, description = "The file's name",
+        pattern = r"^(extension\.json|release-schema\.json|README\.md)$")),
     responses(
-        (status = 200, description = "The file", content_type = "application/json"),
+        (status = 200, description = "The file (JSON, or Markdown for the README)",
+            content((Object = "application/json"), (String = "text/markdown"))),
         (status = 404, description = "No such file", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn extension_file(state: web::Data<AppState>, file: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let (mime, body) = ocds::extension::file(&file, &state.ocds.public_url)
+    serve(&state, &file)
+}
+
+/// A codelist of Pasar's OCDS extension (public, CSV): `pdnClass.csv`,
+/// `vendorScale.csv` or `partyScale.csv`.
+#[utoipa::path(get, path = "/api/v1/ocds/extension/codelists/{name}", tag = "ocds",
+    params(("name" = String, Path, description = "The codelist's file name", pattern = r"^[A-Za-z]+\.csv$")),
+    responses(
+        (status = 200, description = "The codelist", content_type = "text/csv"),
+        (status = 404, description = "No such codelist", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn extension_codelist(state: web::Data<AppState>, name: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    serve(&state, &format!("codelists/{name}"))
+}
+
+fn serve(state: &AppState, path: &str) -> Result<HttpResponse, ApiError> {
+    let (mime, body) = ocds::extension::file(path, &state.ocds.public_url)
         .ok_or_else(|| ApiError::not_found("No such file of the extension."))?;
     Ok(HttpResponse::Ok()
         .content_type(mime)
