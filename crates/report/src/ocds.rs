@@ -920,9 +920,11 @@ impl Loaded {
                 r.tag = vec!["award", "contract"];
                 r.parties = Some(self.parties(f));
                 r.buyer = Some(self.org_ref(&o.satker_id));
+                let source =
+                    format!("Sumber dana {}, tahun anggaran {}", o.funding_source.to_uppercase(), o.fiscal_year);
                 r.planning = Some(json!({ "budget": {
                     "id": o.budget_line,
-                    "description": format!("Sumber dana {}, tahun anggaran {}", o.funding_source.to_uppercase(), o.fiscal_year),
+                    "description": source,
                     "projectID": o.rup_code,
                 }}));
                 r.tender = Some(json!({
