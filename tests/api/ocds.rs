@@ -276,7 +276,6 @@ async fn bad_parameters_are_named_and_the_extension_is_served() {
             ("limit=101", "limit"),
             ("limit=lots", "limit"),
             ("cursor=%25%25", "cursor"),
-            ("cursor=aGVsbG8", "cursor"),
             ("since=yesterday", "since"),
             ("since=2026-13-01", "since"),
         ] {
@@ -284,6 +283,8 @@ async fn bad_parameters_are_named_and_the_extension_is_served() {
             assert_eq!(body["errors"][0]["field"], field, "[{}] {query}: {body}", app.name());
         }
         app.get(&format!("{feed}?since=2026-12-01T00:00:00Z&limit=5"), None).await.expect(200);
+        // A well-formed cursor this server did not issue starts the feed over.
+        app.get(&format!("{feed}?cursor=aGVsbG8"), None).await.expect(200);
         for ocid in [
             "nope",
             "ocds-pasar0-0193a000-0000-7000-8000-000000000031",

@@ -29,7 +29,7 @@ pub struct ReleaseQuery {
     pub cursor: Option<String>,
     /// Only releases dated at or after this instant: RFC 3339, or a date (`YYYY-MM-DD`,
     /// from the start of that day in the marketplace's time zone).
-    #[param(value_type = Option<String>, example = "2026-12-01")]
+    #[param(value_type = Option<chrono::DateTime<chrono::Utc>>, example = "2026-12-01T00:00:00Z")]
     pub since: Option<String>,
 }
 

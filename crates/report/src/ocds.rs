@@ -1047,13 +1047,9 @@ pub fn releases(
     now: DateTime<Utc>,
     q: &FeedQuery,
 ) -> Result<(Vec<Release>, Option<String>), OcdsError> {
-    let after = match q.after.as_deref() {
-        Some(key) => Some(
-            Position::decode(key)
-                .ok_or_else(|| OcdsError::Query("cursor", "is not a cursor this server issued".into()))?,
-        ),
-        None => None,
-    };
+    // As everywhere (see `pasar_core::page`), a well-formed cursor this server did not
+    // issue is harmless: the feed starts over.
+    let after = q.after.as_deref().and_then(Position::decode);
     let since = q.since.map(to_db);
     // A cursor before `since` counts for nothing: the page starts at `since`.
     let after = after.filter(|p| since.is_none_or(|t| p.at >= t));
