@@ -242,10 +242,11 @@ async fn every_operation_documents_its_problem_replies_and_typed_ids() {
             for p in op["parameters"].as_array().into_iter().flatten() {
                 if p["in"] == "path" {
                     // Ids are UUIDs; a calendar day is a date; an addendum's version a number;
-                    // any other text says its shape (a document's file name, a SHA-256).
+                    // any other string (an OCDS ocid, a file's name) has its shape documented.
                     let format = p["schema"]["format"].as_str();
+                    let shaped = p["schema"]["pattern"].is_string() || p["schema"]["enum"].is_array();
                     assert!(
-                        matches!(format, Some("uuid" | "date" | "int32")) || p["schema"]["pattern"].is_string(),
+                        matches!(format, Some("uuid" | "date" | "int32")) || shaped,
                         "{method} {path}: {} is {format:?}",
                         p["name"]
                     );

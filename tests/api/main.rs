@@ -13,6 +13,7 @@ mod idempotency;
 mod import;
 mod mail;
 mod migrations;
+mod ocds;
 mod orders;
 mod outbox;
 mod payments;

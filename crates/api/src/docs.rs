@@ -2,7 +2,7 @@
 //! `/api/v1/openapi.json`, and a browsable page at `/api/docs/`.
 
 use crate::{
-    accounts, admin, calendar, catalog, documents, health, order_documents, orders, payments, problem, reports,
+    accounts, admin, calendar, catalog, documents, health, ocds, order_documents, orders, payments, problem, reports,
     vendors, webhooks,
 };
 use actix_web::{web, HttpResponse};
@@ -134,6 +134,10 @@ ending `_bp`; ids are UUID v7 strings; lists take `limit` and `cursor` and answe
         webhooks::delete,
         webhooks::rotate_secret,
         webhooks::ping,
+        ocds::releases,
+        ocds::record,
+        ocds::extension_file,
+        ocds::extension_codelist,
     ),
     components(schemas(problem::Problem, pasar_core::FieldError)),
     modifiers(&BearerAuth, &ProblemResponses, &PageParameters),
@@ -149,6 +153,7 @@ ending `_bp`; ids are UUID v7 strings; lists take `limit` and `cursor` and answe
         (name = "calendar", description = "Working days: national holidays and cuti bersama"),
         (name = "orders", description = "E-purchasing: cart, checkout, budgets, orders from the PPK's approval to the invoice"),
         (name = "reports", description = "P3DN realisation against its targets, the order lines behind every figure, red flags"),
+        (name = "ocds", description = "Open contracting (OCDS 1.1): the public feed of releases and records, and Pasar's extension"),
     )
 )]
 pub struct ApiDoc;

@@ -15,6 +15,7 @@ pub mod extract;
 pub mod health;
 pub mod idempotency;
 pub mod middleware;
+pub mod ocds;
 pub mod order_documents;
 pub mod orders;
 pub mod payments;
@@ -82,7 +83,8 @@ pub fn app_with_pages(
                 .configure(payments::configure)
                 .configure(reports::configure)
                 .configure(order_documents::configure)
-                .configure(webhooks::configure),
+                .configure(webhooks::configure)
+                .configure(ocds::configure),
         )
         .service(web::scope("/v1.0").configure(payments::configure_bank))
         .configure(pages)

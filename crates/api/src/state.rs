@@ -46,6 +46,8 @@ pub struct AppState {
     pub search: Arc<dyn pasar_catalog::search::SearchIndex>,
     /// How long an `Idempotency-Key` and its answer are kept.
     pub idempotency_ttl: chrono::TimeDelta,
+    /// The open-contracting feed: ocid prefix, publisher, license, public URL.
+    pub ocds: Arc<pasar_report::ocds::OcdsSettings>,
 }
 
 impl AppState {

@@ -13,6 +13,7 @@
 
 mod bank;
 mod http;
+mod ocds;
 mod orders;
 mod payments;
 mod reports;
@@ -189,6 +190,24 @@ enum Cmd {
         #[arg(long)]
         database_url: Option<String>,
     },
+    /// The open-contracting feed: paid orders made through the API (checkout to the
+    /// bank's payment, every tenth with an addendum), then releases per second of
+    /// `GET /api/v1/ocds/releases?limit=100` walked through `links.next`.
+    Ocds {
+        #[arg(long, default_value = "target/release/pasar")]
+        bin: PathBuf,
+        /// Paid orders made before the feed is read (four or five releases each).
+        #[arg(long, default_value_t = 1000)]
+        orders: usize,
+        /// Concurrent buyers while making orders, and concurrent readers of the feed.
+        #[arg(long, default_value_t = 4)]
+        connections: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Run on this (empty) database instead of a fresh SQLite file.
+        #[arg(long)]
+        database_url: Option<String>,
+    },
     /// Drive one endpoint of a running server.
     Http {
         /// e.g. 127.0.0.1:8080 (loopback only)
@@ -306,6 +325,9 @@ fn main() -> anyhow::Result<()> {
             seconds,
             database_url: database_url.as_deref(),
         })?,
+        Cmd::Ocds { bin, orders, connections, seconds, database_url } => {
+            ocds::run(ocds::Options { bin: &bin, orders, connections, seconds, database_url: database_url.as_deref() })?
+        }
         Cmd::Payments { bin, connections, seconds, invoices, database_url } => payments::run(payments::Options {
             bin: &bin,
             connections,

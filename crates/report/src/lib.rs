@@ -5,6 +5,7 @@
 
 pub mod error;
 pub mod flags;
+pub mod ocds;
 pub mod p3dn;
 pub mod pdf;
 

@@ -32,7 +32,28 @@ pub struct Config {
     pub orders: OrdersConfig,
     pub payments: PaymentsConfig,
     pub reports: pasar_report::ReportSettings,
+    pub ocds: OcdsConfig,
     pub log: LogConfig,
+}
+
+/// The open-contracting feed (`[ocds]`): who publishes it, under which ocid prefix and
+/// license.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OcdsConfig {
+    /// `ocds-` and the six characters registered with the OCDS Data Support Team,
+    /// optionally followed by `-` and a part of one's own.
+    pub ocid_prefix: String,
+    /// Empty: `marketplace.name`.
+    pub publisher_name: String,
+    /// Empty: none.
+    pub publisher_uri: String,
+    /// The data's license, a URL; empty: none stated.
+    pub license: String,
+    /// A URL of the publication policy; empty: none.
+    pub publication_policy: String,
+    /// Seconds after its event before a release appears in the feed.
+    pub settle_secs: u32,
 }
 
 /// Payment by virtual account: the VA numbers Pasar issues and the banks that call it
@@ -498,6 +519,7 @@ impl Config {
         }
         self.files.validate()?;
         self.payment_settings()?;
+        self.ocds_settings()?;
         tracing_subscriber::EnvFilter::try_new(&self.log.level).map_err(|e| invalid("log.level", e.to_string()))?;
         Ok(())
     }
@@ -680,6 +702,39 @@ impl Config {
             banks,
             customer_no_digits: p.customer_no_digits,
             valid_working_days: p.va_valid_working_days,
+            zone: self.time_zone()?,
+        })
+    }
+
+    /// The open-contracting feed's settings (`[ocds]`), checked.
+    pub fn ocds_settings(&self) -> Result<pasar_report::ocds::OcdsSettings, ConfigError> {
+        use pasar_report::ocds::OcdsSettings;
+        let o = &self.ocds;
+        if !OcdsSettings::valid_prefix(&o.ocid_prefix) {
+            return Err(invalid(
+                "ocds.ocid_prefix",
+                "must be 'ocds-' and six lower-case letters or digits (as registered), optionally '-' and more",
+            ));
+        }
+        let url = |key: &str, v: &str| -> Result<Option<String>, ConfigError> {
+            let v = v.trim();
+            if v.is_empty() {
+                Ok(None)
+            } else if v.starts_with("http://") || v.starts_with("https://") {
+                Ok(Some(v.to_owned()))
+            } else {
+                Err(invalid(key, "must start with http:// or https:// (or be empty)"))
+            }
+        };
+        let name = o.publisher_name.trim();
+        Ok(OcdsSettings {
+            ocid_prefix: o.ocid_prefix.clone(),
+            publisher_name: if name.is_empty() { self.marketplace.name.clone() } else { name.to_owned() },
+            publisher_uri: url("ocds.publisher_uri", &o.publisher_uri)?,
+            license: url("ocds.license", &o.license)?,
+            publication_policy: url("ocds.publication_policy", &o.publication_policy)?,
+            public_url: self.public_url(),
+            settle: chrono::TimeDelta::seconds(o.settle_secs.into()),
             zone: self.time_zone()?,
         })
     }

@@ -230,6 +230,7 @@ impl Application {
             trust_forwarded_for: config.server.trust_forwarded_for,
             search: search.clone(),
             idempotency_ttl: chrono::TimeDelta::hours(config.server.idempotency_key_hours.into()),
+            ocds: Arc::new(config.ocds_settings()?),
         };
         let listener = TcpListener::bind(config.server.bind)
             .with_context(|| format!("cannot listen on {} (server.bind)", config.server.bind))?;
