@@ -7,6 +7,7 @@ mod auth;
 mod calendar;
 mod catalog;
 mod conventions;
+mod exports;
 mod files;
 mod idempotency;
 mod import;

@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations, at
 //! `/api/v1/openapi.json`, and a browsable page at `/api/docs/`.
 
-use crate::{accounts, admin, calendar, catalog, documents, health, orders, payments, problem, vendors};
+use crate::{accounts, admin, calendar, catalog, documents, exports, health, orders, payments, problem, vendors};
 use actix_web::{web, HttpResponse};
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{Operation, ParameterIn};
@@ -118,6 +118,9 @@ ending `_bp`; ids are UUID v7 strings; lists take `limit` and `cursor` and answe
         payments::create_reconciliation,
         payments::list_reconciliations,
         payments::get_reconciliation,
+        exports::export_orders,
+        exports::export_invoices,
+        exports::export_order_lines,
     ),
     components(schemas(problem::Problem, pasar_core::FieldError)),
     modifiers(&BearerAuth, &ProblemResponses, &PageParameters),
