@@ -223,6 +223,20 @@ async fn stream(state: web::Data<AppState>, r: Request) -> Result<HttpResponse, 
         .streaming(body))
 }
 
+/// The export of `list` for `actor`, as the API answers it (the web pages' export
+/// buttons use it too, with the session's actor): the query is checked, the scope
+/// worked out, then the file streamed. Invoices take only the invoice's states.
+pub async fn respond(
+    state: web::Data<AppState>,
+    actor: &Actor,
+    list: List,
+    q: ExportQuery,
+) -> Result<HttpResponse, ApiError> {
+    let allowed = if list == List::Invoices { INVOICE_STATES } else { OrderState::ALL };
+    let r = parse(&state, actor, list, q, allowed)?;
+    stream(state, r).await
+}
+
 /// The order list as a file: the columns of `GET /api/v1/orders` and the satker's and
 /// vendor's names, newest first, with the same filters and the same scope (a satker's
 /// PP, PPK and bendahara get the satker's orders, a vendor its own, administrators and
@@ -241,8 +255,7 @@ pub async fn export_orders(
     user: AuthUser,
 ) -> Result<HttpResponse, ApiError> {
     let AuthUser(actor) = user;
-    let r = parse(&state, &actor, List::Orders, query(&req)?, OrderState::ALL)?;
-    stream(state, r).await
+    respond(state, &actor, List::Orders, query(&req)?).await
 }
 
 /// The invoice list as a file: every order with an invoice (invoiced, awaiting payment,
@@ -272,8 +285,7 @@ pub async fn export_invoices(
         from: q.from,
         to: q.to,
     };
-    let r = parse(&state, &actor, List::Invoices, q, INVOICE_STATES)?;
-    stream(state, r).await
+    respond(state, &actor, List::Invoices, q).await
 }
 
 /// The order lines of the listed orders as a file, one row per line with the facts
@@ -294,6 +306,5 @@ pub async fn export_order_lines(
     user: AuthUser,
 ) -> Result<HttpResponse, ApiError> {
     let AuthUser(actor) = user;
-    let r = parse(&state, &actor, List::OrderLines, query(&req)?, OrderState::ALL)?;
-    stream(state, r).await
+    respond(state, &actor, List::OrderLines, query(&req)?).await
 }

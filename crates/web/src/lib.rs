@@ -11,6 +11,7 @@ pub mod buying;
 pub mod ctx;
 pub mod curator;
 pub mod desk;
+pub mod exports;
 pub mod format;
 pub mod forms;
 pub mod i18n;
@@ -50,6 +51,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(curator::configure)
             .configure(admin::configure)
             .configure(audit::configure)
+            .configure(exports::configure)
             .default_service(web::to(not_found)),
     );
 }
