@@ -22,7 +22,8 @@ struct Shop {
 async fn shop(app: &TestApp) -> Shop {
     let w = World::build(app).await;
     let curator = w.token("curator").to_owned();
-    let (vendor_id, vendor) = app.approved_vendor(&curator, "jual@ekspor.test", "UD Tenun Ekspor", "9120002000101").await;
+    let (vendor_id, vendor) =
+        app.approved_vendor(&curator, "jual@ekspor.test", "UD Tenun Ekspor", "9120002000101").await;
     let (_, vendor_b) = app.approved_vendor(&curator, "jual@lain.test", "CV Lain", "9120002000102").await;
     app.create_user(&w.admin, &w.satker_b, "pp@smpn2.test", &["pejabat_pengadaan"]).await;
     let ppk_b_id = app.create_user(&w.admin, &w.satker_b, "ppk@smpn2.test", &["ppk"]).await;
@@ -40,7 +41,9 @@ async fn product(app: &TestApp, s: &Shop, name: &str, price: i64) -> String {
     let id = p["id"].as_str().unwrap().to_owned();
     app.post(&format!("/api/v1/products/{id}/submit"), Some(&s.vendor), json!({})).await.expect(200);
     let curator = s.w.token("curator");
-    app.post(&format!("/api/v1/products/{id}/review"), Some(curator), json!({ "decision": "approve" })).await.expect(200);
+    app.post(&format!("/api/v1/products/{id}/review"), Some(curator), json!({ "decision": "approve" }))
+        .await
+        .expect(200);
     id
 }
 

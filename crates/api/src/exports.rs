@@ -188,14 +188,11 @@ async fn stream(state: web::Data<AppState>, r: Request) -> Result<HttpResponse, 
     // Detached: it ends when the table does or when the client goes away.
     drop(web::block(move || {
         let mut table = lists::table(list, filter);
-        let result = pool
-            .get()
-            .map_err(|e| ApiError::from(pasar_db::DbError::Pool(e)))
-            .and_then(|mut conn| {
-                let mut out = ChannelWriter { tx: tx.clone(), buf: Vec::with_capacity(CHUNK) };
-                export::write(format, table.as_mut(), &mut conn, zone, &mut out).map_err(ApiError::from)?;
-                out.flush().map_err(|e| ApiError::from(pasar_report::export::ExportError::from(e)))
-            });
+        let result = pool.get().map_err(|e| ApiError::from(pasar_db::DbError::Pool(e))).and_then(|mut conn| {
+            let mut out = ChannelWriter { tx: tx.clone(), buf: Vec::with_capacity(CHUNK) };
+            export::write(format, table.as_mut(), &mut conn, zone, &mut out).map_err(ApiError::from)?;
+            out.flush().map_err(|e| ApiError::from(pasar_report::export::ExportError::from(e)))
+        });
         if let Err(e) = result {
             if !tx.is_closed() {
                 tracing::error!(list = list.file_stem(), error = %e, "export failed");

@@ -250,11 +250,9 @@ impl Table for Invoices {
                         .map_err(|e| ExportError::Corrupt(format!("invoice of order {}: {e}", o.id)))?,
                     None => serde_json::Value::Null,
                 };
-                let idr = |k: &str| figures.get(k).and_then(serde_json::Value::as_i64).map_or(Cell::Empty, Cell::Rupiah);
-                let day = figures
-                    .get("date")
-                    .and_then(serde_json::Value::as_str)
-                    .map_or(Ok(Cell::Empty), date)?;
+                let idr =
+                    |k: &str| figures.get(k).and_then(serde_json::Value::as_i64).map_or(Cell::Empty, Cell::Rupiah);
+                let day = figures.get("date").and_then(serde_json::Value::as_str).map_or(Ok(Cell::Empty), date)?;
                 Ok(vec![
                     Cell::text(o.invoice_number.as_deref()),
                     day,
