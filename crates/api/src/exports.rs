@@ -43,6 +43,11 @@ fn invoice_states() -> utoipa::openapi::Object {
     one_of(&INVOICE_STATES.iter().map(|s| s.as_str()).collect::<Vec<_>>())
 }
 
+/// An XLSX workbook (for the OpenAPI document).
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct Workbook(pub Vec<u8>);
+
 /// The order list's filters, and the file format.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -242,7 +247,8 @@ pub async fn respond(
     params(ExportQuery),
     responses(
         (status = 200, description = "The file, streamed (`Content-Disposition: attachment; filename=\"pesanan-YYYY-MM-DD.csv\"`)",
-            content((String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+            content((String = "text/csv"), (Workbook = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
+            headers(("Content-Disposition" = String, description = "`attachment; filename=\"…-YYYY-MM-DD.csv\"` (or `.xlsx`), the day in the marketplace's zone"))),
         (status = 400, description = "`invalid_query` naming `format`, `state`, `vendor_id`, `satker_id`, `from` or `to`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "A role that has no orders (a curator)", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -263,7 +269,8 @@ pub async fn export_orders(
     params(InvoiceExportQuery),
     responses(
         (status = 200, description = "The file, streamed (`tagihan-YYYY-MM-DD.csv` or `.xlsx`)",
-            content((String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+            content((String = "text/csv"), (Workbook = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
+            headers(("Content-Disposition" = String, description = "`attachment; filename=\"…-YYYY-MM-DD.csv\"` (or `.xlsx`), the day in the marketplace's zone"))),
         (status = 400, description = "`invalid_query` naming the parameter (a `state` an invoice cannot be in, too)", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "A role that has no orders", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -293,7 +300,8 @@ pub async fn export_invoices(
     params(ExportQuery),
     responses(
         (status = 200, description = "The file, streamed (`rincian-pesanan-YYYY-MM-DD.csv` or `.xlsx`)",
-            content((String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+            content((String = "text/csv"), (Workbook = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
+            headers(("Content-Disposition" = String, description = "`attachment; filename=\"…-YYYY-MM-DD.csv\"` (or `.xlsx`), the day in the marketplace's zone"))),
         (status = 400, description = "`invalid_query` naming the parameter", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "A role that has no orders", body = Problem, content_type = "application/problem+json"),
     ))]
