@@ -6,7 +6,7 @@
 //! resident memory (`VmHWM` in `/proc/<pid>/status`) is read after each.
 
 use crate::http;
-use crate::{pasar, start};
+use crate::{pasar, start, BATIK_CATEGORY};
 use anyhow::{ensure, Context};
 use std::path::PathBuf;
 use std::process::Command;
@@ -50,6 +50,32 @@ pub fn run(o: Options<'_>) -> anyhow::Result<()> {
     let engine = if o.database_url.is_some() { "PostgreSQL" } else { "SQLite" };
     let out = with_db(pasar(o.bin, dir.path())).arg("seed-demo").output()?;
     ensure!(out.status.success(), "seed-demo failed: {}", String::from_utf8_lossy(&out.stderr));
+    // One published product for the generated orders (the demo publishes none).
+    {
+        let (server, _) = start(o.bin, dir.path(), o.database_url)?;
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        rt.block_on(async {
+            let vendor = http::login(&server.addr, "batik@vendor.test", DEMO_PASSWORD).await?;
+            let curator = http::login(&server.addr, "kurator@mojokerto.test", DEMO_PASSWORD).await?;
+            let body = serde_json::json!({
+                "name": "Batik Ekspor Beban", "category_id": BATIK_CATEGORY, "unit": "pcs",
+                "unit_price_idr": 125_000, "stock": 1_000_000,
+            });
+            let call = |path: String, token: String, body: serde_json::Value| {
+                let addr = server.addr.clone();
+                async move {
+                    let r = http::request(&addr, "POST", &path, Some(&token), Some(&body.to_string())).await?;
+                    ensure!((200..300).contains(&r.status), "POST {path}: {}", String::from_utf8_lossy(&r.body));
+                    Ok::<serde_json::Value, anyhow::Error>(serde_json::from_slice(&r.body)?)
+                }
+            };
+            let p = call("/api/v1/products".into(), vendor.clone(), body).await?;
+            let id = p["id"].as_str().context("product id")?.to_owned();
+            call(format!("/api/v1/products/{id}/submit"), vendor, serde_json::json!({})).await?;
+            call(format!("/api/v1/products/{id}/review"), curator, serde_json::json!({ "decision": "approve" })).await?;
+            Ok::<_, anyhow::Error>(())
+        })?;
+    }
     let seeded = Instant::now();
     let out = with_db(pasar(o.bin, dir.path()))
         .args(["seed-demo", "--force", "--bulk-orders", &o.lines.to_string()])
