@@ -194,7 +194,7 @@ async fn exports_hold_the_rows_of_the_lists_each_caller_may_see() {
         assert_eq!(unsigned["frozen_at"], "", "not frozen before the Surat Pesanan");
 
         // The invoice list: the orders with an invoice, and the invoice's figures.
-        let invoices = csv_rows(&app, "/api/v1/invoices/export", &s.w.token("bendahara").to_owned()).await;
+        let invoices = csv_rows(&app, "/api/v1/invoices/export", s.w.token("bendahara")).await;
         assert_eq!(ids(&invoices, "order_id"), vec![first_id.clone()], "[{}]", app.name());
         let inv = app.get(&format!("/api/v1/orders/{first_id}/invoice"), Some(&pp)).await.expect(200);
         assert_eq!(invoices[0]["invoice_number"], inv["number"].as_str().unwrap());

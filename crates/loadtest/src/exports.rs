@@ -72,7 +72,8 @@ pub fn run(o: Options<'_>) -> anyhow::Result<()> {
             let p = call("/api/v1/products".into(), vendor.clone(), body).await?;
             let id = p["id"].as_str().context("product id")?.to_owned();
             call(format!("/api/v1/products/{id}/submit"), vendor, serde_json::json!({})).await?;
-            call(format!("/api/v1/products/{id}/review"), curator, serde_json::json!({ "decision": "approve" })).await?;
+            call(format!("/api/v1/products/{id}/review"), curator, serde_json::json!({ "decision": "approve" }))
+                .await?;
             Ok::<_, anyhow::Error>(())
         })?;
     }
