@@ -8,6 +8,7 @@ mod calendar;
 mod catalog;
 mod conventions;
 mod documents_pdf;
+mod exports;
 mod files;
 mod idempotency;
 mod import;

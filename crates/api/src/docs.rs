@@ -2,8 +2,8 @@
 //! `/api/v1/openapi.json`, and a browsable page at `/api/docs/`.
 
 use crate::{
-    accounts, admin, calendar, catalog, documents, health, ocds, order_documents, orders, payments, problem, reports,
-    vendors, webhooks,
+    accounts, admin, calendar, catalog, documents, exports, health, ocds, order_documents, orders, payments, problem,
+    reports, vendors, webhooks,
 };
 use actix_web::{web, HttpResponse};
 use utoipa::openapi::header::HeaderBuilder;
@@ -138,6 +138,9 @@ ending `_bp`; ids are UUID v7 strings; lists take `limit` and `cursor` and answe
         ocds::record,
         ocds::extension_file,
         ocds::extension_codelist,
+        exports::export_orders,
+        exports::export_invoices,
+        exports::export_order_lines,
     ),
     components(schemas(problem::Problem, pasar_core::FieldError)),
     modifiers(&BearerAuth, &ProblemResponses, &PageParameters),

@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod catalog;
 pub mod docs;
 pub mod documents;
+pub mod exports;
 pub mod extract;
 pub mod health;
 pub mod idempotency;
@@ -79,6 +80,8 @@ pub fn app_with_pages(
                 .configure(catalog::configure)
                 .configure(admin::configure)
                 .configure(calendar::configure)
+                // Before `orders`: `/orders/export` is not an order id.
+                .configure(exports::configure)
                 .configure(orders::configure)
                 .configure(payments::configure)
                 .configure(reports::configure)

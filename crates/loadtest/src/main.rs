@@ -12,6 +12,7 @@
 //! Every run is bounded in time and talks to loopback only.
 
 mod bank;
+mod exports;
 mod http;
 mod ocds;
 mod orders;
@@ -208,6 +209,19 @@ enum Cmd {
         #[arg(long)]
         database_url: Option<String>,
     },
+    /// Exports: generated order lines written straight into the database, then the
+    /// XLSX and CSV of all of them through the real endpoint, timed, with the server's
+    /// peak resident memory.
+    Exports {
+        #[arg(long, default_value = "target/release/pasar")]
+        bin: PathBuf,
+        /// Order lines in the database (one per generated order).
+        #[arg(long, default_value_t = 100_000)]
+        lines: usize,
+        /// Run on this (empty) database instead of a fresh SQLite file.
+        #[arg(long)]
+        database_url: Option<String>,
+    },
     /// Drive one endpoint of a running server.
     Http {
         /// e.g. 127.0.0.1:8080 (loopback only)
@@ -390,6 +404,9 @@ fn main() -> anyhow::Result<()> {
             list_connections,
             database_url: database_url.as_deref(),
         })?,
+        Cmd::Exports { bin, lines, database_url } => {
+            exports::run(exports::Options { bin: &bin, lines, database_url: database_url.as_deref() })?
+        }
         Cmd::Writes { bin, connections, seconds, database_url } => {
             writes(&bin, connections, seconds, database_url.as_deref())?
         }

@@ -339,6 +339,28 @@ pub fn list_orders(
     q: ListQuery,
     page: &PageRequest,
 ) -> Result<Page<OrderSummary>, OrderError> {
+    let Some(f) = scoped_filter(settings, actor, q)? else {
+        return Ok(Page { items: vec![], next_cursor: None });
+    };
+    let rows = store::list_orders(conn, &f, page.after.as_deref(), page.fetch_limit())?;
+    let page = Page::from_rows(rows, page, |r| r.id.clone());
+    let mut items = Vec::with_capacity(page.items.len());
+    for r in &page.items {
+        items.push(summary(r)?);
+    }
+    Ok(Page { items, next_cursor: page.next_cursor })
+}
+
+/// The filter that `q` becomes for `actor`, as [`list_orders`] applies it: the caller's
+/// own satker or vendor is always part of it (administrators and auditors excepted).
+/// `None` when the query can find nothing (it names someone else's satker or vendor);
+/// forbidden for a role that has no orders. Exports use it, so that they are scoped
+/// exactly as the list is.
+pub fn scoped_filter(
+    settings: &crate::settings::OrderSettings,
+    actor: &Actor,
+    q: ListQuery,
+) -> Result<Option<OrderFilter>, OrderError> {
     let org = actor.organization_id.to_string();
     let mut f = OrderFilter { state: q.state.map(|s| s.as_str().to_owned()), ..Default::default() };
     if actor.reads_everything() {
@@ -346,13 +368,13 @@ pub fn list_orders(
         f.vendor_id = q.vendor_id;
     } else if access::reads_satker(actor, &org) {
         if q.satker_id.as_ref().is_some_and(|s| *s != org) {
-            return Ok(Page { items: vec![], next_cursor: None });
+            return Ok(None);
         }
         f.satker_id = Some(org);
         f.vendor_id = q.vendor_id;
     } else if actor.has_any(&[pasar_auth::Role::VendorOwner, pasar_auth::Role::VendorStaff]) {
         if q.vendor_id.as_ref().is_some_and(|v| *v != org) {
-            return Ok(Page { items: vec![], next_cursor: None });
+            return Ok(None);
         }
         f.vendor_id = Some(org);
         f.satker_id = q.satker_id;
@@ -364,13 +386,7 @@ pub fn list_orders(
     let zone = settings.time_zone();
     f.from = q.from.map(|d| to_db(zone.start_of(d)));
     f.until = q.to.and_then(|d| d.succ_opt()).map(|d| to_db(zone.start_of(d)));
-    let rows = store::list_orders(conn, &f, page.after.as_deref(), page.fetch_limit())?;
-    let page = Page::from_rows(rows, page, |r| r.id.clone());
-    let mut items = Vec::with_capacity(page.items.len());
-    for r in &page.items {
-        items.push(summary(r)?);
-    }
-    Ok(Page { items, next_cursor: page.next_cursor })
+    Ok(Some(f))
 }
 
 /// Appends the order's audit entry.

@@ -4,7 +4,9 @@
 //! today's product or vendor, and changes nothing.
 
 pub mod error;
+pub mod export;
 pub mod flags;
+pub mod lists;
 pub mod ocds;
 pub mod p3dn;
 pub mod pdf;

@@ -319,6 +319,8 @@ pub struct OrdersPage<'a> {
     pub next: Option<String>,
     /// Where a row links: the order, or the invoice.
     pub link: &'static str,
+    /// The list as a file (CSV, XLSX), as the page shows it.
+    pub exports: Vec<crate::exports::ExportLink>,
 }
 
 fn item(ctx: &Ctx, o: &OrderSummary) -> OrderItem {
@@ -347,6 +349,8 @@ struct Listing {
     base: &'static str,
     states: &'static [OrderState],
     link: &'static str,
+    /// The list its export buttons download (`/ekspor/{export}`), if it has them.
+    export: Option<&'static str>,
 }
 
 async fn list(ctx: Ctx, state: web::Data<AppState>, q: ListParams, l: &Listing) -> PageResult {
@@ -381,12 +385,14 @@ async fn list(ctx: Ctx, state: web::Data<AppState>, q: ListParams, l: &Listing) 
     });
     let items = list.items.iter().map(|o| item(&ctx, o)).collect();
     let (title, intro) = (ctx.t(&format!("{}.title", l.words)), ctx.t(&format!("{}.intro", l.words)));
-    let page = OrdersPage { ctx: &ctx, title, intro, base: l.base, tabs, items, next, link: l.link };
+    let exports = l.export.map(|e| crate::exports::links(&ctx, e, selected.map(|s| s.as_str()))).unwrap_or_default();
+    let page = OrdersPage { ctx: &ctx, title, intro, base: l.base, tabs, items, next, link: l.link, exports };
     Ok(ctx.ok(&page))
 }
 
 /// `GET /pesanan`: the orders the caller may see (a satker's, a vendor's, or all).
-const ORDERS: Listing = Listing { words: "orders", base: "/pesanan", states: OrderState::ALL, link: "/pesanan" };
+const ORDERS: Listing =
+    Listing { words: "orders", base: "/pesanan", states: OrderState::ALL, link: "/pesanan", export: Some("pesanan") };
 
 /// `GET /persetujuan`: the PPK's queue, each with the day it cancels itself.
 const APPROVALS: Listing = Listing {
@@ -394,6 +400,7 @@ const APPROVALS: Listing = Listing {
     base: "/persetujuan",
     states: &[OrderState::AwaitingPpkApproval, OrderState::Negotiation, OrderState::Shipped, OrderState::Received],
     link: "/pesanan",
+    export: None,
 };
 
 /// `GET /tagihan`: the bendahara's invoices, by where their payment stands.
@@ -402,6 +409,7 @@ const INVOICES: Listing = Listing {
     base: "/tagihan",
     states: &[OrderState::Invoiced, OrderState::AwaitingPayment, OrderState::Paid, OrderState::Completed],
     link: "/tagihan",
+    export: Some("tagihan"),
 };
 
 pub async fn orders_page(ctx: Ctx, state: web::Data<AppState>, q: web::Query<ListParams>) -> PageResult {

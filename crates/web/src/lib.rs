@@ -12,6 +12,7 @@ pub mod ctx;
 pub mod curator;
 pub mod desk;
 pub mod documents;
+pub mod exports;
 pub mod format;
 pub mod forms;
 pub mod i18n;
@@ -54,6 +55,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(audit::configure)
             .configure(reports::configure)
             .configure(documents::configure)
+            .configure(exports::configure)
             .default_service(web::to(not_found)),
     );
 }

@@ -78,6 +78,8 @@ pub struct OrdersPage<'a> {
     pub intro: String,
     pub orders: Vec<OrderLine>,
     pub next: Option<String>,
+    /// The list as a file (CSV, XLSX).
+    pub exports: Vec<crate::exports::ExportLink>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -115,6 +117,7 @@ pub async fn orders_page(ctx: Ctx, state: web::Data<AppState>, q: web::Query<Cur
         intro: ctx.t("toko.orders_intro"),
         orders: items.iter().map(|o| order_line(&ctx, o)).collect(),
         next,
+        exports: crate::exports::links(&ctx, "pesanan", None),
     }))
 }
 
@@ -143,6 +146,7 @@ pub async fn invoices_page(ctx: Ctx, state: web::Data<AppState>) -> PageResult {
         intro: ctx.t("toko.invoices_intro"),
         orders,
         next: None,
+        exports: crate::exports::links(&ctx, "tagihan", None),
     }))
 }
 
