@@ -350,6 +350,47 @@ async fn the_p3dn_report_is_the_sum_of_its_frozen_lines() {
             }
         }
 
+        // The report and its lines as files: the same figures.
+        app.get("/api/v1/reports/p3dn/export", Some(w.token("pejabat_pengadaan")))
+            .await
+            .expect_problem(403, "forbidden");
+        let bad = app.get("/api/v1/reports/p3dn/export?format=pdf", Some(&auditor)).await;
+        assert_eq!(bad.expect_problem(400, "invalid_query")["errors"][0]["field"], "format");
+        let (status, _, csv) = app
+            .download(
+                &format!("/api/v1/reports/p3dn/export?period={year}&org={}&group_by=satker&format=csv", w.pemda),
+                &auditor,
+            )
+            .await;
+        assert_eq!(status, 200, "[{}] {}", app.name(), String::from_utf8_lossy(&csv));
+        let mut rows = csv::Reader::from_reader(csv.as_slice());
+        let header = rows.headers().unwrap().clone();
+        let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+        let first = rows.records().next().unwrap().unwrap();
+        assert_eq!(
+            first[col("committed_total_idr")].parse::<i64>().unwrap(),
+            whole["committed"]["total_idr"].as_i64().unwrap()
+        );
+        assert_eq!(
+            first[col("realised_umkk_idr")].parse::<i64>().unwrap(),
+            whole["realised"]["umkk"]["idr"].as_i64().unwrap()
+        );
+        let (status, _, lines) =
+            app.download(&format!("/api/v1/reports/p3dn/lines/export?period={year}&point=realised"), &auditor).await;
+        assert_eq!(status, 200);
+        let mut lines = csv::Reader::from_reader(lines.as_slice());
+        let value = lines.headers().unwrap().iter().position(|h| h == "value_idr").unwrap();
+        let sum: i64 = lines.records().map(|r| r.unwrap()[value].parse::<i64>().unwrap()).sum();
+        assert_eq!(
+            sum,
+            whole["realised"]["total_idr"].as_i64().unwrap(),
+            "[{}] lines of the realised figure",
+            app.name()
+        );
+        let (status, _, xlsx) =
+            app.download(&format!("/api/v1/reports/p3dn/export?period={year}&format=xlsx"), &auditor).await;
+        assert_eq!((status, &xlsx[..2]), (200, &b"PK"[..]), "[{}] an XLSX is a zip", app.name());
+
         // Products and vendors change afterwards; the report does not.
         let before = report(format!("org={}&group_by=vendor", w.pemda)).await;
         for v in &vendors {

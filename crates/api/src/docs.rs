@@ -124,6 +124,8 @@ ending `_bp`; ids are UUID v7 strings; lists take `limit` and `cursor` and answe
         reports::p3dn_report,
         reports::p3dn_lines,
         reports::red_flags,
+        reports::p3dn_export,
+        reports::p3dn_lines_export,
         order_documents::pdf,
         order_documents::verify,
         webhooks::event_types,

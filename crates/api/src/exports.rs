@@ -186,13 +186,28 @@ impl Write for ChannelWriter {
 /// Starts the export on a blocking thread and answers with its stream once the first
 /// chunk (or the first error, as a problem) is there.
 async fn stream(state: web::Data<AppState>, r: Request) -> Result<HttpResponse, ApiError> {
+    let Request { format, list, filter } = r;
+    stream_table(state, format, list.file_stem(), move || lists::table(list, filter)).await
+}
+
+/// Streams the table `make` gives (made on the blocking thread) as `format`, in a file
+/// named `{stem}-{day}.{csv|xlsx}`. An error before the first byte (a refusal, say) is
+/// answered as a problem.
+pub async fn stream_table<F>(
+    state: web::Data<AppState>,
+    format: Format,
+    stem: &'static str,
+    make: F,
+) -> Result<HttpResponse, ApiError>
+where
+    F: FnOnce() -> Box<dyn export::Table + Send> + Send + 'static,
+{
     let (tx, mut rx) = mpsc::channel::<Result<Bytes, ApiError>>(4);
     let pool = state.pool.clone();
     let zone = state.orders.time_zone();
-    let Request { format, list, filter } = r;
     // Detached: it ends when the table does or when the client goes away.
     drop(web::block(move || {
-        let mut table = lists::table(list, filter);
+        let mut table = make();
         let result = pool.get().map_err(|e| ApiError::from(pasar_db::DbError::Pool(e))).and_then(|mut conn| {
             let mut out = ChannelWriter { tx: tx.clone(), buf: Vec::with_capacity(CHUNK) };
             export::write(format, table.as_mut(), &mut conn, zone, &mut out).map_err(ApiError::from)?;
@@ -200,7 +215,9 @@ async fn stream(state: web::Data<AppState>, r: Request) -> Result<HttpResponse, 
         });
         if let Err(e) = result {
             if !tx.is_closed() {
-                tracing::error!(list = list.file_stem(), error = %e, "export failed");
+                if e.code == pasar_core::Code::Internal {
+                    tracing::error!(list = stem, error = %e, "export failed");
+                }
                 let _ = tx.blocking_send(Err(e));
             }
         }
@@ -217,7 +234,7 @@ async fn stream(state: web::Data<AppState>, r: Request) -> Result<HttpResponse, 
     });
     let body = futures_util::StreamExt::chain(futures_util::stream::once(async move { Ok(first) }), rest);
     let day = state.orders.time_zone().date(state.now());
-    let file = format!("{}-{day}.{}", list.file_stem(), format.extension());
+    let file = format!("{stem}-{day}.{}", format.extension());
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, format.content_type()))
         .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}\"")))

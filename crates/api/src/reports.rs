@@ -1,17 +1,22 @@
 //! `/api/v1/reports/*`: P3DN realisation for a pemda, an OPD or a satker over a period,
 //! and the order lines behind each figure (administrators and auditors).
 
+use crate::exports::{stream_table, Workbook};
 use crate::extract::{query, query_date, AuthUser, PageParams};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
+use pasar_report::export::Format;
 use pasar_report::flags::{self, RedFlags};
 use pasar_report::p3dn::{self, Dimension, Lines, LinesQuery, Part, Period, Point, Query, Report};
+use pasar_report::tables::{LinesTable, ReportTable};
 use serde::Deserialize;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/reports/p3dn").route(web::get().to(p3dn_report)))
+        .service(web::resource("/reports/p3dn/export").route(web::get().to(p3dn_export)))
         .service(web::resource("/reports/p3dn/lines").route(web::get().to(p3dn_lines)))
+        .service(web::resource("/reports/p3dn/lines/export").route(web::get().to(p3dn_lines_export)))
         .service(web::resource("/reports/red-flags").route(web::get().to(red_flags)));
 }
 
@@ -111,6 +116,8 @@ pub struct LinesParams {
     pub key: Option<String>,
     pub limit: Option<String>,
     pub cursor: Option<String>,
+    /// `csv` (default) or `xlsx`: for `/reports/p3dn/lines/export` only.
+    pub format: Option<String>,
 }
 
 /// The order lines behind a figure of the P3DN report, with their sum (which equals the
@@ -129,7 +136,21 @@ pub async fn p3dn_lines(
 ) -> Result<HttpResponse, ApiError> {
     let AuthUser(actor) = user;
     let q: LinesParams = query(&req)?;
-    let page = PageParams { limit: q.limit, cursor: q.cursor }.parse()?;
+    let page = PageParams { limit: q.limit.clone(), cursor: q.cursor.clone() }.parse()?;
+    let (org, lq) = lines_query(&state, q)?;
+    let zone = state.orders.time_zone();
+    let lines = state
+        .run(move |conn| {
+            let lq = with_scope(conn, org, lq)?;
+            p3dn::lines(conn, &actor, zone, &lq, &page)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(lines))
+}
+
+/// The drill-down's query without its scope (resolved with a connection): the `org`
+/// asked for and the rest.
+fn lines_query(state: &AppState, q: LinesParams) -> Result<(Option<String>, LinesQuery), ApiError> {
     let point = match q.point.as_deref().filter(|s| !s.is_empty()) {
         None => Point::Committed,
         Some(s) => Point::parse(s).map_err(|_| ApiError::invalid_query("point", "must be committed or realised"))?,
@@ -140,19 +161,102 @@ pub async fn p3dn_lines(
     };
     let key = q.key.filter(|s| !s.is_empty());
     let report = ReportParams { org: q.org, period: q.period, from: q.from, to: q.to, group_by: q.group_by };
-    let (org, period, group_by) = report.parse(&state)?;
+    let (org, period, group_by) = report.parse(state)?;
     if key.is_some() && group_by.is_none() {
         return Err(ApiError::invalid_query("key", "needs group_by"));
     }
+    let everything = p3dn::Scope { kind: "all".into(), id: None, name: None };
+    Ok((org, LinesQuery { query: Query { scope: everything, period, group_by }, point, part, key }))
+}
+
+fn with_scope(
+    conn: &mut pasar_db::DbConn,
+    org: Option<String>,
+    mut lq: LinesQuery,
+) -> Result<LinesQuery, pasar_report::ReportError> {
+    lq.query.scope = p3dn::scope(conn, org.as_deref())?;
+    Ok(lq)
+}
+
+/// `format`: `csv` (default) or `xlsx`.
+fn export_format(raw: Option<&str>) -> Result<Format, ApiError> {
+    match raw.filter(|s| !s.is_empty()) {
+        None => Ok(Format::Csv),
+        Some(s) => Format::parse(s).map_err(|m| ApiError::invalid_query("format", m)),
+    }
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReportExportParams {
+    /// `csv` (default) or `xlsx`.
+    pub format: Option<String>,
+    /// As for the report.
+    pub org: Option<String>,
+    pub period: Option<String>,
+    #[param(value_type = Option<chrono::NaiveDate>)]
+    pub from: Option<String>,
+    #[param(value_type = Option<chrono::NaiveDate>)]
+    pub to: Option<String>,
+    #[param(value_type = Option<Dimension>)]
+    pub group_by: Option<String>,
+}
+
+/// The P3DN report as a file (administrators and auditors): a row for the whole scope,
+/// then one per group of the breakdown, committed figures then realised.
+#[utoipa::path(get, path = "/api/v1/reports/p3dn/export", tag = "reports", security(("bearer" = [])),
+    params(ReportExportParams),
+    responses(
+        (status = 200, description = "The file (`p3dn-YYYY-MM-DD.csv` or `.xlsx`)",
+            content((String = "text/csv"), (Workbook = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 400, description = "A malformed parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`org` is not a pemda, OPD or satker", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn p3dn_export(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: AuthUser,
+) -> Result<HttpResponse, ApiError> {
+    let AuthUser(actor) = user;
+    let q: ReportExportParams = query(&req)?;
+    let format = export_format(q.format.as_deref())?;
+    let report = ReportParams { org: q.org, period: q.period, from: q.from, to: q.to, group_by: q.group_by };
+    let (org, period, group_by) = report.parse(&state)?;
+    let targets = state.reports.targets;
+    // The caller's right is checked and the scope resolved (a bad one named) before the
+    // file starts: once its first bytes are out, the status can no longer change.
+    p3dn::may_read(&actor)?;
+    let scope = state.run(move |conn| p3dn::scope(conn, org.as_deref())).await?;
+    let table = ReportTable::new(actor, targets, Query { scope, period, group_by });
+    stream_table(state, format, "p3dn", move || Box::new(table)).await
+}
+
+/// The lines behind a figure as a file (administrators and auditors), with the same
+/// parameters as `/reports/p3dn/lines` (no paging: all of them).
+#[utoipa::path(get, path = "/api/v1/reports/p3dn/lines/export", tag = "reports", security(("bearer" = [])),
+    params(LinesParams),
+    responses(
+        (status = 200, description = "The file (`p3dn-baris-YYYY-MM-DD.csv` or `.xlsx`)",
+            content((String = "text/csv"), (Workbook = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 400, description = "A malformed parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`org` is not a pemda, OPD or satker", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn p3dn_lines_export(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: AuthUser,
+) -> Result<HttpResponse, ApiError> {
+    let AuthUser(actor) = user;
+    let q: LinesParams = query(&req)?;
+    let format = export_format(q.format.as_deref())?;
+    p3dn::may_read(&actor)?;
+    let (org, lq) = lines_query(&state, q)?;
     let zone = state.orders.time_zone();
-    let lines = state
-        .run(move |conn| {
-            let scope = p3dn::scope(conn, org.as_deref())?;
-            let lq = LinesQuery { query: Query { scope, period, group_by }, point, part, key };
-            p3dn::lines(conn, &actor, zone, &lq, &page)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(lines))
+    let lq = state.run(move |conn| with_scope(conn, org, lq)).await?;
+    let table = LinesTable::new(actor, zone, lq);
+    stream_table(state, format, "p3dn-baris", move || Box::new(table)).await
 }
 
 /// Whose orders, over which days, and the thresholds to apply instead of the configured ones.

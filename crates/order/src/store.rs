@@ -458,11 +458,13 @@ pub fn day_number(zone: pasar_core::Zone, at: NaiveDateTime) -> i32 {
     (zone.date(at.and_utc()) - epoch).num_days() as i32
 }
 
+/// A [`DailyRow`]'s key: day, point, satker, vendor, category, budget line, funding source.
+type DailyKey<'a> = (i32, i32, &'a str, &'a str, &'a str, &'a str, &'a str);
+
 /// What sets of rows add to the daily sums, each with its sign (-1 to take it away),
 /// one row per key (PostgreSQL refuses an upsert that meets one key twice).
 pub fn daily_of(zone: pasar_core::Zone, sets: &[(&[P3dnRow], i64)]) -> Vec<DailyRow> {
-    let mut out: std::collections::BTreeMap<(i32, i32, &str, &str, &str, &str, &str), DailyRow> =
-        std::collections::BTreeMap::new();
+    let mut out: std::collections::BTreeMap<DailyKey<'_>, DailyRow> = std::collections::BTreeMap::new();
     for (r, sign) in sets.iter().flat_map(|(rows, sign)| rows.iter().map(move |r| (r, *sign))) {
         let points = [(COMMITTED, Some(r.committed_at), r.committed_idr), (REALISED, r.realised_at, r.realised_idr)];
         for (point, at, value) in points {

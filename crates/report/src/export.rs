@@ -139,6 +139,8 @@ pub enum ExportError {
     Db(#[from] DbError),
     #[error(transparent)]
     Order(#[from] pasar_order::OrderError),
+    #[error(transparent)]
+    Report(#[from] crate::ReportError),
     /// The output went away (the client hung up) or could not be written.
     #[error("the export could not be written: {0}")]
     Write(String),
@@ -176,6 +178,7 @@ impl ErrorCode for ExportError {
         match self {
             ExportError::Db(e) => e.code(),
             ExportError::Order(e) => e.code(),
+            ExportError::Report(e) => e.code(),
             ExportError::Write(_) | ExportError::Corrupt(_) => Code::Internal,
         }
     }
@@ -184,6 +187,7 @@ impl ErrorCode for ExportError {
         match self {
             ExportError::Db(e) => e.detail(),
             ExportError::Order(e) => e.detail(),
+            ExportError::Report(e) => e.detail(),
             other => other.to_string(),
         }
     }
@@ -191,6 +195,7 @@ impl ErrorCode for ExportError {
     fn field_errors(&self) -> Vec<pasar_core::FieldError> {
         match self {
             ExportError::Order(e) => e.field_errors(),
+            ExportError::Report(e) => e.field_errors(),
             _ => Vec::new(),
         }
     }

@@ -10,6 +10,7 @@ pub mod lists;
 pub mod ocds;
 pub mod p3dn;
 pub mod pdf;
+pub mod tables;
 
 pub use error::ReportError;
 

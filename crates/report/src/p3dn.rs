@@ -471,8 +471,8 @@ fn round_div(a: i128, b: i128) -> Option<u32> {
     (b > 0).then(|| ((a * 2 + b) / (b * 2)) as u32)
 }
 
-/// Administrators and auditors read every report.
-fn may_read(actor: &Actor) -> Result<(), ReportError> {
+/// Administrators and auditors read every report; anyone else is refused.
+pub fn may_read(actor: &Actor) -> Result<(), ReportError> {
     if actor.reads_everything() {
         Ok(())
     } else {

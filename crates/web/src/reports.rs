@@ -18,7 +18,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(crate::resource("/p3dn").route(web::get().to(dashboard)))
         .service(crate::resource("/p3dn/opd/{id}").route(web::get().to(dashboard_opd)))
         .service(crate::resource("/laporan/p3dn").route(web::get().to(report_page)))
+        .service(crate::resource("/laporan/p3dn/ekspor").route(web::get().to(report_export)))
         .service(crate::resource("/laporan/p3dn/baris").route(web::get().to(lines_page)))
+        .service(crate::resource("/laporan/p3dn/baris/ekspor").route(web::get().to(lines_export)))
         .service(crate::resource("/laporan/tanda-bahaya").route(web::get().to(flags_page)));
 }
 
@@ -44,6 +46,8 @@ pub struct ReportForm {
     pub part: String,
     pub key: String,
     pub lanjut: String,
+    /// `csv` or `xlsx`, for the export links.
+    pub format: String,
 }
 
 impl ReportForm {
@@ -410,6 +414,8 @@ pub struct ReportPage<'a> {
     /// Links to every figure's lines: (label, committed, realised).
     pub drill: Vec<(String, String, String)>,
     pub flags_href: String,
+    /// The report as CSV and XLSX: (label, link).
+    pub exports: Vec<(String, String)>,
 }
 
 fn reader(ctx: &Ctx) -> Result<(), PageError> {
@@ -461,7 +467,9 @@ pub async fn report_page(ctx: Ctx, state: web::Data<AppState>, q: web::Query<Rep
     };
     let report = report.map(|r| view(&ctx, &r, Some(&form), |_| None));
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let exports = if report.is_some() { export_links(&ctx, &form, "/laporan/p3dn/ekspor", &[]) } else { Vec::new() };
     let page = ReportPage {
+        exports,
         dimensions: dimension_choices(&ctx, &form.group_by),
         flags_href: form.link("/laporan/tanda-bahaya", &[("group_by", "")]),
         ctx: &ctx,
@@ -490,6 +498,7 @@ pub struct LineRow {
 #[template(path = "p3dn_lines.html")]
 pub struct LinesPage<'a> {
     pub ctx: &'a Ctx,
+    pub exports: Vec<(String, String)>,
     pub title: String,
     pub back: String,
     pub sum: String,
@@ -559,7 +568,9 @@ pub async fn lines_page(ctx: Ctx, state: web::Data<AppState>, q: web::Query<Repo
             ("part", &ctx.t(&format!("p3dn.part_{}", part.as_str()))),
         ],
     );
+    let keep = [("point", form.point.as_str()), ("part", form.part.as_str()), ("key", form.key.as_str())];
     let page = LinesPage {
+        exports: export_links(&ctx, &form, "/laporan/p3dn/baris/ekspor", &keep),
         title,
         back: form.link("/laporan/p3dn", &[]),
         sum: ctx.money(&lines.sum_idr),
@@ -686,4 +697,63 @@ pub async fn flags_page(ctx: Ctx, state: web::Data<AppState>, q: web::Query<Repo
         warnings,
     };
     Ok(page.ctx.page(status, &page))
+}
+
+// ---- exports ----
+
+/// The CSV and XLSX links of a report page: its filters, `keep`, and the format.
+fn export_links(ctx: &Ctx, form: &ReportForm, path: &str, keep: &[(&str, &str)]) -> Vec<(String, String)> {
+    ["csv", "xlsx"]
+        .into_iter()
+        .map(|format| {
+            let mut extra = keep.to_vec();
+            extra.push(("format", format));
+            (ctx.t(&format!("export.{format}")), form.link(path, &extra))
+        })
+        .collect()
+}
+
+fn export_format(ctx: &Ctx, raw: &str) -> Result<pasar_report::export::Format, PageError> {
+    if raw.is_empty() {
+        return Ok(pasar_report::export::Format::Csv);
+    }
+    pasar_report::export::Format::parse(raw)
+        .map_err(|_| ctx.error_page(StatusCode::BAD_REQUEST, Some(ctx.t("p3dn.bad_link"))))
+}
+
+/// `GET /laporan/p3dn/ekspor`: the report as a file, through the API's export.
+pub async fn report_export(ctx: Ctx, state: web::Data<AppState>, q: web::Query<ReportForm>) -> PageResult {
+    reader(&ctx)?;
+    let form = q.into_inner();
+    let format = export_format(&ctx, &form.format)?;
+    let today = state.orders.time_zone().date(state.now());
+    let period =
+        form.period(&ctx, today).map_err(|_| ctx.error_page(StatusCode::BAD_REQUEST, Some(ctx.t("p3dn.bad_link"))))?;
+    let actor = ctx.require_user()?.actor.clone();
+    let (org, group_by) = ((!form.org.is_empty()).then(|| form.org.clone()), form.group_by());
+    let scope = state.run(move |conn| p3dn::scope(conn, org.as_deref())).await.map_err(|e| ctx.fail(e))?;
+    let table = pasar_report::tables::ReportTable::new(actor, state.reports.targets, Query { scope, period, group_by });
+    pasar_api::exports::stream_table(state, format, "p3dn", move || Box::new(table)).await.map_err(|e| ctx.fail(e))
+}
+
+/// `GET /laporan/p3dn/baris/ekspor`: the lines behind a figure as a file.
+pub async fn lines_export(ctx: Ctx, state: web::Data<AppState>, q: web::Query<ReportForm>) -> PageResult {
+    reader(&ctx)?;
+    let form = q.into_inner();
+    let format = export_format(&ctx, &form.format)?;
+    let bad = |ctx: &Ctx| ctx.error_page(StatusCode::BAD_REQUEST, Some(ctx.t("p3dn.bad_link")));
+    let today = state.orders.time_zone().date(state.now());
+    let period = form.period(&ctx, today).map_err(|_| bad(&ctx))?;
+    let point = if form.point.is_empty() { Ok(Point::Committed) } else { Point::parse(&form.point) };
+    let part = if form.part.is_empty() { Ok(Part::All) } else { Part::parse(&form.part) };
+    let (Ok(point), Ok(part)) = (point, part) else { return Err(bad(&ctx)) };
+    let actor = ctx.require_user()?.actor.clone();
+    let (org, group_by) = ((!form.org.is_empty()).then(|| form.org.clone()), form.group_by());
+    let key = (!form.key.is_empty()).then(|| form.key.clone());
+    let scope = state.run(move |conn| p3dn::scope(conn, org.as_deref())).await.map_err(|e| ctx.fail(e))?;
+    let lq = LinesQuery { query: Query { scope, period, group_by }, point, part, key };
+    let table = pasar_report::tables::LinesTable::new(actor, state.orders.time_zone(), lq);
+    pasar_api::exports::stream_table(state, format, "p3dn-baris", move || Box::new(table))
+        .await
+        .map_err(|e| ctx.fail(e))
 }
