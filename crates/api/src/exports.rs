@@ -143,7 +143,9 @@ fn parse(
     };
     if let (Some(from), Some(to)) = (lq.from, lq.to) {
         if to < from {
-            return Err(ApiError::invalid_query("to", "must not be before from"));
+            // Each day is well-formed; together they are not: 422, as for the order list.
+            return Err(ApiError::new(pasar_core::Code::ValidationFailed, "The period is invalid.")
+                .with_field("to", "must not be before from"));
         }
     }
     let filter = view::scoped_filter(&state.orders, actor, lq)?;

@@ -28,6 +28,7 @@ pub struct ReportParams {
     pub org: Option<String>,
     /// A fiscal year (`2026`), a quarter (`2026-Q3`) or a month (`2026-09`); absent with
     /// `from`/`to` absent: this fiscal year.
+    #[param(pattern = r"^([0-9]{4}(-(Q[1-4]|0[1-9]|1[0-2]))?)?$")]
     pub period: Option<String>,
     /// First day (marketplace time zone), with `to`, instead of `period`.
     #[param(value_type = Option<chrono::NaiveDate>)]
@@ -46,7 +47,11 @@ impl ReportParams {
         let to = query_date(self.to.filter(|s| !s.is_empty()), "to")?;
         let today = state.orders.time_zone().date(state.now());
         let period = Period::parse(self.period.as_deref().filter(|s| !s.is_empty()), from, to, today).map_err(|e| {
-            let invalid = ApiError::new(pasar_core::Code::InvalidQuery, "The report's period is invalid.");
+            // A malformed period is a bad parameter (400); well-formed parameters that do
+            // not go together (from without to, to before from) are 422.
+            let malformed = e.0.iter().any(|f| f.field == "period" && f.message.starts_with("must be"));
+            let code = if malformed { pasar_core::Code::InvalidQuery } else { pasar_core::Code::ValidationFailed };
+            let invalid = ApiError::new(code, "The report's period is invalid.");
             e.0.into_iter().fold(invalid, |a, f| a.with_field(f.field, f.message))
         })?;
         let group_by = self
@@ -99,6 +104,7 @@ pub async fn p3dn_report(
 pub struct LinesParams {
     /// As for the report.
     pub org: Option<String>,
+    #[param(pattern = r"^([0-9]{4}(-(Q[1-4]|0[1-9]|1[0-2]))?)?$")]
     pub period: Option<String>,
     #[param(value_type = Option<chrono::NaiveDate>)]
     pub from: Option<String>,
@@ -193,6 +199,7 @@ pub struct ReportExportParams {
     pub format: Option<String>,
     /// As for the report.
     pub org: Option<String>,
+    #[param(pattern = r"^([0-9]{4}(-(Q[1-4]|0[1-9]|1[0-2]))?)?$")]
     pub period: Option<String>,
     #[param(value_type = Option<chrono::NaiveDate>)]
     pub from: Option<String>,
@@ -265,16 +272,17 @@ pub async fn p3dn_lines_export(
 pub struct FlagParams {
     /// As for the P3DN report.
     pub org: Option<String>,
+    #[param(pattern = r"^([0-9]{4}(-(Q[1-4]|0[1-9]|1[0-2]))?)?$")]
     pub period: Option<String>,
     #[param(value_type = Option<chrono::NaiveDate>)]
     pub from: Option<String>,
     #[param(value_type = Option<chrono::NaiveDate>)]
     pub to: Option<String>,
     /// The ceiling purchases may be split to stay under, whole rupiah.
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     pub split_ceiling_idr: Option<String>,
     /// Orders this many days apart or less count together (1–366).
-    #[param(value_type = Option<u32>)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 366)]
     pub split_window_days: Option<String>,
 }
 

@@ -75,6 +75,7 @@ pub struct NewSubscription {
     /// `http` or `https`, without user name or password, at most 2000 characters.
     pub url: String,
     /// Event types or prefixes (`order.*`, `payment.*`, `*`); 1 to 50.
+    #[schema(min_items = 1, max_items = 50)]
     pub events: Vec<String>,
     /// For the operators: what system this is (at most 200 characters).
     #[serde(default)]
@@ -88,6 +89,8 @@ pub struct NewSubscription {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct SubscriptionChanges {
     pub url: Option<String>,
+    /// Event types or prefixes; 1 to 50.
+    #[schema(min_items = 1, max_items = 50)]
     pub events: Option<Vec<String>>,
     pub description: Option<String>,
     /// `false` stops new events (messages already queued fail as "inactive" and can be
