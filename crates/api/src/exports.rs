@@ -31,7 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/order-lines/export").route(web::get().to(export_order_lines)));
 }
 
-fn formats() -> utoipa::openapi::Object {
+pub(crate) fn formats() -> utoipa::openapi::Object {
     one_of(Format::ALL)
 }
 
@@ -269,6 +269,7 @@ pub async fn respond(
             content((String = "text/csv"), (Workbook = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
             headers(("Content-Disposition" = String, description = "`attachment; filename=\"…-YYYY-MM-DD.csv\"` (or `.xlsx`), the day in the marketplace's zone"))),
         (status = 400, description = "`invalid_query` naming `format`, `state`, `vendor_id`, `satker_id`, `from` or `to`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`to` before `from`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "A role that has no orders (a curator)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn export_orders(
@@ -291,6 +292,7 @@ pub async fn export_orders(
             content((String = "text/csv"), (Workbook = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
             headers(("Content-Disposition" = String, description = "`attachment; filename=\"…-YYYY-MM-DD.csv\"` (or `.xlsx`), the day in the marketplace's zone"))),
         (status = 400, description = "`invalid_query` naming the parameter (a `state` an invoice cannot be in, too)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`to` before `from`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "A role that has no orders", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn export_invoices(
@@ -322,6 +324,7 @@ pub async fn export_invoices(
             content((String = "text/csv"), (Workbook = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
             headers(("Content-Disposition" = String, description = "`attachment; filename=\"…-YYYY-MM-DD.csv\"` (or `.xlsx`), the day in the marketplace's zone"))),
         (status = 400, description = "`invalid_query` naming the parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`to` before `from`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "A role that has no orders", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn export_order_lines(

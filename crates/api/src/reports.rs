@@ -43,8 +43,9 @@ pub struct ReportParams {
 
 impl ReportParams {
     fn parse(self, state: &AppState) -> Result<(Option<String>, Period, Option<Dimension>), ApiError> {
-        let from = query_date(self.from.filter(|s| !s.is_empty()), "from")?;
-        let to = query_date(self.to.filter(|s| !s.is_empty()), "to")?;
+        // An empty day is not a date (the OpenAPI document says `format: date`).
+        let from = query_date(self.from, "from")?;
+        let to = query_date(self.to, "to")?;
         let today = state.orders.time_zone().date(state.now());
         let period = Period::parse(self.period.as_deref().filter(|s| !s.is_empty()), from, to, today).map_err(|e| {
             // A malformed period is a bad parameter (400); well-formed parameters that do
@@ -123,6 +124,7 @@ pub struct LinesParams {
     pub limit: Option<String>,
     pub cursor: Option<String>,
     /// `csv` (default) or `xlsx`: for `/reports/p3dn/lines/export` only.
+    #[param(schema_with = crate::exports::formats)]
     pub format: Option<String>,
 }
 
@@ -196,6 +198,7 @@ fn export_format(raw: Option<&str>) -> Result<Format, ApiError> {
 #[into_params(parameter_in = Query)]
 pub struct ReportExportParams {
     /// `csv` (default) or `xlsx`.
+    #[param(schema_with = crate::exports::formats)]
     pub format: Option<String>,
     /// As for the report.
     pub org: Option<String>,
