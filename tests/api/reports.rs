@@ -462,8 +462,10 @@ async fn the_p3dn_report_is_the_sum_of_its_frozen_lines() {
         assert_eq!(r.expect_problem(422, "validation_failed")["errors"][0]["field"], "org");
         let r = app.get(&format!("/api/v1/reports/p3dn?org={}", uuid::Uuid::now_v7()), Some(&auditor)).await;
         assert_eq!(r.expect_problem(422, "validation_failed")["errors"][0]["field"], "org");
+        let r = app.get("/api/v1/reports/p3dn/lines?key=x", Some(&auditor)).await;
+        assert_eq!(r.expect_problem(422, "validation_failed")["errors"][0]["field"], "key");
         for (query, field) in
-            [("point=paid", "point"), ("part=import", "part"), ("key=x", "key"), ("cursor=zz", "cursor")]
+            [("point=paid", "point"), ("part=import", "part"), ("cursor=zz", "cursor"), ("format=pdf", "format")]
         {
             let r = app.get(&format!("/api/v1/reports/p3dn/lines?{query}"), Some(&auditor)).await;
             assert_eq!(r.expect_problem(400, "invalid_query")["errors"][0]["field"], field, "[{}] {query}", app.name());

@@ -121,9 +121,9 @@ fn parse(
         None | Some("") => Format::Csv,
         Some(f) => Format::parse(f).map_err(|e| ApiError::invalid_query("format", e))?,
     };
+    // An empty state is none of the states the document lists.
     let order_state = q
         .state
-        .filter(|s| !s.is_empty())
         .map(|s| {
             let parsed = OrderState::parse(&s).map_err(|e| ApiError::invalid_query("state", e))?;
             if allowed.contains(&parsed) {

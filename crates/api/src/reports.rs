@@ -145,6 +145,7 @@ pub async fn p3dn_lines(
     let AuthUser(actor) = user;
     let q: LinesParams = query(&req)?;
     let page = PageParams { limit: q.limit.clone(), cursor: q.cursor.clone() }.parse()?;
+    export_format(q.format.as_deref())?;
     let (org, lq) = lines_query(&state, q)?;
     let zone = state.orders.time_zone();
     let lines = state
@@ -171,7 +172,9 @@ fn lines_query(state: &AppState, q: LinesParams) -> Result<(Option<String>, Line
     let report = ReportParams { org: q.org, period: q.period, from: q.from, to: q.to, group_by: q.group_by };
     let (org, period, group_by) = report.parse(state)?;
     if key.is_some() && group_by.is_none() {
-        return Err(ApiError::invalid_query("key", "needs group_by"));
+        // Each is well-formed; together they are not.
+        return Err(ApiError::new(pasar_core::Code::ValidationFailed, "A group's key needs its breakdown.")
+            .with_field("key", "needs group_by"));
     }
     let everything = p3dn::Scope { kind: "all".into(), id: None, name: None };
     Ok((org, LinesQuery { query: Query { scope: everything, period, group_by }, point, part, key }))
@@ -261,6 +264,8 @@ pub async fn p3dn_lines_export(
     let AuthUser(actor) = user;
     let q: LinesParams = query(&req)?;
     let format = export_format(q.format.as_deref())?;
+    // (The file holds every line: paging parameters are checked, then not needed.)
+    PageParams { limit: q.limit.clone(), cursor: q.cursor.clone() }.parse()?;
     p3dn::may_read(&actor)?;
     let (org, lq) = lines_query(&state, q)?;
     let zone = state.orders.time_zone();

@@ -147,6 +147,7 @@ pub async fn get_subscription(
 pub struct UpdateSubscriptionRequest {
     #[schema(max_length = 2000)]
     pub url: Option<String>,
+    #[schema(min_items = 1, max_items = 50)]
     pub events: Option<Vec<String>>,
     #[schema(max_length = 200)]
     pub description: Option<String>,
