@@ -58,7 +58,7 @@ pub struct CreateSubscriptionRequest {
     #[schema(example = "https://simda.mojokertokota.go.id/pasar/events", max_length = 2000)]
     pub url: String,
     /// Event types (`order.pay`), prefixes (`order.*`) or `*`; 1 to 50.
-    #[schema(example = json!(["order.*"]))]
+    #[schema(schema_with = event_list, example = json!(["order.*"]))]
     pub events: Vec<String>,
     #[schema(max_length = 200)]
     pub description: Option<String>,
@@ -147,7 +147,7 @@ pub async fn get_subscription(
 pub struct UpdateSubscriptionRequest {
     #[schema(max_length = 2000)]
     pub url: Option<String>,
-    #[schema(min_items = 1, max_items = 50)]
+    #[schema(schema_with = event_list_or_null)]
     pub events: Option<Vec<String>>,
     #[schema(max_length = 200)]
     pub description: Option<String>,
@@ -237,4 +237,34 @@ pub async fn ping(state: web::Data<AppState>, user: AuthUser, id: web::Path<Stri
     let now = state.now();
     let view = state.run(move |conn| service::ping(conn, now, &actor, &id)).await?;
     Ok(HttpResponse::Accepted().json(view))
+}
+
+/// Everything a subscription may ask for: `*`, each event type, and each prefix of one
+/// ending in `.*` (what `pasar_db::webhook::valid_pattern` accepts).
+fn event_patterns() -> Vec<String> {
+    let mut out = vec!["*".to_owned()];
+    for (name, _) in pasar_db::webhook::EVENT_TYPES {
+        for (i, _) in name.match_indices('.') {
+            out.push(format!("{}*", &name[..=i]));
+        }
+        out.push((*name).to_owned());
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn event_array(nullable: bool) -> utoipa::openapi::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
+    let items = ObjectBuilder::new().schema_type(Type::String).enum_values(Some(event_patterns()));
+    let kind = if nullable { SchemaType::from_iter([Type::Array, Type::Null]) } else { SchemaType::new(Type::Array) };
+    ArrayBuilder::new().schema_type(kind).items(items).min_items(Some(1)).max_items(Some(50)).build()
+}
+
+fn event_list() -> utoipa::openapi::Array {
+    event_array(false)
+}
+
+fn event_list_or_null() -> utoipa::openapi::Array {
+    event_array(true)
 }
