@@ -55,7 +55,11 @@ pub async fn event_types(user: AuthUser) -> Result<HttpResponse, ApiError> {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateSubscriptionRequest {
     /// `http` or `https`, without user name or password, at most 2000 characters.
-    #[schema(example = "https://simda.mojokertokota.go.id/pasar/events", max_length = 2000)]
+    #[schema(
+        example = "https://simda.mojokertokota.go.id/pasar/events",
+        max_length = 2000,
+        pattern = r"^https?://[A-Za-z]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[1-9][0-9]{0,3})?(/[A-Za-z0-9._~/-]*)?$"
+    )]
     pub url: String,
     /// Event types (`order.pay`), prefixes (`order.*`) or `*`; 1 to 50.
     #[schema(schema_with = event_list, example = json!(["order.*"]))]
@@ -145,7 +149,10 @@ pub async fn get_subscription(
 /// Changes to a subscription (the request body); fields left out stay.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateSubscriptionRequest {
-    #[schema(max_length = 2000)]
+    #[schema(
+        max_length = 2000,
+        pattern = r"^https?://[A-Za-z]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[1-9][0-9]{0,3})?(/[A-Za-z0-9._~/-]*)?$"
+    )]
     pub url: Option<String>,
     #[schema(schema_with = event_list_or_null)]
     pub events: Option<Vec<String>>,
