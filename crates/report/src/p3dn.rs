@@ -304,6 +304,9 @@ struct GroupRow {
     c_tkdn: i64,
     #[diesel(sql_type = BigInt)]
     c_orders: i64,
+    /// Orders counted once per category (their first line in it).
+    #[diesel(sql_type = BigInt)]
+    c_group_orders: i64,
     #[diesel(sql_type = BigInt)]
     r_total: i64,
     #[diesel(sql_type = BigInt)]
@@ -316,6 +319,8 @@ struct GroupRow {
     r_tkdn: i64,
     #[diesel(sql_type = BigInt)]
     r_orders: i64,
+    #[diesel(sql_type = BigInt)]
+    r_group_orders: i64,
 }
 
 /// A value bound to a placeholder of a hand-written query.
@@ -381,17 +386,20 @@ pub(crate) use load_sql;
 
 fn scan(conn: &mut DbConn, q: &Query, by: Option<Dimension>) -> Result<Vec<GroupRow>, ReportError> {
     let key = by.map(Dimension::column).unwrap_or("''");
-    let orders = if by == Some(Dimension::Category) { "category_orders" } else { "orders" };
+    // A group counts an order once: by category, an order falls in each of its categories.
+    let group_orders = if by == Some(Dimension::Category) { "category_orders" } else { "orders" };
     let sums = |p: &str, point: i32| {
         let at = |column: &str| format!("CAST(SUM(CASE WHEN point = {point} THEN {column} ELSE 0 END) AS BIGINT)");
         format!(
-            "{} AS {p}_total, {} AS {p}_pdn, {} AS {p}_umkk, {} AS {p}_local, {} AS {p}_tkdn, {} AS {p}_orders",
+            "{} AS {p}_total, {} AS {p}_pdn, {} AS {p}_umkk, {} AS {p}_local, {} AS {p}_tkdn, {} AS {p}_orders, \
+             {} AS {p}_group_orders",
             at("total_idr"),
             at("pdn_idr"),
             at("umkk_idr"),
             at("local_idr"),
             at("tkdn_idr_bp"),
-            at(orders),
+            at("orders"),
+            at(group_orders),
         )
     };
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
@@ -494,10 +502,9 @@ pub fn compute(conn: &mut DbConn, targets: &Targets, q: &Query) -> Result<Report
     let (mut c_vendors, mut r_vendors) = (BTreeSet::new(), BTreeSet::new());
     let mut groups: BTreeMap<String, (Sums, Sums)> = BTreeMap::new();
     for r in &rows {
-        // The totals count an order once whatever the breakdown: by category an order
-        // may fall in several groups, so its orders come from the category's first line.
-        committed.add(r.c_total, r.c_pdn, r.c_umkk, r.c_local, r.c_tkdn, 0);
-        realised.add(r.r_total, r.r_pdn, r.r_umkk, r.r_local, r.r_tkdn, 0);
+        // The totals count each order once, whatever the breakdown.
+        committed.add(r.c_total, r.c_pdn, r.c_umkk, r.c_local, r.c_tkdn, r.c_orders);
+        realised.add(r.r_total, r.r_pdn, r.r_umkk, r.r_local, r.r_tkdn, r.r_orders);
         if r.c_orders > 0 {
             c_vendors.insert(r.vendor_id.as_str());
         }
@@ -505,16 +512,12 @@ pub fn compute(conn: &mut DbConn, targets: &Targets, q: &Query) -> Result<Report
             r_vendors.insert(r.vendor_id.as_str());
         }
         let g = groups.entry(r.key.clone()).or_default();
-        g.0.add(r.c_total, r.c_pdn, r.c_umkk, r.c_local, r.c_tkdn, r.c_orders);
-        g.1.add(r.r_total, r.r_pdn, r.r_umkk, r.r_local, r.r_tkdn, r.r_orders);
+        g.0.add(r.c_total, r.c_pdn, r.c_umkk, r.c_local, r.c_tkdn, r.c_group_orders);
+        g.1.add(r.r_total, r.r_pdn, r.r_umkk, r.r_local, r.r_tkdn, r.r_group_orders);
     }
+    // (`add` counted a vendor per row; the totals count each vendor once.)
     committed.vendors = c_vendors.len() as i64;
     realised.vendors = r_vendors.len() as i64;
-    (committed.orders, realised.orders) = if q.group_by == Some(Dimension::Category) {
-        order_counts(conn, q)?
-    } else {
-        (groups.values().map(|g| g.0.orders).sum(), groups.values().map(|g| g.1.orders).sum())
-    };
     let breakdown = match q.group_by {
         None => None,
         Some(by) => {
@@ -543,13 +546,6 @@ pub fn compute(conn: &mut DbConn, targets: &Targets, q: &Query) -> Result<Report
         breakdown,
         method: METHOD.into(),
     })
-}
-
-/// Orders at each point, counted by their first lines (for a breakdown by category,
-/// whose groups count an order once per category).
-fn order_counts(conn: &mut DbConn, q: &Query) -> Result<(i64, i64), ReportError> {
-    let rows = scan(conn, q, None)?;
-    Ok((rows.iter().map(|r| r.c_orders).sum(), rows.iter().map(|r| r.r_orders).sum()))
 }
 
 /// Display names of a breakdown's keys.
