@@ -507,29 +507,32 @@ pub struct LinesPage<'a> {
     pub next: Option<String>,
 }
 
+/// The drill-down a link asks for, its scope resolved; a link that does not parse is
+/// the 400 page.
+async fn lines_query(ctx: &Ctx, state: &AppState, form: &ReportForm) -> Result<LinesQuery, PageError> {
+    let bad = || ctx.error_page(StatusCode::BAD_REQUEST, Some(ctx.t("p3dn.bad_link")));
+    let today = state.orders.time_zone().date(state.now());
+    let period = form.period(ctx, today).map_err(|_| bad())?;
+    let point = if form.point.is_empty() { Ok(Point::Committed) } else { Point::parse(&form.point) };
+    let part = if form.part.is_empty() { Ok(Part::All) } else { Part::parse(&form.part) };
+    let (Ok(point), Ok(part)) = (point, part) else { return Err(bad()) };
+    let (org, group_by) = ((!form.org.is_empty()).then(|| form.org.clone()), form.group_by());
+    let key = (!form.key.is_empty()).then(|| form.key.clone());
+    let scope = state.run(move |conn| p3dn::scope(conn, org.as_deref())).await.map_err(|e| ctx.fail(e))?;
+    Ok(LinesQuery { query: Query { scope, period, group_by }, point, part, key })
+}
+
 /// `GET /laporan/p3dn/baris`: the order lines behind one figure, with their sum.
 pub async fn lines_page(ctx: Ctx, state: web::Data<AppState>, q: web::Query<ReportForm>) -> PageResult {
     reader(&ctx)?;
     let form = q.into_inner();
-    let today = state.orders.time_zone().date(state.now());
-    let bad = |ctx: &Ctx| ctx.error_page(StatusCode::BAD_REQUEST, Some(ctx.t("p3dn.bad_link")));
-    let period = form.period(&ctx, today).map_err(|_| bad(&ctx))?;
-    let point = if form.point.is_empty() { Ok(Point::Committed) } else { Point::parse(&form.point) };
-    let part = if form.part.is_empty() { Ok(Part::All) } else { Part::parse(&form.part) };
-    let (Ok(point), Ok(part)) = (point, part) else { return Err(bad(&ctx)) };
+    let lq = lines_query(&ctx, &state, &form).await?;
+    let (point, part) = (lq.point, lq.part);
+    let page = pasar_core::page::PageRequest::parse(Some(50), Some(&form.lanjut))
+        .map_err(|_| ctx.error_page(StatusCode::BAD_REQUEST, Some(ctx.t("p3dn.bad_link"))))?;
     let actor = ctx.require_user()?.actor.clone();
     let zone = state.orders.time_zone();
-    let (org, group_by) = ((!form.org.is_empty()).then(|| form.org.clone()), form.group_by());
-    let key = (!form.key.is_empty()).then(|| form.key.clone());
-    let page = pasar_core::page::PageRequest::parse(Some(50), Some(&form.lanjut)).map_err(|_| bad(&ctx))?;
-    let lines = state
-        .run(move |conn| {
-            let scope = p3dn::scope(conn, org.as_deref())?;
-            let lq = LinesQuery { query: Query { scope, period, group_by }, point, part, key };
-            p3dn::lines(conn, &actor, zone, &lq, &page)
-        })
-        .await
-        .map_err(|e| ctx.fail(e))?;
+    let lines = state.run(move |conn| p3dn::lines(conn, &actor, zone, &lq, &page)).await.map_err(|e| ctx.fail(e))?;
     let rows = lines
         .items
         .iter()
@@ -741,17 +744,8 @@ pub async fn lines_export(ctx: Ctx, state: web::Data<AppState>, q: web::Query<Re
     reader(&ctx)?;
     let form = q.into_inner();
     let format = export_format(&ctx, &form.format)?;
-    let bad = |ctx: &Ctx| ctx.error_page(StatusCode::BAD_REQUEST, Some(ctx.t("p3dn.bad_link")));
-    let today = state.orders.time_zone().date(state.now());
-    let period = form.period(&ctx, today).map_err(|_| bad(&ctx))?;
-    let point = if form.point.is_empty() { Ok(Point::Committed) } else { Point::parse(&form.point) };
-    let part = if form.part.is_empty() { Ok(Part::All) } else { Part::parse(&form.part) };
-    let (Ok(point), Ok(part)) = (point, part) else { return Err(bad(&ctx)) };
+    let lq = lines_query(&ctx, &state, &form).await?;
     let actor = ctx.require_user()?.actor.clone();
-    let (org, group_by) = ((!form.org.is_empty()).then(|| form.org.clone()), form.group_by());
-    let key = (!form.key.is_empty()).then(|| form.key.clone());
-    let scope = state.run(move |conn| p3dn::scope(conn, org.as_deref())).await.map_err(|e| ctx.fail(e))?;
-    let lq = LinesQuery { query: Query { scope, period, group_by }, point, part, key };
     let table = pasar_report::tables::LinesTable::new(actor, state.orders.time_zone(), lq);
     pasar_api::exports::stream_table(state, format, "p3dn-baris", move || Box::new(table))
         .await
